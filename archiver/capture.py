@@ -1,0 +1,392 @@
+"""Capture pages in Chromium. The only module that imports Playwright.
+
+One `Browser` owns the Playwright driver and one Chromium process; every capture gets a fresh
+browser context (no cookies shared between captures). Nothing here waits without a bound:
+
+- the main document has the navigation timeout;
+- every subresource goes through a route handler with its own deadline, so a host that accepts
+  the connection and never answers cannot hold the page (``load`` would otherwise never fire);
+- waiting for ``load`` after the DOM is ready is bounded, then ``window.stop()``;
+- the whole capture has an overall deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser as PWBrowser
+from playwright.async_api import BrowserContext, Page, Playwright, Route, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from archiver import consent
+from archiver.errors import BrowserNotFound
+from archiver.models import Capture, ConsentOutcome
+
+SYSTEM_BROWSERS = (
+    "chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
+)
+LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--hide-scrollbars"]
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+INSTALL_HINT = (
+    "Install one with `archiver setup` (runs `playwright install chromium`), or on Debian/Ubuntu "
+    "`sudo apt-get install chromium`, or point ARCHIVER_BROWSER (or --browser) at a Chromium or "
+    "Chrome executable."
+)
+
+
+@dataclass
+class CaptureSettings:
+    """How pages are captured. Times are in seconds."""
+
+    browser_path: str | None = None
+    viewport_width: int = 1280
+    viewport_height: int = 800
+    user_agent: str | None = None  # default: the browser's own UA without "Headless"
+    nav_timeout: float = 30.0  # the main document must answer within this
+    request_timeout: float = 10.0  # each subresource must answer within this
+    load_timeout: float = 10.0  # after the DOM is ready, wait this long for `load`
+    settle_time: float = 0.3  # let late scripts run after `load`
+    page_deadline: float = 90.0  # the whole capture, whatever happens
+    consent_handling: bool = True
+    consent_timeout: float = 6.0
+    screenshot: bool = True
+    max_screenshot_height: int = 16000  # taller pages are clipped (the PNG would be enormous)
+    extra_args: list[str] = field(default_factory=list)
+
+
+def find_browser(explicit: str | None, playwright_path: str | None) -> str:
+    """Which Chromium to run: the setting, else Playwright's own, else one on PATH."""
+    if explicit:
+        path = shutil.which(explicit) or explicit
+        if not Path(path).is_file():
+            raise BrowserNotFound(f"The browser {explicit!r} (from --browser / ARCHIVER_BROWSER) "
+                                  f"does not exist. {INSTALL_HINT}")
+        return path
+    if playwright_path and Path(playwright_path).is_file():
+        return playwright_path
+    for name in SYSTEM_BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserNotFound(f"No Chromium or Chrome was found. {INSTALL_HINT}")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def friendly_error(message: str) -> str:
+    """Turn a Playwright / network error into a sentence a person can act on."""
+    first = message.strip().splitlines()[0] if message.strip() else message
+    table = [
+        ("ERR_NAME_NOT_RESOLVED", "DNS lookup failed: the host name does not exist"),
+        ("ENOTFOUND", "DNS lookup failed: the host name does not exist"),
+        ("EAI_AGAIN", "DNS lookup failed (temporary failure in name resolution)"),
+        ("ERR_CONNECTION_REFUSED", "connection refused: nothing is listening at that address"),
+        ("ECONNREFUSED", "connection refused: nothing is listening at that address"),
+        ("ERR_CONNECTION_RESET", "the connection was reset by the server"),
+        ("ECONNRESET", "the connection was reset by the server"),
+        ("ERR_CERT", "the site's TLS certificate is not valid"),
+        ("ERR_SSL", "the TLS handshake failed"),
+        ("ERR_TOO_MANY_REDIRECTS", "too many redirects"),
+        ("ERR_ADDRESS_UNREACHABLE", "the address is unreachable"),
+        ("ERR_INVALID_URL", "the URL is not valid"),
+    ]
+    for needle, text in table:
+        if needle in message:
+            return f"{text} ({first})"
+    return first
+
+
+class _PageLog:
+    """What the route handler saw while one page loaded."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.document_errors: dict[str, str] = {}
+        self.timed_out: list[str] = []
+        self.failed: list[str] = []
+
+
+class Browser:
+    """One Chromium, many captures. Use as ``async with Browser(settings) as b:``."""
+
+    def __init__(self, settings: CaptureSettings | None = None) -> None:
+        self.settings = settings or CaptureSettings()
+        self._pw: Playwright | None = None
+        self._browser: PWBrowser | None = None
+        self.executable: str | None = None
+        self.version: str | None = None
+
+    async def __aenter__(self) -> Browser:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        self._pw = await async_playwright().start()
+        try:
+            self.executable = find_browser(self._setting_browser(), self._playwright_browser())
+            self._browser = await self._pw.chromium.launch(
+                executable_path=self.executable,
+                args=LAUNCH_ARGS + self.settings.extra_args,
+                timeout=60_000,
+            )
+        except BaseException:
+            await self._pw.stop()
+            raise
+        self.version = self._browser.version
+
+    def _setting_browser(self) -> str | None:
+        return self.settings.browser_path or os.environ.get("ARCHIVER_BROWSER") or None
+
+    def _playwright_browser(self) -> str | None:
+        assert self._pw is not None
+        try:
+            return self._pw.chromium.executable_path
+        except PlaywrightError:
+            return None
+
+    async def close(self) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+            self._browser = None
+        if self._pw is not None:
+            await self._pw.stop()
+            self._pw = None
+
+    @property
+    def user_agent(self) -> str:
+        if self.settings.user_agent:
+            return self.settings.user_agent
+        return (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{self.version} Safari/537.36"
+        )
+
+    async def capture(self, url: str) -> Capture:
+        """Capture one URL. Never raises for a bad page: failures come back as status "failed"."""
+        started = time.monotonic()
+        result = Capture(url=url, captured_at=now_iso(), browser_version=self.version)
+        context = await self._new_context()
+        try:
+            await asyncio.wait_for(
+                self._capture_into(context, url, result), timeout=self.settings.page_deadline
+            )
+        except TimeoutError:
+            result.status = "failed"
+            result.error = (
+                f"the page did not finish within the {self.settings.page_deadline:g} s page "
+                "deadline (raise it with --page-deadline)"
+            )
+        except PlaywrightError as exc:
+            result.status = "failed"
+            result.error = friendly_error(str(exc))
+        finally:
+            result.duration_ms = int((time.monotonic() - started) * 1000)
+            await _close_quietly(context)
+        return result
+
+    async def _new_context(self) -> BrowserContext:
+        assert self._browser is not None, "Browser.start() was not called"
+        return await self._browser.new_context(
+            viewport={"width": self.settings.viewport_width,
+                      "height": self.settings.viewport_height},
+            user_agent=self.user_agent,
+            service_workers="block",  # so that every request passes the route handler
+            accept_downloads=False,
+        )
+
+    async def _capture_into(self, context: BrowserContext, url: str, result: Capture) -> None:
+        log = _PageLog()
+        await context.route("**/*", lambda route: self._handle_route(route, log))
+        page = await context.new_page()
+        handler = await consent.prepare(page, enabled=self.settings.consent_handling)
+        response = await self._navigate(page, url, log, result)
+        if response is None:
+            return
+        result.final_url = page.url
+        result.http_status = response.status
+        result.headers = await response.all_headers()
+        result.content_type = result.headers.get("content-type")
+        partial = await self._wait_for_load(page)
+        if _is_html(result.content_type):
+            result.consent = await self._settle_consent(handler)
+        else:
+            result.body = await self._original_body(context, result.final_url, log)
+        result.title = await page.title()
+        if self.settings.screenshot:
+            result.screenshot = await self._screenshot(page, partial)
+        if _is_html(result.content_type):
+            result.html = await _utf8_snapshot(page)
+        self._set_status(result, log, partial)
+
+    async def _navigate(self, page: Page, url: str, log: _PageLog, result: Capture) -> Any:
+        try:
+            response = await page.goto(
+                url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
+            )
+        except PlaywrightError as exc:
+            reason = log.document_errors.get(url) or str(exc)
+            result.status = "failed"
+            if "Timeout" in str(exc) and url not in log.document_errors:
+                reason = f"the page did not answer within {self.settings.nav_timeout:g} s"
+            result.error = friendly_error(reason)
+            result.final_url = page.url if page.url != "about:blank" else None
+            return None
+        if response is None:
+            result.status = "failed"
+            result.error = "the browser got no response for this URL"
+        return response
+
+    async def _handle_route(self, route: Route, log: _PageLog) -> None:
+        """Fetch every request ourselves, with a deadline, and remember main documents."""
+        request = route.request
+        is_main = request.is_navigation_request() and request.frame.parent_frame is None
+        timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
+        try:
+            response = await route.fetch(
+                timeout=timeout * 1000, max_redirects=0 if is_main else 20
+            )
+        except PlaywrightError as exc:
+            if is_main:
+                log.document_errors[request.url] = str(exc)
+            elif "Timeout" in str(exc):
+                log.timed_out.append(request.url)
+            else:
+                log.failed.append(request.url)
+            await _abort_quietly(route, "timedout" if "Timeout" in str(exc) else "failed")
+            return
+        if is_main:
+            log.documents[request.url] = (response.status, response.headers, await response.body())
+        try:
+            await route.fulfill(response=response)
+        except PlaywrightError:
+            pass  # the page went away (closed, navigated) while we fetched
+
+    async def _wait_for_load(self, page: Page) -> str | None:
+        """Wait, bounded, for `load`; returns why the page is partial, or None."""
+        try:
+            await page.wait_for_load_state("load", timeout=self.settings.load_timeout * 1000)
+        except PlaywrightError:
+            await _evaluate_quietly(page, "window.stop()")
+            return f"the page did not finish loading within {self.settings.load_timeout:g} s"
+        if self.settings.settle_time:
+            await asyncio.sleep(self.settings.settle_time)
+        return None
+
+    async def _settle_consent(self, handler: Any) -> ConsentOutcome:
+        outcome: ConsentOutcome = await handler.settle(timeout=self.settings.consent_timeout)
+        return outcome
+
+    async def _original_body(self, context: BrowserContext, final_url: str, log: _PageLog) -> bytes:
+        """The response body as served (for PDFs the page only holds the viewer)."""
+        if final_url in log.documents:
+            return log.documents[final_url][2]
+        response = await context.request.get(
+            final_url, timeout=self.settings.nav_timeout * 1000
+        )
+        return await response.body()
+
+    async def _screenshot(self, page: Page, partial: str | None) -> bytes | None:
+        timeout = self.settings.request_timeout * 1000 + 10_000
+        height = await _evaluate_quietly(
+            page, "Math.max(document.documentElement.scrollHeight, document.body ? "
+                  "document.body.scrollHeight : 0)"
+        )
+        clip = None
+        if isinstance(height, int | float) and height > self.settings.max_screenshot_height:
+            clip = {"x": 0, "y": 0, "width": self.settings.viewport_width,
+                    "height": self.settings.max_screenshot_height}
+        try:
+            return await page.screenshot(
+                full_page=True, clip=clip, timeout=timeout, animations="disabled",  # type: ignore[arg-type]
+            )
+        except PlaywrightError:
+            return await page.screenshot(full_page=False, timeout=timeout)
+
+    def _set_status(self, result: Capture, log: _PageLog, partial: str | None) -> None:
+        status = result.http_status or 0
+        if status >= 400:
+            result.status = "failed"
+            result.error = f"the server answered HTTP {status}"
+            return
+        reasons = [partial] if partial else []
+        if log.timed_out:
+            reasons.append(
+                f"{len(log.timed_out)} resource(s) did not answer within "
+                f"{self.settings.request_timeout:g} s: " + ", ".join(log.timed_out[:5])
+            )
+        if reasons:
+            result.status = "partial"
+            result.error = "; ".join(reasons)
+
+
+def _is_html(content_type: str | None) -> bool:
+    mime = (content_type or "text/html").split(";")[0].strip().lower()
+    return mime in HTML_TYPES
+
+
+async def _utf8_snapshot(page: Page) -> str:
+    """The rendered DOM, with its charset declaration saying what it now is: UTF-8."""
+    await _evaluate_quietly(
+        page,
+        """() => {
+          const metas = document.querySelectorAll('meta[charset], meta[http-equiv]');
+          for (const m of metas) {
+            if (m.hasAttribute('charset')) m.setAttribute('charset', 'utf-8');
+            else if (m.httpEquiv.toLowerCase() === 'content-type')
+              m.content = 'text/html; charset=utf-8';
+          }
+        }""",
+    )
+    return await page.content()
+
+
+async def _evaluate_quietly(page: Page, script: str) -> Any:
+    try:
+        return await page.evaluate(script)
+    except PlaywrightError:
+        return None
+
+
+async def _abort_quietly(route: Route, code: str) -> None:
+    try:
+        await route.abort(code)
+    except PlaywrightError:
+        pass
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    try:
+        await asyncio.wait_for(context.close(), timeout=10)
+    except (PlaywrightError, TimeoutError):
+        pass
+
+
+async def capture_many(
+    urls: Iterable[str], settings: CaptureSettings, concurrency: int = 2
+) -> AsyncIterator[Capture]:
+    """Capture URLs with one browser, `concurrency` pages at a time, yielding as each finishes."""
+    queue: asyncio.Queue[Capture] = asyncio.Queue()
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    async with Browser(settings) as browser:
+
+        async def one(url: str) -> None:
+            async with semaphore:
+                await queue.put(await browser.capture(url))
+
+        tasks = [asyncio.create_task(one(url)) for url in urls]
+        for _ in range(len(tasks)):
+            yield await queue.get()
+        await asyncio.gather(*tasks)

@@ -1,0 +1,108 @@
+"""The database schema, as `sqlite_utils.Migrations`. Applied every time a database is opened.
+
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,       -- normalized URL: the key for "same page"
+            site TEXT NOT NULL,             -- host name without "www."
+            first_captured TEXT NOT NULL,
+            last_captured TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE blobs (
+            hash TEXT PRIMARY KEY,          -- sha256 of the content as captured
+            content_type TEXT,
+            size INTEGER NOT NULL,          -- bytes before compression
+            encoding TEXT NOT NULL,         -- 'zlib' or 'identity'
+            content BLOB NOT NULL
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            url TEXT NOT NULL,              -- the URL as asked for
+            site TEXT NOT NULL,             -- host name without "www.", for facets
+            final_url TEXT,                 -- after redirects
+            status TEXT NOT NULL,           -- ok | partial | failed
+            error TEXT,                     -- why it failed or is partial
+            http_status INTEGER,
+            content_type TEXT,
+            title TEXT,
+            byline TEXT,
+            published TEXT,
+            lang TEXT,
+            site_name TEXT,
+            description TEXT,
+            canonical_url TEXT,
+            image_url TEXT,
+            text TEXT,                      -- the article as plain text
+            html TEXT,                      -- the article as sanitized HTML
+            word_count INTEGER,
+            captured_at TEXT NOT NULL,
+            duration_ms INTEGER,
+            source TEXT NOT NULL,           -- cli | extension | api
+            browser_version TEXT,
+            headers TEXT,                   -- response headers, JSON
+            consent_cmp TEXT,
+            consent_action TEXT,
+            consent_ms INTEGER,
+            extraction_error TEXT,
+            snapshot_hash TEXT REFERENCES blobs(hash),    -- rendered DOM (HTML pages)
+            body_hash TEXT REFERENCES blobs(hash),        -- body as served (non-HTML)
+            screenshot_hash TEXT REFERENCES blobs(hash),  -- full-page PNG
+            screenshot_width INTEGER,
+            screenshot_height INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX captures_page ON captures(page_id, captured_at)")
+    db.execute("CREATE INDEX captures_captured_at ON captures(captured_at)")
+    db.execute("CREATE INDEX captures_status ON captures(status)")
+    db.execute("CREATE INDEX captures_site ON captures(site)")
+    _create_fts(db)
+
+
+def _create_fts(db: Database) -> None:
+    """FTS5 over title and text, an external-content index kept current by triggers.
+
+    Written by hand rather than with `enable_fts()` because that uses `executescript()`, which
+    commits the migration's transaction half-way."""
+    db.execute(
+        """CREATE VIRTUAL TABLE captures_fts USING fts5(
+            title, text, content="captures", content_rowid="id",
+            tokenize="porter unicode61 remove_diacritics 2")"""
+    )
+    db.execute(
+        """CREATE TRIGGER captures_ai AFTER INSERT ON captures BEGIN
+            INSERT INTO captures_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER captures_ad AFTER DELETE ON captures BEGIN
+            INSERT INTO captures_fts(captures_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER captures_au AFTER UPDATE OF title, text ON captures BEGIN
+            INSERT INTO captures_fts(captures_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO captures_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END"""
+    )

@@ -1,0 +1,98 @@
+"""The pipeline: capture -> extract -> store, for one URL or many."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from archiver import extract as extract_mod
+from archiver import store
+from archiver.capture import CaptureSettings, capture_many
+from archiver.errors import ExtractionError
+from archiver.models import Article, Capture
+
+TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
+MAX_PLAIN_TEXT = 2_000_000  # characters of a text/JSON response kept for search
+
+
+@dataclass
+class SaveResult:
+    """What happened to one URL; `id` is None when nothing could be stored."""
+
+    url: str
+    id: int | None
+    status: str
+    title: str | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "title": self.title, "status": self.status,
+                "error": self.error}
+
+
+def article_for(capture: Capture) -> tuple[Article | None, str | None]:
+    """Extract what the page said. Only HTML goes to the HTML extractor; plain text and JSON
+    are kept as text; other types (PDF, images ...) have no text. Returns (article, error)."""
+    if capture.status == "failed" and not capture.html:
+        return None, None
+    if capture.is_html and capture.html:
+        try:
+            return extract_mod.extract(capture.html, url=capture.final_url or capture.url), None
+        except ExtractionError as exc:
+            return None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bad page must never stop a batch
+            return None, f"extraction failed unexpectedly: {type(exc).__name__}: {exc}"
+    return _plain_text_article(capture), None
+
+
+def _plain_text_article(capture: Capture) -> Article | None:
+    mime = (capture.content_type or "").split(";")[0].strip().lower()
+    if capture.body is None or mime not in TEXT_TYPES:
+        return None
+    text = _decode(capture.body, capture.content_type)[:MAX_PLAIN_TEXT]
+    if mime == "application/json":
+        text = _pretty_json(text)
+    return Article(title=capture.title or None, text=text, word_count=len(text.split()))
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
+    charset = "utf-8"
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"\' ')
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _pretty_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def store_capture(db: Database, capture: Capture, source: str = "cli") -> SaveResult:
+    """Extract and store one finished capture."""
+    article, extraction_error = article_for(capture)
+    capture_id = store.save_capture(db, capture, article, source, extraction_error)
+    title = (article.title if article and article.title else None) or capture.title or None
+    return SaveResult(capture.url, capture_id, capture.status, title, capture.error)
+
+
+async def save_urls(
+    db: Database, urls: Iterable[str], settings: CaptureSettings, concurrency: int = 2,
+    source: str = "cli",
+) -> AsyncIterator[SaveResult]:
+    """Capture, extract and store each URL, yielding results in the order they finish.
+
+    Extraction and storage run in a worker thread so the browser keeps capturing."""
+    async for capture in capture_many(urls, settings, concurrency):
+        yield await asyncio.to_thread(store_capture, db, capture, source)

@@ -1,0 +1,72 @@
+"""URL normalization: which URLs are "the same page"."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from archiver.errors import ArchiverError
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
+    "vero_id", "wickedid", "ref_src", "ref_url", "s_cid", "spm",
+})
+ARCHIVABLE_SCHEMES = ("http", "https")
+
+
+class InvalidURL(ArchiverError):
+    """A URL that cannot be archived."""
+
+
+def with_scheme(url: str) -> str:
+    """`example.org/a` -> `https://example.org/a`; URLs with a scheme are left alone."""
+    url = url.strip()
+    if "://" not in url and not url.startswith(("about:", "data:", "javascript:", "file:")):
+        return "https://" + url
+    return url
+
+
+def check_archivable(url: str) -> str:
+    """Return the URL (with a scheme added if it had none), or raise InvalidURL saying why."""
+    url = with_scheme(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ARCHIVABLE_SCHEMES:
+        raise InvalidURL(f"{url!r} is not an http(s) URL; only web pages can be archived")
+    if not parts.hostname:
+        raise InvalidURL(f"{url!r} has no host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise InvalidURL(f"{url!r} has an invalid port") from exc
+    return url
+
+
+def normalize(url: str) -> str:
+    """The key that decides "same page": lower-case scheme and host, no default port, no
+    fragment, no tracking parameters, "/" for an empty path. Query order is kept (it can
+    matter to the server)."""
+    parts = urlsplit(with_scheme(url))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)],
+        doseq=True,
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _tracking(param: str) -> bool:
+    name = param.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def host_of(url: str) -> str:
+    """The site a URL belongs to, without a leading "www."."""
+    host = (urlsplit(with_scheme(url)).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
