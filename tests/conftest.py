@@ -1,0 +1,177 @@
+"""Shared fixtures: a local HTTP server with fixture pages, a fresh archive, the browser.
+
+Tests that need the browser never skip: a missing browser is a failure (CI must install one).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver import store
+
+PAGES = Path(__file__).parent / "pages"
+
+
+@dataclass
+class Reply:
+    """What the fixture server answers for one path."""
+
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False  # accept the request, never answer (until the server stops)
+    delay: float = 0.0
+
+
+class FixtureServer:
+    """A threaded HTTP server on 127.0.0.1 with a free port.
+
+    Serves files from tests/pages/ plus routes added with `add()`; counts hits per path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Reply | Callable[[BaseHTTPRequestHandler], Reply]] = {}
+        self.hits: Counter[str] = Counter()
+        self.requests: list[dict[str, Any]] = []
+        self.stopping = threading.Event()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, reply: Reply | Callable[[BaseHTTPRequestHandler], Reply]) -> str:
+        self.routes[path] = reply
+        return self.url(path)
+
+    def add_page(self, path: str, html: str | bytes, **kwargs: Any) -> str:
+        body = html.encode("utf-8") if isinstance(html, str) else html
+        return self.add(path, Reply(body=body, **kwargs))
+
+    def reply_for(self, handler: BaseHTTPRequestHandler) -> Reply:
+        path = handler.path.split("?")[0]
+        route = self.routes.get(path)
+        if route is not None:
+            return route(handler) if callable(route) else route
+        file = (PAGES / path.lstrip("/")).resolve()
+        if file.is_file() and PAGES.resolve() in file.parents:
+            return Reply(body=file.read_bytes(), content_type=_guess_type(file))
+        return Reply(body=b"<h1>Not found</h1>", status=404)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server.hits[self.path.split("?")[0]] += 1
+                server.requests.append({"path": self.path, "headers": dict(self.headers)})
+                reply = server.reply_for(self)
+                if reply.hang:
+                    server.stopping.wait(120)
+                    return
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_POST = do_GET  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        return Handler
+
+    def start(self) -> FixtureServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _guess_type(file: Path) -> str:
+    return {
+        ".html": "text/html; charset=utf-8",
+        ".css": "text/css",
+        ".js": "application/javascript",
+        ".png": "image/png",
+        ".svg": "image/svg+xml",
+        ".pdf": "application/pdf",
+        ".txt": "text/plain; charset=utf-8",
+        ".json": "application/json",
+    }.get(file.suffix, "application/octet-stream")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[FixtureServer]:
+    """One fixture server for the session; tests add their own routes with unique paths."""
+    srv = FixtureServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Any]:
+    database = store.open_db(db_path)
+    yield database
+    database.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def minimal_pdf(text: str = "Hello PDF") -> bytes:
+    """A valid one-page PDF (hand-assembled so the tests need no PDF library)."""
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)

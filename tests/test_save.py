@@ -1,0 +1,250 @@
+"""`archiver save`: real Chromium, real pages from a local server, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+from conftest import FixtureServer, Reply, free_port, minimal_pdf
+
+from archiver import store
+from archiver.cli import cli
+
+FAST = ["--timeout", "10", "--request-timeout", "2", "--page-deadline", "30"]
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def rows(db_path: Path, sql: str = "select * from captures order by id") -> list[dict[str, Any]]:
+    db = store.open_db(db_path)
+    try:
+        cursor = db.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        db.close()
+
+
+def blob(db_path: Path, key: str) -> bytes:
+    db = store.open_db(db_path)
+    try:
+        return store.get_blob(db, key).content
+    finally:
+        db.close()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_save_article_keeps_look_and_text(server: FixtureServer, db_path: Path) -> None:
+    url = server.url("/article.html")
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    capture_id, title = result.stdout.strip().split("\t")
+    assert capture_id == "1"
+    assert "Lighthouse Keepers of Skerryvore" in title
+
+    [row] = rows(db_path)
+    assert row["status"] == "ok" and row["error"] is None
+    assert row["url"] == url and row["final_url"] == url
+    assert row["http_status"] == 200
+    assert row["content_type"].startswith("text/html")
+    assert json.loads(row["headers"])["content-type"].startswith("text/html")
+    assert row["source"] == "cli"
+    assert row["browser_version"] and row["duration_ms"] > 0
+    assert row["captured_at"].endswith("Z")
+    # what it said: the article, including text that only the page's script wrote
+    assert "Campbell family kept the light" in row["text"]
+    assert "PELICAN-7731" in row["text"]
+    assert "Sport" not in row["text"]  # the nav menu is not the article
+    assert row["word_count"] > 80
+    assert row["lang"] == "en"
+    assert row["byline"] and "Morag Campbell" in row["byline"]
+    assert row["published"].startswith("2024-03-14")
+    assert "<p>" in row["html"] and "<script" not in row["html"]
+    # what it looked like: the rendered DOM and a full-page PNG
+    snapshot = blob(db_path, row["snapshot_hash"]).decode()
+    assert "PELICAN-7731" in snapshot and "<nav>" in snapshot
+    width, height = png_size(blob(db_path, row["screenshot_hash"]))
+    assert width == 1280 and height >= 800
+    assert (row["screenshot_width"], row["screenshot_height"]) == (width, height)
+    [page] = rows(db_path, "select * from pages")
+    assert page["url"] == url and page["site"] == "127.0.0.1"
+
+
+def test_saving_again_adds_a_capture_and_stores_content_once(
+    server: FixtureServer, db_path: Path
+) -> None:
+    url = server.url("/article.html")
+    for _ in range(2):
+        assert run("save", url + "#section", "--db", str(db_path), *FAST).exit_code == 0
+    captures = rows(db_path)
+    assert len(captures) == 2
+    assert captures[0]["page_id"] == captures[1]["page_id"]
+    assert captures[0]["snapshot_hash"] == captures[1]["snapshot_hash"]
+    assert len(rows(db_path, "select * from pages")) == 1
+    [blobs] = rows(db_path, "select count(*) as n, sum(encoding = 'zlib') as z from blobs")
+    assert blobs["n"] == 2  # one snapshot + one screenshot, not four
+    assert blobs["z"] == 1  # the HTML is compressed; the PNG is not worth it
+
+
+def test_redirect_is_followed_and_recorded(server: FixtureServer, db_path: Path) -> None:
+    target = server.url("/article.html")
+    url = server.add("/moved", Reply(status=302, headers={"Location": "/article.html"}))
+    assert run("save", url, "--db", str(db_path), *FAST).exit_code == 0
+    [row] = rows(db_path)
+    assert row["url"] == url and row["final_url"] == target and row["status"] == "ok"
+    assert "PELICAN-7731" in row["text"]
+
+
+def test_failures_are_recorded_and_other_urls_still_saved(
+    server: FixtureServer, db_path: Path
+) -> None:
+    missing = server.add_page("/gone", "<h1>Gone</h1>", status=404)
+    broken = server.add_page("/broken", "<h1>Oops</h1>", status=500)
+    refused = f"http://127.0.0.1:{free_port()}/"
+    good = server.url("/article.html")
+    result = run("save", missing, broken, refused, good, "--db", str(db_path), *FAST)
+    assert result.exit_code == 1
+    assert "3 of 4 URL(s) failed" in result.stderr
+    assert f"failed: {refused}: connection refused" in result.stderr
+    by_url = {r["url"]: r for r in rows(db_path)}
+    assert by_url[good]["status"] == "ok"
+    assert by_url[missing]["status"] == "failed" and "HTTP 404" in by_url[missing]["error"]
+    assert by_url[broken]["status"] == "failed" and "HTTP 500" in by_url[broken]["error"]
+    assert by_url[refused]["status"] == "failed"
+    assert "connection refused" in by_url[refused]["error"]
+
+
+def test_unresolvable_host_is_a_clear_failure(db_path: Path) -> None:
+    result = run("save", "http://no-such-host.invalid/", "--db", str(db_path), *FAST)
+    assert result.exit_code == 1
+    [row] = rows(db_path)
+    assert row["status"] == "failed" and "DNS lookup failed" in row["error"]
+
+
+def test_page_whose_image_never_answers_is_archived_as_partial(
+    server: FixtureServer, db_path: Path
+) -> None:
+    server.add("/never.png", Reply(hang=True))
+    url = server.add_page(
+        "/hanging-image",
+        "<html><head><title>Slow image</title></head><body><article><h1>Slow image</h1>"
+        "<p>This paragraph is here even though the picture below never arrives. " * 5
+        + "</p><img src='/never.png'></article></body></html>",
+    )
+    started = time.monotonic()
+    result = run("save", url, "--db", str(db_path), "--request-timeout", "1",
+                 "--page-deadline", "20")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    assert elapsed < 20
+    [row] = rows(db_path)
+    assert row["status"] == "partial"
+    assert "never.png" in row["error"] and "did not answer" in row["error"]
+    assert "picture below never arrives" in row["text"]
+    assert row["screenshot_hash"] and row["snapshot_hash"]
+
+
+def test_page_that_never_answers_fails_within_the_timeout(
+    server: FixtureServer, db_path: Path
+) -> None:
+    url = server.add("/hang-document", Reply(hang=True))
+    started = time.monotonic()
+    result = run("save", url, "--db", str(db_path), "--timeout", "2", "--page-deadline", "10")
+    assert time.monotonic() - started < 15
+    assert result.exit_code == 1
+    [row] = rows(db_path)
+    assert row["status"] == "failed" and "did not answer within 2 s" in row["error"]
+
+
+def test_pdf_is_stored_as_pdf_not_extracted(server: FixtureServer, db_path: Path) -> None:
+    pdf = minimal_pdf("Quarterly report")
+    url = server.add("/report.pdf", Reply(body=pdf, content_type="application/pdf"))
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    [row] = rows(db_path)
+    assert row["content_type"] == "application/pdf"
+    assert blob(db_path, row["body_hash"]) == pdf
+    assert row["html"] is None and row["extraction_error"] is None
+    assert row["snapshot_hash"] is None
+
+
+def test_plain_text_and_json_are_kept_as_text(server: FixtureServer, db_path: Path) -> None:
+    text_url = server.add("/notes.txt", Reply(body="Plain notes about otters.\n".encode(),
+                                             content_type="text/plain; charset=utf-8"))
+    json_url = server.add("/data.json", Reply(body=b'{"animal": "badger"}',
+                                             content_type="application/json"))
+    assert run("save", text_url, json_url, "--db", str(db_path), *FAST).exit_code == 0
+    by_url = {r["url"]: r for r in rows(db_path)}
+    assert by_url[text_url]["text"].strip() == "Plain notes about otters."
+    assert blob(db_path, by_url[text_url]["body_hash"]) == b"Plain notes about otters.\n"
+    assert '"animal": "badger"' in by_url[json_url]["text"]
+    assert by_url[json_url]["html"] is None
+
+
+RUSSIAN = "Московский метрополитен открыт в 1935 году и славится своими станциями."
+JAPANESE = "東京タワーは一九五八年に完成した電波塔で、高さは三百三十三メートルです。"
+
+
+def _legacy_page(title: str, text: str, charset: str, declared: str) -> bytes:
+    html = (f'<html><head><meta charset="{declared}"><title>{title}</title></head><body>'
+            f"<article><h1>{title}</h1>" + f"<p>{text}</p>" * 4 + "</article></body></html>")
+    return html.encode(charset)
+
+
+def test_legacy_charsets_are_decoded(server: FixtureServer, db_path: Path) -> None:
+    ru = server.add("/cp1251", Reply(body=_legacy_page("Метро", RUSSIAN, "cp1251", "windows-1251"),
+                                     content_type="text/html"))
+    ja = server.add("/sjis", Reply(body=_legacy_page("東京タワー", JAPANESE, "shift_jis", "Shift_JIS"),
+                                   content_type="text/html"))
+    assert run("save", ru, ja, "--db", str(db_path), *FAST).exit_code == 0
+    by_url = {r["url"]: r for r in rows(db_path)}
+    assert RUSSIAN in by_url[ru]["text"] and by_url[ru]["title"] == "Метро"
+    assert JAPANESE in by_url[ja]["text"]
+    snapshot = blob(db_path, by_url[ja]["snapshot_hash"]).decode("utf-8")
+    assert JAPANESE in snapshot and 'charset="utf-8"' in snapshot
+
+
+def test_urls_from_stdin_and_json_output(server: FixtureServer, db_path: Path) -> None:
+    urls = f"# my list\n\n{server.url('/article.html')}\nnot a url at all\n"
+    result = run("save", "-", "--json", "--db", str(db_path), *FAST, input=urls)
+    assert result.exit_code == 1  # the bad line counts as a failure
+    assert "'https://not a url at all'" in result.stderr or "not a url" in result.stderr
+    [line] = result.stdout.strip().splitlines()
+    record = json.loads(line)
+    assert record["id"] == 1 and record["status"] == "ok"
+    assert record["url"] == server.url("/article.html")
+    assert "Lighthouse" in record["title"]
+
+
+def test_show_writes_what_was_stored(server: FixtureServer, db_path: Path, tmp_path: Path) -> None:
+    assert run("save", server.url("/article.html"), "--db", str(db_path), *FAST).exit_code == 0
+    shot, html = tmp_path / "shot.png", tmp_path / "page.html"
+    result = run("show", "1", "--db", str(db_path), "--screenshot", str(shot), "--html", str(html))
+    assert result.exit_code == 0, result.output
+    assert png_size(shot.read_bytes())[0] == 1280
+    assert "PELICAN-7731" in html.read_text()
+    shown = run("show", "1", "--db", str(db_path))
+    assert "status:          ok" in shown.stdout and "Campbell family" in shown.stdout
+    record = json.loads(run("show", "1", "--json", "--db", str(db_path)).stdout)
+    assert record["id"] == 1 and record["status"] == "ok"
+    missing = run("show", "99", "--db", str(db_path))
+    assert missing.exit_code == 1 and "There is no capture 99" in missing.stderr
+    no_body = run("show", "1", "--db", str(db_path), "--body", str(tmp_path / "x"))
+    assert no_body.exit_code == 1 and "has no response body" in no_body.stderr
+
+
+def test_a_missing_browser_is_a_clear_error(server: FixtureServer, db_path: Path) -> None:
+    result = run("save", server.url("/article.html"), "--db", str(db_path),
+                 "--browser", "/nonexistent/chromium")
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr and "apt-get install chromium" in result.stderr
+    assert rows(db_path) == []
