@@ -1,0 +1,44 @@
+# The two commands of the quick start:
+#   make demo   set everything up, archive a page (URL=...), explore it in Datasette
+#   make test   set everything up, run the linters and the whole test suite
+# Everything lives in .venv; the browser is Playwright's Chromium, or Debian's `chromium`
+# where Playwright cannot download its own (see `archiver setup --help`).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+URL ?= https://en.wikipedia.org/wiki/Web_archiving
+PORT ?= 8001
+
+.PHONY: setup browser demo test lint clean
+
+setup: $(VENV)/.installed browser
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Playwright's own Chromium first; where that cannot be downloaded, Debian's package.
+browser: $(VENV)/.installed
+	@$(BIN)/archiver setup || { \
+	  echo "Falling back to the system Chromium (apt-get install chromium) ..." >&2; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null && \
+	  $(BIN)/archiver setup; }
+
+demo: setup
+	-$(BIN)/archiver save $(URL)
+	$(BIN)/archiver serve --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy archiver/
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
