@@ -106,3 +106,23 @@ def _create_fts(db: Database) -> None:
             INSERT INTO captures_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
         END"""
     )
+
+
+@migrations()
+def m002_tags_notes_keys(db: Database) -> None:
+    """Tags and a note per capture; an idempotency key so a retried upload is stored once."""
+    db.execute("ALTER TABLE captures ADD COLUMN note TEXT")
+    db.execute("ALTER TABLE captures ADD COLUMN idempotency_key TEXT")
+    db.execute(
+        "CREATE UNIQUE INDEX captures_idempotency_key ON captures(idempotency_key) "
+        "WHERE idempotency_key IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TABLE capture_tags (
+            capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (capture_id, tag)
+        )"""
+    )
+    db.execute("CREATE INDEX capture_tags_tag ON capture_tags(tag)")

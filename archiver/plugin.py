@@ -170,7 +170,11 @@ def _hostile_headers(kind: str) -> dict[str, str]:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
+    from archiver import api, views
+
     return [
         (r"^/-/archiver/(?P<database>[^/]+)/(?P<id>\d+)/(?P<kind>screenshot|snapshot|body)$",
          blob_view),
+        *views.ROUTES,
+        *api.ROUTES,
     ]

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlite_utils import Database
 
@@ -82,9 +83,17 @@ def _pretty_json(text: str) -> str:
 def store_capture(db: Database, capture: Capture, source: str = "cli") -> SaveResult:
     """Extract and store one finished capture."""
     article, extraction_error = article_for(capture)
+    if not capture.is_html and not capture.title and capture.status != "failed":
+        capture.title = _file_name(capture.final_url or capture.url)
     capture_id = store.save_capture(db, capture, article, source, extraction_error)
     title = (article.title if article and article.title else None) or capture.title or None
     return SaveResult(capture.url, capture_id, capture.status, title, capture.error)
+
+
+def _file_name(url: str) -> str | None:
+    """A title for a PDF, image or text file: the last part of its URL's path."""
+    name = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+    return name or None
 
 
 async def save_urls(

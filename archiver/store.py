@@ -76,7 +76,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
     try:
         yield db
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         _rollback(conn)
         raise StorageError(_explain_write_error(exc)) from exc
     except BaseException:
@@ -89,7 +89,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def _explain_write_error(exc: sqlite3.OperationalError) -> str:
+def _explain_write_error(exc: sqlite3.DatabaseError) -> str:
     message = str(exc)
     if "full" in message:
         return (f"The disk is full; nothing of this capture was saved ({message}). "
@@ -219,7 +219,7 @@ def _capture_row(
             canonical_url=article.canonical_url,
             image_url=article.image_url,
             text=article.text,
-            html=article.html,
+            html=article.html or None,
             word_count=article.word_count,
         )
     return row

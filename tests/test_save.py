@@ -175,6 +175,7 @@ def test_pdf_is_stored_as_pdf_not_extracted(server: FixtureServer, db_path: Path
     assert blob(db_path, row["body_hash"]) == pdf
     assert row["html"] is None and row["extraction_error"] is None
     assert row["snapshot_hash"] is None
+    assert row["title"] == "report.pdf"
 
 
 def test_plain_text_and_json_are_kept_as_text(server: FixtureServer, db_path: Path) -> None:

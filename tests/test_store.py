@@ -34,10 +34,13 @@ def test_new_database_gets_the_schema_and_wal(tmp_path: Path) -> None:
     assert path.exists()
     assert {"pages", "captures", "blobs", "captures_fts"} <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [m.name for m in migrations.applied(db)] == ["m001_initial"]
+    applied = [m.name for m in migrations.applied(db)]
+    assert applied[:2] == ["m001_initial", "m002_tags_notes_keys"]
+    assert not migrations.pending(db)
     db.close()
     again = store.open_db(path)  # migrating twice is a no-op
-    assert len(migrations.applied(again)) == 1
+    assert [m.name for m in migrations.applied(again)] == applied
+    assert not migrations.pending(again)
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
