@@ -175,3 +175,59 @@ def minimal_pdf(text: str = "Hello PDF") -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+class LiveServer:
+    """A real `archiver serve` process on 127.0.0.1 (for tests where a browser must reach it)."""
+
+    def __init__(self, db_path: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        import os
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.db_path = db_path
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = db_path.parent / f"serve-{self.port}.log"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "serve", "--db", str(db_path),
+             "--port", str(self.port), *args],
+            env={**os.environ, **(env or {})}, stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"archiver serve exited: {self.log.read_text()}")
+            try:
+                urllib.request.urlopen(self.url + "/-/versions.json", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"archiver serve did not start: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except Exception:
+            self.proc.kill()
+
+
+@pytest.fixture
+def live_server(db_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Factory: `live_server(*serve_args, env={...})` starts `archiver serve` on `db_path`."""
+    started: list[LiveServer] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> LiveServer:
+        started.append(LiveServer(db_path, *args, env=env))
+        return started[-1]
+
+    yield start
+    for srv in started:
+        srv.stop()
