@@ -179,7 +179,7 @@ def test_pdf_is_stored_as_pdf_not_extracted(server: FixtureServer, db_path: Path
 
 
 def test_plain_text_and_json_are_kept_as_text(server: FixtureServer, db_path: Path) -> None:
-    text_url = server.add("/notes.txt", Reply(body="Plain notes about otters.\n".encode(),
+    text_url = server.add("/notes.txt", Reply(body=b"Plain notes about otters.\n",
                                              content_type="text/plain; charset=utf-8"))
     json_url = server.add("/data.json", Reply(body=b'{"animal": "badger"}',
                                              content_type="application/json"))
@@ -204,8 +204,8 @@ def _legacy_page(title: str, text: str, charset: str, declared: str) -> bytes:
 def test_legacy_charsets_are_decoded(server: FixtureServer, db_path: Path) -> None:
     ru = server.add("/cp1251", Reply(body=_legacy_page("Метро", RUSSIAN, "cp1251", "windows-1251"),
                                      content_type="text/html"))
-    ja = server.add("/sjis", Reply(body=_legacy_page("東京タワー", JAPANESE, "shift_jis", "Shift_JIS"),
-                                   content_type="text/html"))
+    ja_page = _legacy_page("東京タワー", JAPANESE, "shift_jis", "Shift_JIS")
+    ja = server.add("/sjis", Reply(body=ja_page, content_type="text/html"))
     assert run("save", ru, ja, "--db", str(db_path), *FAST).exit_code == 0
     by_url = {r["url"]: r for r in rows(db_path)}
     assert RUSSIAN in by_url[ru]["text"] and by_url[ru]["title"] == "Метро"

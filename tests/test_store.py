@@ -146,7 +146,7 @@ def test_two_save_processes_at_once(server: FixtureServer, db_path: Path) -> Non
         for chunk in (urls[:4], urls[4:])
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in err
     conn = sqlite3.connect(db_path)
