@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m archiver.bench SUBCOMMAND`."""

@@ -1,0 +1,125 @@
+"""Extraction quality and speed: the project's extractor next to plain readability-lxml.
+
+Runs the shared harness (../shared/bench/extract_eval.py next to the repository) on a data set
+of pages with known article text, then scores the metadata against expected-metadata.json:
+title exact, language, byline and excerpt (each over the pages where the expectation has one).
+
+example:
+  python -m archiver.bench extract
+  python -m archiver.bench extract --data-dir ../shared/bench/mozilla --json result.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver.errors import ExtractionError
+from archiver.extract import extract
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HARNESS = REPO_ROOT.parent / "shared" / "bench" / "extract_eval.py"
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "bench" / "mozilla"
+EXTRACTOR = "py:archiver.extract:extract_text"
+MOZILLA_URL = "http://fakehost/test/page.html"  # the URL the harness gives every mozilla page
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="pages to score (default: $ARCHIVER_BENCH_DATA or ../shared/bench/mozilla)",
+    )
+    parser.add_argument("--harness", type=Path, default=HARNESS, help="path of extract_eval.py")
+    parser.add_argument("--json", type=Path, help="write the harness's full results here")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
+    parser.add_argument("--no-metadata", action="store_true", help="skip the metadata scores")
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir or Path(os.environ.get("ARCHIVER_BENCH_DATA") or DEFAULT_DATA)
+    if not args.harness.is_file():
+        print(f"error: benchmark harness not found at {args.harness} "
+              "(pass --harness PATH to point at extract_eval.py)", file=sys.stderr)
+        return 2
+    if not data_dir.is_dir():
+        print(f"error: no benchmark data at {data_dir} "
+              "(pass --data-dir PATH or set ARCHIVER_BENCH_DATA)", file=sys.stderr)
+        return 2
+    code = _run_harness(args.harness, data_dir, args.json, args.limit)
+    if code == 0 and not args.no_metadata:
+        print()
+        print(format_metadata_scores(score_metadata(data_dir, args.limit)))
+    return code
+
+
+def _run_harness(harness: Path, data_dir: Path, json_out: Path | None, limit: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable, str(harness), "--data", "mozilla", "--data-dir", str(data_dir),
+            "--extractor", "readability-lxml", "--extractor", EXTRACTOR,
+            "--json", str(json_out or Path(tmp) / "result.json"),
+        ]
+        if limit:
+            command += ["--limit", str(limit)]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
+        ))
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+
+
+@dataclass
+class Score:
+    """How many pages had an expectation, and how many of those we matched."""
+
+    expected: int = 0
+    matched: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, page: str, expected: object, got: str | None) -> None:
+        if not isinstance(expected, str) or not expected.strip():
+            return
+        self.expected += 1
+        if _same(expected, got):
+            self.matched += 1
+        else:
+            self.misses.append(page)
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.expected if self.expected else 0.0
+
+
+def _same(expected: str, got: str | None) -> bool:
+    return " ".join(expected.split()) == " ".join((got or "").split())
+
+
+def score_metadata(data_dir: Path, limit: int = 0) -> dict[str, Score]:
+    """Run the extractor on each page that has expected-metadata.json and compare fields."""
+    scores = {name: Score() for name in ("title", "lang", "byline", "excerpt")}
+    pages = sorted(p.parent for p in data_dir.rglob("expected-metadata.json"))
+    for page in pages[:limit] if limit else pages:
+        expected = json.loads((page / "expected-metadata.json").read_text(encoding="utf8"))
+        try:
+            article = extract((page / "source.html").read_text(encoding="utf8"), MOZILLA_URL)
+        except ExtractionError:
+            article = None
+        got = {
+            "title": article and article.title, "lang": article and article.lang,
+            "byline": article and article.byline, "excerpt": article and article.description,
+        }
+        for name, score in scores.items():
+            score.add(page.name, expected.get(name), got[name])
+    return scores
+
+
+def format_metadata_scores(scores: dict[str, Score]) -> str:
+    lines = ["metadata (share of pages whose expected value we reproduce exactly)"]
+    for name, score in scores.items():
+        lines.append(f"  {name:<8} {score.share:6.1%}  ({score.matched}/{score.expected})")
+    return "\n".join(lines)
