@@ -119,6 +119,11 @@ def save(urls: tuple[str, ...], db_path: Path, concurrency: int, as_json: bool,
     from archiver.save import save_urls
 
     targets, bad = _targets(urls)
+    for url, reason in bad:
+        if as_json:
+            click.echo(json.dumps({"id": None, "url": url, "title": None, "status": "failed",
+                                   "error": reason}))
+        click.secho(f"skipped: {reason}", err=True, fg="red")
     db = open_archive(db_path)
     failed = len(bad)
 
@@ -139,23 +144,23 @@ def save(urls: tuple[str, ...], db_path: Path, concurrency: int, as_json: bool,
         sys.exit(1)
 
 
-def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Expand "-" into lines of stdin, check each URL; report bad ones on stderr."""
+def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Expand "-" into lines of stdin and check each URL: (good URLs, [(bad URL, reason)])."""
     raw: list[str] = []
     for url in urls:
         if url == "-":
             raw.extend(line.strip() for line in sys.stdin)
         else:
             raw.append(url)
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[tuple[str, str]] = []
     for url in raw:
         if not url or url.startswith("#"):
             continue
         try:
             good.append(check_archivable(url))
         except InvalidURL as exc:
-            bad.append(url)
-            click.secho(f"skipped: {exc}", err=True, fg="red")
+            bad.append((url, str(exc)))
     return good, bad
 
 

@@ -36,6 +36,8 @@ def check_archivable(url: str) -> str:
         raise InvalidURL(f"{url!r} is not an http(s) URL; only web pages can be archived")
     if not parts.hostname:
         raise InvalidURL(f"{url!r} has no host name")
+    if any(ch.isspace() for ch in url):
+        raise InvalidURL(f"{url!r} contains spaces; is it really a URL?")
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
