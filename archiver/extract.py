@@ -834,15 +834,57 @@ class _ArticleFinder(Document):  # type: ignore[misc]
                 and not _MAYBE_CANDIDATE_RE.search(features)
                 and el.tag not in ("html", "body", "a")
                 and not el.xpath("ancestor::table | ancestor-or-self::pre | ancestor::code")
-                and not el.xpath(".//main | .//article | .//math")
+                and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
+                                 ".//math")
             ):
                 _remove(el)
+
+    def score_node(self, elem: HtmlElement) -> dict[str, Any]:
+        """Readability.js's initial score: only <div> gets the container bonus, not <article>.
+        <body> gets no class weight: readability-lxml sets its id to "readabilityBody"."""
+        weight = _class_weight(elem) if elem.tag != "body" else 0
+        return {"content_score": _TAG_SCORES.get(elem.tag, 0) + weight, "elem": elem}
+
+    def score_paragraphs(self) -> dict[HtmlElement, dict[str, Any]]:
+        """Score like Readability.js: a paragraph's points go to five levels of ancestors
+        (divided by 1, 2, 6, 9, 12), so an article made of lists or nested blocks still wins."""
+        candidates: dict[HtmlElement, dict[str, Any]] = {}
+        for elem in self.html.iter("p", "pre", "td", "blockquote"):
+            text = _norm(elem.text_content())
+            if len(text) < self.min_text_length:
+                continue
+            points = 1 + len(_COMMAS_RE.split(text)) + min(len(text) // 100, 3)
+            for level, ancestor in enumerate(_scorable_ancestors(elem)):
+                if ancestor not in candidates:
+                    candidates[ancestor] = self.score_node(ancestor)
+                divider = 1 if level == 0 else 2 if level == 1 else level * 3
+                candidates[ancestor]["content_score"] += points / divider
+        for elem, candidate in candidates.items():
+            candidate["content_score"] *= 1 - self.get_link_density(elem)
+        return candidates
 
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
         clean_article(node)
         self._node = node
         self.html = node
         return etree.tostring(node, encoding="unicode", method="html")
+
+
+_COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
+
+
+_TAG_SCORES = {
+    "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
+    "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,
+    "h6": -5, "th": -5,
+}
+
+
+def _scorable_ancestors(elem: HtmlElement) -> Iterator[HtmlElement]:
+    for level, ancestor in enumerate(elem.iterancestors()):
+        if level == 5 or ancestor.getparent() is None:
+            return
+        yield ancestor
 
 
 _VIDEO_RE = re.compile(
@@ -1113,7 +1155,7 @@ _LINE_TAGS = frozenset(
 )
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre ul ol dl table figure".split())
 _CELL_TAGS = frozenset({"td", "th"})
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "math", "head",
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head",
                         "title", "iframe", "object", "embed", "select", "textarea", "button"})
 _LINE, _PARAGRAPH = 1, 2
 
@@ -1127,32 +1169,43 @@ def html_to_text(node: HtmlElement) -> str:
 
 
 class _TextBuilder:
+    """Collects text chunks. Like html-text (the benchmark's reference renderer), separate
+    chunks from different elements get a space unless punctuation follows: inline markup
+    inside a word is rare, block-ish <span>s without whitespace between them are not."""
+
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.pending = _PARAGRAPH  # break owed before the next text
         self.started = False
+        self.prev_raw = ""
 
     def brk(self, kind: int) -> None:
         self.pending = max(self.pending, kind)
 
-    def add(self, text: str, pre: bool) -> None:
-        if not pre:
-            text = _WS_RE.sub(" ", text)
-            if self.pending or not self.parts or self.parts[-1].endswith((" ", "\n")):
-                text = text.lstrip()
+    def add(self, raw: str, pre: bool) -> None:
+        text = raw if pre else _norm(raw)
         if not text:
             return
         if self.pending and self.started:
-            if self.parts and not pre:
-                self.parts[-1] = self.parts[-1].rstrip(" ")
             self.parts.append("\n\n" if self.pending == _PARAGRAPH else "\n")
+        elif self.started and not pre and self._needs_space(text):
+            self.parts.append(" ")
         self.pending = 0
         self.started = True
         self.parts.append(text)
+        self.prev_raw = raw
+
+    def _needs_space(self, text: str) -> bool:
+        if self.prev_raw[-1:].isspace():
+            return True
+        return not _PUNCT_AFTER_RE.match(text) and not self.prev_raw.endswith("(")
 
     def text(self) -> str:
         lines = "".join(self.parts).split("\n")
         return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+_PUNCT_AFTER_RE = re.compile(r'^[,:;.!?")]')
 
 
 def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
@@ -1163,7 +1216,10 @@ def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
     pre = pre or tag in ("pre", "textarea")
     kind = _PARAGRAPH if tag in _PARAGRAPH_TAGS else _LINE if tag in _LINE_TAGS else 0
     if tag == "br":
-        out.add("\n", pre=True) if pre else out.brk(_LINE)
+        if pre:
+            out.add("\n", pre=True)
+        else:
+            out.brk(_LINE)
         return
     out.brk(kind)
     if tag in _CELL_TAGS and out.started and not out.pending:
