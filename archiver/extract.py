@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 import lxml.html
 import nh3
 from lxml import etree
+from lxml.html import HtmlElement
 from readability import Document
 
 from archiver.errors import ExtractionError
@@ -37,8 +38,6 @@ MAX_HTML_CHARS = 30_000_000
 
 MAX_DEPTH = 200
 """Nesting kept when a document is deeper than libxml2's limit (256); deeper tags are dropped."""
-
-HtmlElement = lxml.html.HtmlElement
 
 # ---------------------------------------------------------------------------------------------
 # Public API
@@ -130,7 +129,9 @@ def _checked_input(html: object) -> str:
     if not isinstance(html, str):
         raise ExtractionError(f"expected the HTML as text (str), got {type(html).__name__}")
     if len(html) > MAX_HTML_CHARS:
-        raise ExtractionError(f"document too large: {len(html):,} characters (limit {MAX_HTML_CHARS:,})")
+        raise ExtractionError(
+            f"document too large: {len(html):,} characters (limit {MAX_HTML_CHARS:,})"
+        )
     head = html.lstrip("\ufeff \t\r\n")[:2048]
     if not head.replace("\x00", "").strip():
         raise ExtractionError("empty document")
@@ -319,7 +320,7 @@ def _read_metadata(root: HtmlElement, url: str | None) -> dict[str, str]:
     values = _meta_values(root)
     title_from_doc = _document_title(root)
     ld = _json_ld(root, title_from_doc)
-    meta = {
+    raw = {
         "title": ld.get("title") or _first(values, "dc:title", "dcterm:title", "og:title",
                                            "weibo:article:title", "weibo:webpage:title",
                                            "title", "twitter:title", "parsely-title"),
@@ -336,12 +337,12 @@ def _read_metadata(root: HtmlElement, url: str | None) -> dict[str, str]:
         "canonical_url": _canonical(root, values),
         "lang": _declared_language(root, values),
     }
-    meta = {key: _norm(unescape(value)) for key, value in meta.items() if value}
-    meta["title"] = _clean_title(meta.get("title") or title_from_doc, meta.get("site_name"))
+    found = {key: _norm(unescape(value)) for key, value in raw.items() if value}
+    found["title"] = _clean_title(found.get("title") or title_from_doc, found.get("site_name"))
     for key in ("image_url", "canonical_url"):
-        if key in meta and url:
-            meta[key] = _absolute(url, meta[key])
-    return {key: value for key, value in meta.items() if value}
+        if key in found and url:
+            found[key] = _absolute(url, found[key])
+    return {key: value for key, value in found.items() if value}
 
 
 def _first(values: dict[str, str], *names: str) -> str | None:

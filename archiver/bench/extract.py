@@ -109,9 +109,11 @@ def score_metadata(data_dir: Path, limit: int = 0) -> dict[str, Score]:
             article = extract((page / "source.html").read_text(encoding="utf8"), MOZILLA_URL)
         except ExtractionError:
             article = None
-        got = {
-            "title": article and article.title, "lang": article and article.lang,
-            "byline": article and article.byline, "excerpt": article and article.description,
+        got: dict[str, str | None] = {
+            "title": article.title if article else None,
+            "lang": article.lang if article else None,
+            "byline": article.byline if article else None,
+            "excerpt": article.description if article else None,
         }
         for name, score in scores.items():
             score.add(page.name, expected.get(name), got[name])
