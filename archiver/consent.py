@@ -3,37 +3,515 @@
 `prepare(page, enabled)` is called before navigation; it returns a handler whose
 `settle(timeout)` is awaited after the page loaded and before the screenshot and the DOM
 snapshot are taken. It reports what was done as a `ConsentOutcome`.
+
+Two layers answer a prompt with the most privacy-preserving choice:
+
+1. DuckDuckGo's autoconsent (npm `@duckduckgo/autoconsent`, MPL-2.0): about 800 rules that
+   recognise consent platforms and opt out. It is not in git: `install_autoconsent()` fetches
+   the pinned release from the npm registry (no Node needed) into a git-ignored folder.
+2. A fallback (`consent.js`) for prompts no rule knows, and for any prompt still visible after
+   autoconsent: it clicks a visible reject / "only necessary" button, else removes the prompt,
+   its backdrop and its scroll lock. Consent UI left hidden in the DOM is removed too, so that
+   the HTML snapshot holds no prompt text.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import functools
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Frame, Page
 
+from archiver.errors import ArchiverError
 from archiver.models import ConsentOutcome
+
+AUTOCONSENT_VERSION = "16.23.0"
+AUTOCONSENT_INTEGRITY = (
+    "sha512-NTmDhASFf5pUsSwg2TyT9R75GYUcuYZXPyBnRcYgJgozg6RLeXXP9uH8ADxA364yQ2gJBMu83AN/D24Y4nkPKg=="
+)
+AUTOCONSENT_URL = (
+    "https://registry.npmjs.org/@duckduckgo/autoconsent/-/"
+    f"autoconsent-{AUTOCONSENT_VERSION}.tgz"
+)
+AUTOCONSENT_DIR_ENV = "ARCHIVER_AUTOCONSENT_DIR"
+SCRIPT_FILE = "dist/autoconsent.playwright.js"
+RULES_FILE = "rules/compact-rules.json"
+MARKER_FILE = "VERSION"
+MAX_DOWNLOAD = 50 * 1024 * 1024
+
+FALLBACK_JS = Path(__file__).with_name("consent.js")
+
+# autoconsent's content-script settings (see its lib/types.ts `Config`).
+AUTOCONSENT_CONFIG: dict[str, Any] = {
+    "enabled": True,
+    "autoAction": "optOut",
+    "disabledCmps": [],
+    "enablePrehide": False,  # we wait before the screenshot anyway; keep what is seen honest
+    "enableCosmeticRules": True,
+    "enableGeneratedRules": True,
+    "detectRetries": 20,
+    "isMainWorld": True,  # the Playwright build runs in the page's main world
+    "logs": {"lifecycle": False, "rulesteps": False, "detectionsteps": False, "evals": False,
+             "errors": False, "messages": False, "waits": False},
+}
+
+# How long settle() waits for each situation, in seconds (all bounded by its timeout).
+GRACE = 1.2  # no platform detected and no prompt seen: nothing to do
+DETECTED_WAIT = 2.0  # a platform is present but shows no prompt
+UNKNOWN_WAIT = 1.0  # the fallback sees a prompt that autoconsent has not taken on
+RESULT_WAIT = 1.0  # opt-out succeeded on an intermediate step; wait for the final one
+AFTER_DONE = 0.3  # let a banner finish closing
+GONE_WAIT = 0.5  # a prompt went away: wait this long for autoconsent's report
+POLL = 0.2
+FALLBACK_BUDGET = 1.5  # kept for the fallback out of the timeout
+CLICK_WAIT = 1.0  # a clicked reject button closes its prompt within this
+
+
+class AutoconsentInstallError(ArchiverError):
+    """autoconsent could not be downloaded, verified or unpacked."""
+
+
+# --- installing autoconsent -------------------------------------------------------------------
+
+
+def default_autoconsent_dir() -> Path:
+    """Where autoconsent lives: $ARCHIVER_AUTOCONSENT_DIR, else archiver/vendor/autoconsent."""
+    configured = os.environ.get(AUTOCONSENT_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path(__file__).parent / "vendor" / "autoconsent"
+
+
+def find_autoconsent(path: Path | None = None) -> Path | None:
+    """The folder holding the pinned autoconsent, or None when it is not installed there."""
+    folder = path or default_autoconsent_dir()
+    return folder if _is_installed(folder) else None
+
+
+def install_autoconsent(
+    dest: Path | None = None, *, url: str = AUTOCONSENT_URL, integrity: str = AUTOCONSENT_INTEGRITY
+) -> Path:
+    """Fetch the pinned autoconsent from the npm registry into `dest`; no-op when present.
+
+    The tarball's sha512 must match the pinned `dist.integrity`; only the Playwright content
+    script, the rules and the licence are kept.
+    """
+    folder = dest or default_autoconsent_dir()
+    if _is_installed(folder, integrity):
+        return folder
+    data = _download(url)
+    _check_integrity(data, integrity, url)
+    _unpack(data, folder, integrity)
+    return folder
+
+
+def _is_installed(folder: Path, integrity: str = AUTOCONSENT_INTEGRITY) -> bool:
+    marker = folder / MARKER_FILE
+    try:
+        recorded = marker.read_text().split()
+    except OSError:
+        return False
+    expected = [AUTOCONSENT_VERSION, integrity]
+    return recorded == expected and all((folder / f).is_file() for f in (SCRIPT_FILE, RULES_FILE))
+
+
+def _download(url: str) -> bytes:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data: bytes = response.read(MAX_DOWNLOAD + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise AutoconsentInstallError(
+            f"Could not download autoconsent {AUTOCONSENT_VERSION} from {url}: {exc}. "
+            "Check the network connection to registry.npmjs.org and try again."
+        ) from exc
+    if len(data) > MAX_DOWNLOAD:
+        raise AutoconsentInstallError(f"The download from {url} is larger than expected.")
+    return data
+
+
+def _check_integrity(data: bytes, integrity: str, url: str) -> None:
+    algorithm, _, expected = integrity.partition("-")
+    try:
+        digest = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+    except ValueError as exc:
+        raise AutoconsentInstallError(f"Unknown integrity algorithm {algorithm!r}") from exc
+    if digest != expected:
+        raise AutoconsentInstallError(
+            f"The autoconsent tarball from {url} failed its integrity check: expected "
+            f"{integrity}, got {algorithm}-{digest}. Nothing was installed."
+        )
+
+
+def _wanted(name: str) -> str | None:
+    """The path to keep for a tarball member, or None to skip it."""
+    relative = name.removeprefix("package/")
+    parts = relative.split("/")
+    if relative in (SCRIPT_FILE, "LICENSE"):
+        return relative
+    if len(parts) == 2 and parts[0] == "rules" and parts[1].endswith(".json"):
+        return relative
+    return None
+
+
+def _unpack(data: bytes, folder: Path, integrity: str) -> None:
+    staging = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                relative = _wanted(member.name)
+                source = tar.extractfile(member) if member.isfile() and relative else None
+                if relative and source:
+                    (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+                    (staging / relative).write_bytes(source.read())
+        if not (staging / SCRIPT_FILE).is_file() or not (staging / RULES_FILE).is_file():
+            raise AutoconsentInstallError("The autoconsent tarball lacks its script or rules.")
+        (staging / MARKER_FILE).write_text(f"{AUTOCONSENT_VERSION}\n{integrity}\n")
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    except (tarfile.TarError, OSError) as exc:
+        raise AutoconsentInstallError(f"Could not unpack autoconsent into {folder}: {exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# --- loading it --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Autoconsent:
+    """The content script and its rules, read once per folder."""
+
+    script: str
+    main_rules: dict[str, Any]  # for top-level documents: every rule
+    frame_rules: dict[str, Any]  # for iframes: only the rules that run in frames
+
+
+@functools.lru_cache(maxsize=4)
+def _load_autoconsent(folder: Path) -> _Autoconsent:
+    script = (folder / SCRIPT_FILE).read_text(encoding="utf-8")
+    compact = json.loads((folder / RULES_FILE).read_text(encoding="utf-8"))
+    index = compact.get("index", {})
+    frames = index.get("frameRuleRange", [0, len(compact["r"])])
+    strings = index.get("frameStringEnd", len(compact["s"]))
+    frame_rules = {"v": compact["v"], "s": compact["s"][:strings],
+                   "r": compact["r"][frames[0]:frames[1]]}
+    main_rules = {key: compact[key] for key in ("v", "s", "r")}
+    return _Autoconsent(script, {"compact": main_rules}, {"compact": frame_rules})
+
+
+@functools.lru_cache(maxsize=1)
+def _fallback_script() -> str:
+    return FALLBACK_JS.read_text(encoding="utf-8")
+
+
+# --- what autoconsent told us ------------------------------------------------------------------
+
+
+@dataclass
+class _Messages:
+    """What autoconsent reported from any frame of the page."""
+
+    cmps: list[str] = field(default_factory=list)
+    popups: list[str] = field(default_factory=list)
+    opt_out: dict[str, bool] = field(default_factory=dict)
+    done: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    detected_at: float | None = None
+    result_at: float | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, message: dict[str, Any]) -> None:
+        kind, cmp = message.get("type"), str(message.get("cmp") or "")
+        if kind == "cmpDetected" and cmp not in self.cmps:
+            self.cmps.append(cmp)
+            self.detected_at = self.detected_at or time.monotonic()
+        elif kind == "popupFound" and cmp not in self.popups:
+            self.popups.append(cmp)
+        elif kind == "optOutResult":
+            self.opt_out[cmp] = bool(message.get("result"))
+            self.result_at = time.monotonic()
+        elif kind == "autoconsentDone":
+            self.done = message
+        elif kind == "autoconsentError":
+            self.errors.append(_short(json.dumps(message.get("details"), default=str)))
+        else:
+            return
+        self.changed.set()
+
+    @property
+    def cmp(self) -> str | None:
+        if self.done:
+            return str(self.done.get("cmp"))
+        names = self.popups or self.cmps
+        return names[0] if names else None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.opt_out) and not any(self.opt_out.values())
+
+    @property
+    def succeeded(self) -> bool:
+        return any(self.opt_out.values())
+
+
+# --- the handler -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fallback:
+    """What the in-page fallback did."""
+
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    clicked: list[str] = field(default_factory=list)
+    removed: int = 0
+    backdrops: int = 0
+    unlocked: bool = False
+    hidden_removed: list[str] = field(default_factory=list)
+    interrupted: bool = False  # the page navigated or closed under us
 
 
 class ConsentHandler:
     """Answers consent prompts on one page."""
 
-    def __init__(self, page: Page | None) -> None:
+    def __init__(self, page: Page | None, autoconsent: _Autoconsent | None = None,
+                 note: str | None = None) -> None:
         self.page = page
+        self.autoconsent = autoconsent
+        self.note = note  # why autoconsent is not in use, if it is not
+        self.messages = _Messages()
+
+    async def install(self) -> None:
+        """Expose the message binding and the content script (before navigation)."""
+        if self.page is None or self.autoconsent is None:
+            return
+        await self.page.expose_binding("autoconsentSendMessage", self._on_message)
+        await self.page.add_init_script(script=self.autoconsent.script)
+
+    async def _on_message(self, source: dict[str, Any], message: Any) -> None:
+        if not isinstance(message, dict):
+            return
+        frame: Frame = source["frame"]
+        kind = message.get("type")
+        try:
+            if kind == "init":
+                await self._reply(frame, {"type": "initResp", "config": AUTOCONSENT_CONFIG,
+                                          "rules": self._rules_for(frame)})
+            elif kind == "eval":
+                await self._reply(frame, {"type": "evalResp", "id": message.get("id"),
+                                          "result": await self._eval(frame, message)})
+            else:
+                self.messages.record(message)
+        except PlaywrightError:
+            pass  # the frame went away; its instance is gone with it
+
+    def _rules_for(self, frame: Frame) -> dict[str, Any]:
+        assert self.autoconsent is not None
+        top = frame.parent_frame is None
+        return self.autoconsent.main_rules if top else self.autoconsent.frame_rules
+
+    @staticmethod
+    async def _eval(frame: Frame, message: dict[str, Any]) -> bool:
+        try:
+            return bool(await frame.evaluate(str(message.get("code", "false"))))
+        except PlaywrightError:
+            return False
+
+    @staticmethod
+    async def _reply(frame: Frame, response: dict[str, Any]) -> None:
+        await frame.evaluate("m => window.autoconsentReceiveMessage(m)", response)
 
     async def settle(self, timeout: float) -> ConsentOutcome:
+        """Wait (bounded by `timeout`) for prompts to be answered; never raises."""
         if self.page is None:
-            return ConsentOutcome(action="disabled")
+            return ConsentOutcome(action="disabled", detail="consent handling is turned off")
         started = time.monotonic()
         try:
-            await self.page.evaluate("() => 0")
-        except PlaywrightError as exc:
-            return ConsentOutcome(action="error", detail=str(exc).splitlines()[0])
-        return ConsentOutcome(
-            action="nothing found", duration_ms=int((time.monotonic() - started) * 1000)
-        )
+            outcome = await asyncio.wait_for(self._settle(started, timeout), timeout + 2.0)
+        except TimeoutError:
+            outcome = ConsentOutcome(cmp=self.messages.cmp, action="error",
+                                     detail=f"consent handling did not finish in {timeout:g} s")
+        except Exception as exc:  # whatever happens here, the capture goes on
+            outcome = ConsentOutcome(cmp=self.messages.cmp, action="error",
+                                     detail=_short(f"{type(exc).__name__}: {exc}"))
+        outcome.duration_ms = int((time.monotonic() - started) * 1000)
+        return outcome
+
+    async def _settle(self, started: float, timeout: float) -> ConsentOutcome:
+        wait_until = started + max(timeout - FALLBACK_BUDGET, timeout / 2)
+        await self._wait_for_autoconsent(started, wait_until)
+        if self.messages.done or self.messages.succeeded:
+            await asyncio.sleep(AFTER_DONE)
+        fallback = await self._run_fallback(started + timeout)
+        return self._outcome(fallback)
+
+    async def _wait_for_autoconsent(self, started: float, until: float) -> None:
+        """Return when autoconsent is done, failed, or clearly has nothing (more) to do."""
+        seen_at: float | None = None  # when the fallback first saw a prompt
+        gone_at: float | None = None  # when a prompt that was seen went away
+        while (now := time.monotonic()) < until:
+            if self._finished(now):
+                return
+            if await self._probe():
+                seen_at, gone_at = seen_at or now, None
+            elif seen_at is not None:
+                gone_at = gone_at or now
+            if gone_at is not None and now - gone_at >= GONE_WAIT:
+                return  # whoever closed it, the prompt is gone
+            if not self.messages.popups and self._give_up(started, now, seen_at):
+                return
+            self.messages.changed.clear()
+            try:
+                await asyncio.wait_for(self.messages.changed.wait(), min(POLL, until - now))
+            except TimeoutError:
+                pass
+
+    def _finished(self, now: float) -> bool:
+        m = self.messages
+        if m.done or m.failed:
+            return True
+        return m.succeeded and m.result_at is not None and now - m.result_at >= RESULT_WAIT
+
+    def _give_up(self, started: float, now: float, seen_prompt_at: float | None) -> bool:
+        """No popup from autoconsent: is it time to go on (to the fallback)?"""
+        if seen_prompt_at is not None:
+            return self.autoconsent is None or now - seen_prompt_at >= UNKNOWN_WAIT
+        if self.messages.detected_at is not None:
+            return now - self.messages.detected_at >= DETECTED_WAIT
+        return now - started >= GRACE
+
+    async def _probe(self) -> bool:
+        report = await self._evaluate_fallback("probe")
+        return bool(report and report.get("prompts"))
+
+    async def _evaluate_fallback(self, mode: str) -> dict[str, Any] | None:
+        assert self.page is not None
+        try:
+            result = await self.page.evaluate(_fallback_script(), mode)
+        except PlaywrightError:
+            return None
+        return result if isinstance(result, dict) else None
+
+    async def _run_fallback(self, deadline: float) -> _Fallback:
+        """Click reject where offered, remove what is left, then clean the hidden consent UI."""
+        result = _Fallback()
+        probe = await self._evaluate_fallback("probe")
+        if probe is None:
+            result.interrupted = True
+            return result
+        result.seen = list(probe.get("prompts") or [])
+        if result.seen:
+            await self._reject_then_remove(result, deadline)
+        if result.seen or self.messages.cmps:
+            cleanup = await self._evaluate_fallback("cleanup") or {}
+            result.hidden_removed = list(cleanup.get("removed") or [])
+            result.backdrops += int(cleanup.get("backdrops") or 0)
+            result.unlocked = result.unlocked or bool(cleanup.get("unlocked"))
+        return result
+
+    async def _reject_then_remove(self, result: _Fallback, deadline: float) -> None:
+        clicks = await self._evaluate_fallback("reject") or {}
+        result.clicked = list(clicks.get("clicked") or [])
+        if result.clicked:
+            await self._wait_until_gone(min(deadline, time.monotonic() + CLICK_WAIT))
+        removal = await self._evaluate_fallback("remove")
+        if removal is None:
+            result.interrupted = True
+            return
+        result.removed = int(removal.get("removed") or 0)
+        result.backdrops = int(removal.get("backdrops") or 0)
+        result.unlocked = bool(removal.get("unlocked"))
+
+    async def _wait_until_gone(self, until: float) -> None:
+        while time.monotonic() < until:
+            await asyncio.sleep(0.1)
+            if not await self._probe():
+                return
+
+    def _outcome(self, fallback: _Fallback) -> ConsentOutcome:
+        m = self.messages
+        notes = [self.note] if self.note else []
+        if m.errors:
+            notes.append("autoconsent error: " + "; ".join(m.errors[:2]))
+        action, detail = self._autoconsent_action()
+        if fallback.seen:
+            action, fallback_detail = _fallback_action(fallback, action)
+            detail = "; ".join(d for d in (detail, fallback_detail) if d)
+        elif fallback.hidden_removed:
+            removed = f"removed hidden consent UI ({len(fallback.hidden_removed)})"
+            detail = f"{detail}; {removed}" if detail else removed
+        if fallback.interrupted:
+            notes.append("the page navigated or closed during consent handling")
+        if action == "nothing found" and m.cmps:
+            detail = f"{', '.join(m.cmps)} present, no prompt shown"
+        return ConsentOutcome(cmp=m.cmp, action=action,
+                              detail="; ".join(d for d in (*notes, detail) if d) or None)
+
+    def _autoconsent_action(self) -> tuple[str, str]:
+        m = self.messages
+        if m.done:
+            clicks = m.done.get("totalClicks", 0)
+            how = "hid" if m.done.get("isCosmetic") else "opted out of"
+            return ("hidden" if m.done.get("isCosmetic") else "opted out",
+                    f"autoconsent {how} {m.done.get('cmp')} ({clicks} click(s))")
+        if m.succeeded:
+            return "opted out", f"autoconsent opted out of {m.cmp}"
+        if m.failed:
+            return "nothing found", f"autoconsent could not opt out of {m.cmp}"
+        if m.popups:
+            return "nothing found", f"autoconsent did not finish with {m.cmp} in time"
+        return "nothing found", ""
+
+
+def _fallback_action(fallback: _Fallback, before: str) -> tuple[str, str]:
+    """The action and a sentence for what the fallback did about the prompts it saw."""
+    parts = []
+    if fallback.clicked:
+        parts.append("clicked " + ", ".join(repr(c) for c in fallback.clicked))
+    if fallback.removed:
+        texts = [repr(_short(p.get("text") or "", 60)) for p in fallback.seen[:2]]
+        parts.append(f"removed {fallback.removed} prompt(s) ({', '.join(texts)})")
+    if fallback.backdrops:
+        parts.append(f"{fallback.backdrops} backdrop(s)")
+    if fallback.unlocked:
+        parts.append("released the scroll lock")
+    detail = "fallback " + ", ".join(parts) if parts else ""
+    if fallback.clicked and not fallback.removed:
+        return "opted out", detail
+    if fallback.removed:
+        return "hidden" if before == "nothing found" else before, detail
+    return before, detail
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def prepare(page: Page, enabled: bool = True) -> ConsentHandler:
-    """Set up consent handling on `page` before it navigates."""
-    return ConsentHandler(page if enabled else None)
+    """Set up consent handling on `page` before it navigates. Never raises."""
+    if not enabled:
+        return ConsentHandler(None)
+    folder = find_autoconsent()
+    if folder is None:
+        return ConsentHandler(page, note="autoconsent is not installed (run `archiver setup`)")
+    try:
+        handler = ConsentHandler(page, _load_autoconsent(folder))
+        await handler.install()
+    except (OSError, ValueError, KeyError, PlaywrightError) as exc:
+        return ConsentHandler(page, note=_short(f"autoconsent could not be loaded: {exc}"))
+    return handler
