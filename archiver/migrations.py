@@ -126,3 +126,23 @@ def m002_tags_notes_keys(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX capture_tags_tag ON capture_tags(tag)")
+
+
+@migrations()
+def m003_api_tokens(db: Database) -> None:
+    """Tokens of the companion API (the browser extension), stored as sha256 hashes only."""
+    db.execute(
+        """
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,    -- sha256 of the token; the token is never stored
+            scope TEXT NOT NULL,                -- what it allows: 'captures:write'
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
+def m004_bookmarks(db: Database) -> None:
+    """When the user bookmarked a URL that came from an import (Pocket, Pinboard, browser)."""
+    db.execute("ALTER TABLE captures ADD COLUMN bookmarked_at TEXT")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -13,7 +14,7 @@ from sqlite_utils import Database
 
 from archiver import extract as extract_mod
 from archiver import store
-from archiver.capture import CaptureSettings, capture_many
+from archiver.capture import Browser, CaptureSettings
 from archiver.errors import ExtractionError
 from archiver.models import Article, Capture
 
@@ -80,12 +81,14 @@ def _pretty_json(text: str) -> str:
         return text
 
 
-def store_capture(db: Database, capture: Capture, source: str = "cli") -> SaveResult:
+def store_capture(db: Database, capture: Capture, source: str = "cli", *,
+                  tags: Sequence[str] = (), bookmarked_at: str | None = None) -> SaveResult:
     """Extract and store one finished capture."""
     article, extraction_error = article_for(capture)
     if not capture.is_html and not capture.title and capture.status != "failed":
         capture.title = _file_name(capture.final_url or capture.url)
-    capture_id = store.save_capture(db, capture, article, source, extraction_error)
+    capture_id = store.save_capture(db, capture, article, source, extraction_error,
+                                    tags=tags, bookmarked_at=bookmarked_at)
     title = (article.title if article and article.title else None) or capture.title or None
     return SaveResult(capture.url, capture_id, capture.status, title, capture.error)
 
@@ -96,12 +99,85 @@ def _file_name(url: str) -> str | None:
     return name or None
 
 
+@dataclass
+class Job:
+    """One URL to archive, with what an import knew about it."""
+
+    url: str
+    tags: Sequence[str] = ()
+    bookmarked_at: str | None = None
+    title: str | None = None  # the bookmark's title, used if the capture gets none
+
+
+def retryable(capture: Capture) -> bool:
+    """Worth trying again: network trouble and server errors, not 4xx or bad URLs."""
+    if capture.status != "failed":
+        return False
+    return capture.http_status is None or capture.http_status >= 500 or capture.http_status == 429
+
+
+class Runner:
+    """Captures jobs with one browser, `concurrency` pages at a time; extraction and storage
+    run in one writer thread (one SQLite connection, writes in order) so they never stall the
+    browser. `on_result` is called for each job as it finishes."""
+
+    def __init__(self, db: Database, settings: CaptureSettings, concurrency: int = 2,
+                 retries: int = 0, source: str = "cli", retry_delay: float = 2.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.concurrency = max(1, concurrency)
+        self.retries = max(0, retries)
+        self.source = source
+        self.retry_delay = retry_delay
+
+    async def run(self, jobs: Iterable[Job], on_result: Callable[[SaveResult], None]) -> None:
+        semaphore = asyncio.Semaphore(self.concurrency)
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-writer")
+        loop = asyncio.get_running_loop()
+        try:
+            async with Browser(self.settings) as browser:
+
+                async def one(job: Job) -> None:
+                    async with semaphore:
+                        capture = await self._capture(browser, job)
+                    result = await loop.run_in_executor(writer, self._store, capture, job)
+                    on_result(result)
+
+                await asyncio.gather(*(one(job) for job in jobs))
+        finally:
+            writer.shutdown(wait=True)
+
+    async def _capture(self, browser: Browser, job: Job) -> Capture:
+        capture = await browser.capture(job.url)
+        for attempt in range(self.retries):
+            if not retryable(capture):
+                break
+            await asyncio.sleep(self.retry_delay * 2**attempt)
+            capture = await browser.capture(job.url)
+        return capture
+
+    def _store(self, capture: Capture, job: Job) -> SaveResult:
+        if capture.status == "failed" and not capture.title:
+            capture.title = job.title
+        return store_capture(self.db, capture, self.source, tags=job.tags,
+                             bookmarked_at=job.bookmarked_at)
+
+
 async def save_urls(
     db: Database, urls: Iterable[str], settings: CaptureSettings, concurrency: int = 2,
     source: str = "cli",
 ) -> AsyncIterator[SaveResult]:
-    """Capture, extract and store each URL, yielding results in the order they finish.
+    """Capture, extract and store each URL, yielding results in the order they finish."""
+    queue: asyncio.Queue[SaveResult | None] = asyncio.Queue()
+    runner = Runner(db, settings, concurrency, source=source)
 
-    Extraction and storage run in a worker thread so the browser keeps capturing."""
-    async for capture in capture_many(urls, settings, concurrency):
-        yield await asyncio.to_thread(store_capture, db, capture, source)
+    async def work() -> None:
+        try:
+            await runner.run([Job(url) for url in urls], queue.put_nowait)
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.create_task(work())
+    while (result := await queue.get()) is not None:
+        yield result
+    await task

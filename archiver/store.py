@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,18 +150,52 @@ def save_capture(
     article: Article | None,
     source: str = "cli",
     extraction_error: str | None = None,
+    *,
+    tags: Sequence[str] = (),
+    bookmarked_at: str | None = None,
 ) -> int:
-    """Store one capture (blobs first, then the row pointing at them). Returns its id."""
+    """Store one capture (blobs first, then the row pointing at them, then its tags), in one
+    transaction. Returns its id."""
     with write_transaction(db):
         blobs = _put_capture_blobs(db, capture)
         page_id = _upsert_page(db, capture.url, capture.captured_at)
         row = _capture_row(capture, article, source, extraction_error)
-        row.update(blobs, page_id=page_id)
+        row.update(blobs, page_id=page_id, bookmarked_at=bookmarked_at)
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         sql = f"INSERT INTO captures ({columns}) VALUES ({marks})"
-        cursor = db.execute(sql, list(row.values()))
-        return int(cursor.lastrowid or 0)
+        capture_id = int(db.execute(sql, list(row.values())).lastrowid or 0)
+        _insert_tags(db, capture_id, tags)
+        return capture_id
+
+
+def _insert_tags(db: Database, capture_id: int, tags: Sequence[str]) -> None:
+    for tag in clean_tags(list(tags)):
+        db.execute("INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",
+                   [capture_id, tag])
+
+
+def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
+    """Which of `urls` (normalized) already have a capture that did not fail."""
+    keys = {normalize(u) for u in urls}
+    found: set[str] = set()
+    sql = ("SELECT DISTINCT p.url FROM pages p JOIN captures c ON c.page_id = p.id "
+           "WHERE c.status != 'failed' AND p.url IN (SELECT value FROM json_each(?))")
+    chunk = list(keys)
+    for start in range(0, len(chunk), 5000):
+        part = json.dumps(chunk[start:start + 5000])
+        found.update(r[0] for r in db.execute(sql, [part]).fetchall())
+    return found
+
+
+def failures(db: Database) -> list[dict[str, Any]]:
+    """Pages whose latest capture failed, with the reason: what `archiver retry` retries."""
+    sql = """
+        SELECT c.id, c.url, c.error, c.http_status, c.captured_at FROM captures c
+        WHERE c.status = 'failed' AND c.id = (
+            SELECT max(c2.id) FROM captures c2 WHERE c2.page_id = c.page_id)
+        ORDER BY c.id"""
+    return _rows(db.execute(sql))
 
 
 def _put_capture_blobs(db: Database, capture: Capture) -> dict[str, Any]:
@@ -255,3 +289,226 @@ def fts_query(query: str) -> str:
     punctuation and FTS5 operators in user input cannot cause syntax errors)."""
     words = [w for w in query.split() if w.strip('"')]
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+# --- tags, notes, reading
+
+SNIPPET_START, SNIPPET_END = "\x02", "\x03"
+"""Marks around matched words in `search_captures` snippets: control characters that cannot
+occur in extracted text, so a view can HTML-escape the snippet and then turn them into tags."""
+
+LISTING_COLUMNS = ("id", "page_id", "title", "site", "url", "captured_at", "status", "lang",
+                   "word_count", "screenshot_hash")
+
+
+@dataclass
+class SearchFilters:
+    """Narrow a search or a listing: every field that is set must match."""
+
+    site: str | None = None
+    tag: str | None = None
+    lang: str | None = None
+    since: str | None = None  # YYYY-MM-DD, inclusive
+    until: str | None = None  # YYYY-MM-DD, inclusive
+
+
+def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+
+
+def clean_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Tags as stored: surrounding and repeated whitespace removed, empty ones dropped."""
+    cleaned = (" ".join(t.split()) for t in tags)
+    return sorted({t for t in cleaned if t})
+
+
+def _require_capture(db: Database, capture_id: int) -> None:
+    if not db.execute("SELECT 1 FROM captures WHERE id = ?", [capture_id]).fetchone():
+        raise NotFound(f"There is no capture {capture_id} in this archive.")
+
+
+def add_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Tag a capture (tags it already has are kept once). Returns all its tags."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        _insert_tags(db, capture_id, tags)
+    return get_tags(db, capture_id)
+
+
+def remove_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Take tags off a capture (absent ones are ignored). Returns the tags it still has."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        for tag in clean_tags(tags):
+            db.execute("DELETE FROM capture_tags WHERE capture_id = ? AND tag = ?",
+                       [capture_id, tag])
+    return get_tags(db, capture_id)
+
+
+def set_note(db: Database, capture_id: int, note: str | None) -> None:
+    """Set (or, with an empty `note`, clear) the note of a capture."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        db.execute("UPDATE captures SET note = ? WHERE id = ?",
+                   [note.strip() or None if note else None, capture_id])
+
+
+def get_tags(db: Database, capture_id: int) -> list[str]:
+    sql = "SELECT tag FROM capture_tags WHERE capture_id = ? ORDER BY tag"
+    return [r[0] for r in db.execute(sql, [capture_id]).fetchall()]
+
+
+def tag_counts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    sql = ("SELECT tag, count(*) AS n FROM capture_tags GROUP BY tag "
+           "ORDER BY n DESC, tag LIMIT ?")
+    return _rows(db.execute(sql, [limit]))
+
+
+def site_counts(db: Database, limit: int = 20) -> list[dict[str, Any]]:
+    sql = "SELECT site, count(*) AS n FROM captures GROUP BY site ORDER BY n DESC, site LIMIT ?"
+    return _rows(db.execute(sql, [limit]))
+
+
+def archive_counts(db: Database) -> dict[str, int]:
+    captures = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    return {"captures": int(captures), "pages": int(pages)}
+
+
+def languages(db: Database) -> list[str]:
+    sql = "SELECT DISTINCT lang FROM captures WHERE lang IS NOT NULL ORDER BY lang"
+    return [r[0] for r in db.execute(sql).fetchall()]
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    clauses = ["1"]
+    if filters.site:
+        clauses.append("c.site = :site")
+    if filters.lang:
+        clauses.append("c.lang = :lang")
+    if filters.tag:
+        clauses.append("c.id IN (SELECT capture_id FROM capture_tags WHERE tag = :tag)")
+    if filters.since:
+        clauses.append("c.captured_at >= :since")
+    if filters.until:
+        clauses.append("c.captured_at < date(:until, '+1 day')")
+    return " AND ".join(clauses), vars(filters).copy()
+
+
+def recent_captures(db: Database, filters: SearchFilters | None = None, limit: int = 20,
+                    offset: int = 0) -> list[dict[str, Any]]:
+    """Captures newest first (optionally filtered)."""
+    where, params = _filter_sql(filters or SearchFilters())
+    columns = ", ".join(f"c.{name}" for name in LISTING_COLUMNS)
+    sql = (f"SELECT {columns} FROM captures c WHERE {where} "
+           "ORDER BY c.captured_at DESC, c.id DESC LIMIT :limit OFFSET :offset")
+    return _rows(db.execute(sql, {**params, "limit": limit, "offset": offset}))
+
+
+def search_captures(db: Database, query: str, filters: SearchFilters | None = None,
+                    limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    """Ranked full-text hits (bm25, title weighted above text), filtered, each with a
+    `snippet` whose matches are wrapped in SNIPPET_START/SNIPPET_END (not yet HTML-escaped)."""
+    where, params = _filter_sql(filters or SearchFilters())
+    columns = ", ".join(f"c.{name}" for name in LISTING_COLUMNS)
+    sql = f"""
+        WITH hits AS (
+            SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
+            FROM captures_fts WHERE captures_fts MATCH :q)
+        SELECT {columns}, hits.score FROM hits JOIN captures c ON c.id = hits.id
+        WHERE {where} ORDER BY hits.score, c.id LIMIT :limit OFFSET :offset"""
+    params.update(q=fts_query(query), limit=limit, offset=offset)
+    try:
+        hits = _rows(db.execute(sql, params))
+        snippets = _snippets(db, params["q"], [h["id"] for h in hits])
+    except sqlite3.OperationalError as exc:
+        raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
+    for hit in hits:
+        hit["snippet"] = snippets.get(hit["id"], "")
+    return hits
+
+
+def _snippets(db: Database, fts: str, ids: list[int]) -> dict[int, str]:
+    """Snippets only for the hits shown (computing them for every match is the slow part)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    sql = (f"SELECT rowid, snippet(captures_fts, 1, ?, ?, ' … ', 24) FROM captures_fts "
+           f"WHERE captures_fts MATCH ? AND rowid IN ({marks})")
+    rows = db.execute(sql, [SNIPPET_START, SNIPPET_END, fts, *ids]).fetchall()
+    return {int(r[0]): r[1] or "" for r in rows}
+
+
+def get_page(db: Database, page_id: int) -> dict[str, Any]:
+    rows = _rows(db.execute("SELECT * FROM pages WHERE id = ?", [page_id]))
+    if not rows:
+        raise NotFound(f"There is no page {page_id} in this archive.")
+    return rows[0]
+
+
+def page_captures(db: Database, page_id: int) -> list[dict[str, Any]]:
+    """Every capture of a page, oldest first (a timeline)."""
+    sql = ("SELECT id, captured_at, status, error, title, word_count, http_status, "
+           "screenshot_hash, snapshot_hash FROM captures WHERE page_id = ? "
+           "ORDER BY captured_at, id")
+    return _rows(db.execute(sql, [page_id]))
+
+
+def capture_texts(db: Database, ids: list[int]) -> dict[int, str]:
+    marks = ", ".join("?" for _ in ids)
+    sql = f"SELECT id, coalesce(text, '') FROM captures WHERE id IN ({marks})"
+    return {int(r[0]): r[1] for r in db.execute(sql, ids).fetchall()}
+
+
+def iter_captures(db: Database, query: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every capture (or every hit of `query`, best first) with all its columns and `tags`."""
+    if query:
+        ids = [h["id"] for h in search_captures(db, query, limit=-1)]
+    else:
+        ids = [r[0] for r in db.execute("SELECT id FROM captures ORDER BY captured_at, id")]
+    for capture_id in ids:
+        row = get_capture(db, capture_id)
+        row["tags"] = get_tags(db, capture_id)
+        yield row
+
+
+# --- extension captures
+
+
+def capture_id_for_key(db: Database, key: str) -> int | None:
+    """The capture already stored under this idempotency key, if any."""
+    row = db.execute("SELECT id FROM captures WHERE idempotency_key = ?", [key]).fetchone()
+    return int(row[0]) if row else None
+
+
+def claim_idempotency_key(
+    db: Database, capture_id: int, key: str | None, tags: list[str] | tuple[str, ...] = ()
+) -> int:
+    """Give a just-stored capture its key and tags. If another capture holds the key already
+    (a retry that raced this one), the new row is removed and the holder's id returned."""
+    with write_transaction(db):
+        if key is not None:
+            holder = capture_id_for_key(db, key)
+            if holder is not None and holder != capture_id:
+                db.execute("DELETE FROM capture_tags WHERE capture_id = ?", [capture_id])
+                db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
+                return holder
+            db.execute("UPDATE captures SET idempotency_key = ? WHERE id = ?", [key, capture_id])
+        for tag in dict.fromkeys(tags):
+            db.execute("INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",
+                       [capture_id, tag])
+    return capture_id
+
+
+def api_token_hashes(db: Database, scope: str) -> list[str]:
+    rows = db.execute("SELECT token_hash FROM api_tokens WHERE scope = ?", [scope]).fetchall()
+    return [r[0] for r in rows]
+
+
+def replace_api_token(db: Database, token_hash: str, scope: str, created_at: str) -> None:
+    """The new token (by its hash) becomes the only one with this scope."""
+    with write_transaction(db):
+        db.execute("DELETE FROM api_tokens WHERE scope = ?", [scope])
+        db.execute("INSERT INTO api_tokens (token_hash, scope, created_at) VALUES (?, ?, ?)",
+                   [token_hash, scope, created_at])
