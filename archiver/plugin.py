@@ -93,6 +93,7 @@ def database_metadata() -> dict[str, Any]:
                 "label_column": "url",
                 "facets": ["site"],
             },
+            "capture_tags": TAGS_METADATA,
             "blobs": {
                 "description": "Raw HTML snapshots, screenshots and bodies, stored once by "
                                "sha256, zlib-compressed where that helps.",
@@ -118,6 +119,8 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
     """Blob hashes in the captures table become links to the content itself."""
     if table != "captures" or not value:
         return None
+    if column in ("screenshot_hash", "title"):
+        return _reading_cell(value, column, database, row)
     if column in ("screenshot_hash", "snapshot_hash", "body_hash"):
         kind = {"screenshot_hash": "screenshot", "snapshot_hash": "snapshot",
                 "body_hash": "body"}[column]
@@ -155,11 +158,18 @@ def _safe_type(kind: str, content_type: str | None) -> str:
     return content_type or "application/octet-stream"
 
 
+SNAPSHOT_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                "font-src data:; media-src data:; form-action 'none'; base-uri 'none'; "
+                "frame-ancestors 'self'")
+"""Archived content may load nothing from the network (subresources are not archived, and a
+fetch from the live web would tell a third party that the archive was opened)."""
+
+
 def _hostile_headers(kind: str) -> dict[str, str]:
     headers = {
         "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src data:; "
-                                   "style-src 'unsafe-inline'; font-src data:",
+        "Content-Security-Policy": SNAPSHOT_CSP,
+        "X-DNS-Prefetch-Control": "off",
         "Cache-Control": "private, max-age=31536000, immutable",
         "Referrer-Policy": "no-referrer",
     }
@@ -178,3 +188,40 @@ def register_routes() -> list[tuple[str, Any]]:
         *views.ROUTES,
         *api.ROUTES,
     ]
+
+
+# --- reading the archive: views, templates, links (archiver/views.py)
+
+
+def _reading_cell(value: Any, column: str, database: str, row: Any) -> Markup:
+    """The title links to the reader view; the screenshot is a thumbnail linking to itself."""
+    base = f"/-/archiver/{escape(database)}/{int(row['id'])}"
+    if column == "title":
+        return Markup(f'<a href="{base}">{escape(value)}</a>')
+    return Markup(f'<a href="{base}/screenshot"><img loading="lazy" src="{base}/thumbnail" '
+                  'alt="screenshot" width="96" height="60" '
+                  'style="object-fit: cover; object-position: top"></a>')
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    """Find the views' templates (`archiver_*.html`) after any --template-dir and Datasette's
+    own (Datasette only looks next to plugins that are packages; this one is a module)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from archiver.views import TEMPLATES
+
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
+
+
+@hookimpl
+def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
+    return [{"href": "/-/archiver/", "label": "Archive: read and search"}]
+
+
+TAGS_METADATA = {
+    "description": "Tags on captures (`archiver tag ID TAG...`); facet by tag to see what "
+                   "is tagged how.",
+    "facets": ["tag"],
+    "sort": "tag",
+}
