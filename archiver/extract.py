@@ -73,7 +73,7 @@ def _extract(html: str, url: str | None) -> Article:
     _remove_chrome(root)
     byline = _take_byline(root) if not meta.get("byline") else None
     _remove_title_heading(root, meta.get("title"))
-    node = _ArticleFinder(root, url=url).article()
+    node = _ArticleFinder(root).article()
     if node is None:
         raise ExtractionError("no article content found in the document")
     _prepare_article(node, url)
@@ -257,7 +257,7 @@ _WORD_RE = re.compile(r"\w+")
 
 
 def _norm(text: str | None) -> str:
-    return _WS_RE.sub(" ", text or "").strip()
+    return " ".join((text or "").split())
 
 
 def _text(el: HtmlElement) -> str:
@@ -628,41 +628,49 @@ _TEASER_LEAD_RE = re.compile(
 
 
 def _remove_chrome(root: HtmlElement) -> None:
-    """Remove what is not the article, most certain first."""
-    for remove in (_remove_hidden, _remove_by_role_and_tag, _remove_consent_by_attributes,
-                   _remove_icon_sprites, _remove_consent_by_text, _remove_widgets,
-                   _remove_teasers):
-        remove(root)
-
-
-def _remove_hidden(root: HtmlElement) -> None:
+    """Remove what is not the article: by attributes in one pass, then sprites and the
+    chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers)."""
     for el in list(_elements(root)):
-        if el.getparent() is None or el.tag in ("html", "body"):
-            continue
-        if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        if el.getparent() is not None and el.tag not in _NEVER_CHROME and _is_chrome(el):
             _remove(el)
-        elif el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
-            _remove(el)
-        elif el.get("aria-modal") == "true" and el.get("role") == "dialog":
-            _remove(el)
+    _remove_icon_sprites(root)
+    _remove_consent_by_text(root)
+    _remove_teasers(root)
+
+
+_NEVER_CHROME = frozenset({"html", "body", "article", "main"})
+
+
+def _is_chrome(el: HtmlElement) -> bool:
+    return (
+        _is_hidden(el)
+        or _is_navigation(el)
+        or (_is_consent_prompt(el) and not _is_large(el))
+        or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(_features(el)))
+            and not _looks_like_content(el))
+    )
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        return True
+    if el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
+        return True
+    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
+
+
+def _is_navigation(el: HtmlElement) -> bool:
+    """Navigation and page-level header/footer/aside: by ARIA role or by HTML5 element."""
+    role = (el.get("role") or "").lower()
+    if role in _UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
+        return not el.xpath(".//article | .//main")
+    if el.tag in ("header", "footer", "aside") and not _in_article(el):
+        return not el.xpath(".//article | .//main") and not _holds_article_text(el)
+    return False
 
 
 def _in_article(el: HtmlElement) -> bool:
     return any(a.tag in ("article", "main") for a in el.iterancestors())
-
-
-def _remove_by_role_and_tag(root: HtmlElement) -> None:
-    """Navigation and page-level header/footer/aside: by ARIA role or by HTML5 element."""
-    for el in list(_elements(root)):
-        if el.getparent() is None or el.tag in ("html", "body", "article", "main"):
-            continue
-        role = (el.get("role") or "").lower()
-        if role in _UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
-            if not el.xpath(".//article | .//main"):
-                _remove(el)
-        elif el.tag in ("header", "footer", "aside") and not _in_article(el):
-            if not el.xpath(".//article | .//main") and not _holds_article_text(el):
-                _remove(el)
 
 
 def _holds_article_text(el: HtmlElement) -> bool:
@@ -670,18 +678,17 @@ def _holds_article_text(el: HtmlElement) -> bool:
     return sum(len(_text(p)) for p in el.iter("p")) > 500
 
 
-def _remove_consent_by_attributes(root: HtmlElement) -> None:
-    for el in list(_elements(root)):
-        if el.getparent() is None or el.tag in ("html", "body", "article", "main"):
-            continue
-        label = (el.get("aria-label") or "") + " " + (el.get("aria-labelledby") or "")
-        if (
-            _CMP_ID_RE.match(el.get("id") or "")
-            or any(_CMP_ID_RE.match(c) for c in (el.get("class") or "").split())
-            or _CONSENT_FEATURE_RE.search(_features(el))
-            or re.search(r"cookie|consent", label, re.I)
-        ) and not _is_large(el):
-            _remove(el)
+def _is_consent_prompt(el: HtmlElement) -> bool:
+    label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
+    return bool(
+        _CMP_ID_RE.match(el.get("id") or "")
+        or any(_CMP_ID_RE.match(c) for c in (el.get("class") or "").split())
+        or _CONSENT_FEATURE_RE.search(_features(el))
+        or _CONSENT_LABEL_RE.search(label)
+    )
+
+
+_CONSENT_LABEL_RE = re.compile(r"cookie|consent", re.I)
 
 
 def _is_large(el: HtmlElement) -> bool:
@@ -713,7 +720,7 @@ def _remove_consent_by_text(root: HtmlElement) -> None:
         if control.getparent() is None:
             continue
         label = _text(control) or (control.get("value") or "")
-        if not _ACCEPT_RE.match(label):
+        if len(label) > 60 or not _ACCEPT_RE.match(label):
             continue
         banner = _consent_container(control)
         if banner is not None:
@@ -734,15 +741,6 @@ def _consent_container(control: HtmlElement) -> HtmlElement | None:
     return found
 
 
-def _remove_widgets(root: HtmlElement) -> None:
-    """Share/follow/newsletter/related boxes, recognized by class or id, when they are small."""
-    for el in list(_elements(root)):
-        if el.getparent() is None or el.tag in ("html", "body", "article", "main", "a"):
-            continue
-        if _CHROME_FEATURE_RE.search(_features(el)) and not _looks_like_content(el):
-            _remove(el)
-
-
 def _looks_like_content(el: HtmlElement) -> bool:
     """Long, not-linky text is content even under a widget-like class name."""
     text = _text(el)
@@ -750,14 +748,17 @@ def _looks_like_content(el: HtmlElement) -> bool:
 
 
 def _remove_teasers(root: HtmlElement) -> None:
-    """Blocks that announce other pages ("Mehr zum Thema", "Read more", "Follow us on")."""
-    for el in list(root.iter("p", "div", "section", "li", "h2", "h3", "h4", "span", "strong")):
-        if el.getparent() is None:
+    """Blocks that announce other pages ("Mehr zum Thema", "Read more", "Follow us on").
+
+    Found from their text nodes (cheap), then judged on the element that starts with them."""
+    for text in root.xpath("//text()[normalize-space()]"):
+        if not _TEASER_LEAD_RE.match(text):
             continue
-        text = _text(el)
-        if len(text) < 250 and _TEASER_LEAD_RE.match(text) and (
-            _link_density(el) > 0.3 or len(text) < 40
-        ):
+        el = text.getparent()
+        if el is None or el.getparent() is None or not text.is_text:
+            continue
+        content = _text(el)
+        if len(content) < 250 and (_link_density(el) > 0.3 or len(content) < 40):
             _remove(_teaser_block(el))
 
 
@@ -815,8 +816,8 @@ _MAYBE_CANDIDATE_RE = re.compile(r"and|article|body|column|content|main|shadow",
 class _ArticleFinder(Document):  # type: ignore[misc]
     """readability-lxml's Document: its candidate scoring, with our cleaning of the winner."""
 
-    def __init__(self, root: HtmlElement, url: str | None) -> None:
-        super().__init__(root, url=url)
+    def __init__(self, root: HtmlElement) -> None:
+        super().__init__(root)  # no url: only the article's links are made absolute, later
         self._node: HtmlElement | None = None
 
     def article(self) -> HtmlElement | None:
@@ -839,6 +840,9 @@ class _ArticleFinder(Document):  # type: ignore[misc]
                                  ".//math")
             ):
                 _remove(el)
+
+    def get_link_density(self, elem: HtmlElement) -> float:
+        return _link_density(elem)
 
     def score_node(self, elem: HtmlElement) -> dict[str, Any]:
         """Readability.js's initial score: only <div> gets the container bonus, not <article>.
