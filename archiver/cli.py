@@ -96,14 +96,31 @@ def cli() -> None:
     """
 
 
+def bulk_options(func: F) -> F:
+    options = [
+        click.option("-c", "--concurrency", type=click.IntRange(1, 32), default=2,
+                     show_default=True, help="Pages captured at the same time."),
+        click.option("--retries", type=click.IntRange(0, 10), default=0, show_default=True,
+                     help="Try failed pages again this often (network errors, 5xx, 429)."),
+        click.option("--recapture", is_flag=True,
+                     help="Capture URLs again even if they are already archived."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar on stderr (default: when stderr is a terminal)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option("-f", "--from-file", type=click.File("r", encoding="utf-8"), multiple=True,
+              help="Read URLs from this file, one a line (# comments and blank lines skipped).")
 @db_option
 @capture_options
-@click.option("-c", "--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
-              help="Pages captured at the same time.")
+@bulk_options
 @json_option
-def save(urls: tuple[str, ...], db_path: Path, concurrency: int, as_json: bool,
+def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_json: bool,
          **options: Any) -> None:
     """Archive web pages: screenshot, rendered HTML and article text.
 
@@ -111,50 +128,134 @@ def save(urls: tuple[str, ...], db_path: Path, concurrency: int, as_json: bool,
     (blank lines and lines starting with # are skipped). Prints each new capture's id
     and title. Exits with status 1 if any URL failed.
 
+    A URL named on the command line is captured again each time (every version is
+    kept); URLs read from a file or stdin that are already archived are skipped unless
+    --recapture is given, so an interrupted list resumes where it stopped.
+
     \b
     Example:
         archiver save https://example.org/article
+        archiver save --from-file urls.txt --concurrency 4 --retries 2
         cat urls.txt | archiver save - --json
     """
-    from archiver.save import save_urls
+    from archiver.save import Job
 
-    targets, bad = _targets(urls)
+    named, bad = _targets(tuple(u for u in urls if u != "-"))
+    listed = [line.strip() for file in from_file for line in file]
+    if "-" in urls:
+        listed.extend(line.strip() for line in sys.stdin)
+    from_lists, bad_listed = _targets(tuple(listed))
+    if not (named or from_lists or bad or bad_listed):
+        raise click.UsageError("Give at least one URL, \"-\" for stdin, or --from-file FILE.")
+    jobs = [Job(url, recapture=True) for url in named] + [Job(url) for url in from_lists]
+    _run_jobs(db_path, jobs, bad + bad_listed, as_json, options)
+
+
+def _run_jobs(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: bool,
+              options: dict[str, Any]) -> None:
+    """Capture jobs with a progress bar; print results, then a summary; exit 1 on failures."""
+    from archiver.save import Runner
+
     for url, reason in bad:
         if as_json:
             click.echo(json.dumps({"id": None, "url": url, "title": None, "status": "failed",
                                    "error": reason}))
         click.secho(f"skipped: {reason}", err=True, fg="red")
     db = open_archive(db_path)
-    failed = len(bad)
+    jobs, skipped = _without_archived(db, jobs, options.pop("recapture"))
+    summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
+    runner = Runner(db, settings_from(options), options["concurrency"], options["retries"])
+    show_progress = options["progress"]
+    if show_progress is None:
+        show_progress = sys.stderr.isatty() and len(jobs) > 1
 
-    async def run() -> int:
-        count = 0
-        async for result in save_urls(db, targets, settings_from(options), concurrency):
-            count += result.status == "failed"
-            _print_result(result, as_json)
-        return count
+    def on_result(result: Any) -> None:
+        summary.add(result)
+        bar.update(1, result)
+        _print_result(result, as_json)
 
-    if targets:
+    progress: Any = _NoBar()
+    if show_progress:
+        progress = click.progressbar(length=len(jobs), file=sys.stderr, label="Archiving",
+                                     show_pos=True, show_eta=True, item_show_func=summary.line)
+    with progress as bar:
         try:
-            failed += asyncio.run(run())
+            asyncio.run(runner.run(jobs, on_result))
         except ArchiverError as exc:
             raise click.ClickException(str(exc)) from exc
-    if failed:
-        click.secho(f"{failed} of {len(targets) + len(bad)} URL(s) failed.", err=True, fg="red")
+    summary.print()
+    if summary.failed or bad:
         sys.exit(1)
 
 
-def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Expand "-" into lines of stdin and check each URL: (good URLs, [(bad URL, reason)])."""
-    raw: list[str] = []
-    for url in urls:
-        if url == "-":
-            raw.extend(line.strip() for line in sys.stdin)
+class _NoBar:
+    """Stands in for the progress bar when it is off."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update(self, steps: int, item: Any = None) -> None:
+        pass
+
+
+def _without_archived(db: Any, jobs: list[Any], recapture: bool) -> tuple[list[Any], int]:
+    """Drop duplicate URLs, and (unless `recapture`) URLs that are already archived."""
+    from archiver.urls import normalize
+
+    unique: dict[str, Any] = {}
+    for job in jobs:
+        unique.setdefault(normalize(job.url), job)
+    archived = set() if recapture else store.archived_urls(db, unique)
+    kept = [job for key, job in unique.items() if job.recapture or key not in archived]
+    return kept, len(jobs) - len(kept)
+
+
+class Summary:
+    """Counts for the end of a run: saved, skipped, failed by reason."""
+
+    def __init__(self, total: int, skipped: int, invalid: int) -> None:
+        self.total, self.skipped, self.invalid = total, skipped, invalid
+        self.saved = self.partial = self.failed = 0
+        self.reasons: dict[str, int] = {}
+
+    def add(self, result: Any) -> None:
+        if result.status == "failed":
+            self.failed += 1
+            reason = _reason_kind(result.error or "unknown")
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
         else:
-            raw.append(url)
+            self.saved += 1
+            self.partial += result.status == "partial"
+
+    def line(self, _result: Any = None) -> str:
+        return f"{self.saved} saved, {self.failed} failed"
+
+    def print(self) -> None:
+        if self.total + self.skipped + self.invalid <= 1:
+            return
+        parts = [f"{self.saved} saved" + (f" ({self.partial} partial)" if self.partial else ""),
+                 f"{self.skipped} skipped as already archived", f"{self.failed} failed"]
+        if self.invalid:
+            parts.append(f"{self.invalid} invalid")
+        click.echo("Done: " + ", ".join(parts) + ".", err=True)
+        for reason, count in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {count:>5}  {reason}", err=True)
+
+
+def _reason_kind(error: str) -> str:
+    """Group failure messages: "the server answered HTTP 404" -> itself; a long reason ->
+    its part before the first parenthesis or colon."""
+    return error.split(" (")[0].split(": ")[0][:80]
+
+
+def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Check each URL: (good URLs, [(bad URL, reason)]); blank and # lines are dropped."""
     good: list[str] = []
     bad: list[tuple[str, str]] = []
-    for url in raw:
+    for url in urls:
         if not url or url.startswith("#"):
             continue
         try:
@@ -178,13 +279,96 @@ def _print_result(result: Any, as_json: bool) -> None:
         click.secho(f"partial: {result.url}: {result.error}", err=True, fg="yellow")
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["netscape", "pocket", "pinboard", "urls"]),
+              help="The file's format (default: guessed from its name and content).")
+@click.option("--tag", "extra_tags", multiple=True, help="Add this tag to every capture.")
+@db_option
+@capture_options
+@bulk_options
+@json_option
+def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_path: Path,
+                   as_json: bool, **options: Any) -> None:
+    """Archive every URL of a bookmark export, keeping its tags and dates.
+
+    Reads a browser's bookmark export (Netscape HTML: folders become tags), Pocket's CSV,
+    Pinboard's JSON, or a plain list of URLs. The whole file is checked before anything
+    is saved. URLs already archived are skipped (unless --recapture); a rerun after an
+    interruption picks up where it stopped.
+
+    \b
+    Example:
+        archiver import bookmarks.html --concurrency 4
+        archiver import pocket.csv --tag pocket
+    """
+    from archiver import imports
+    from archiver.save import Job
+
+    try:
+        bookmarks = imports.parse(file.name, file.read_bytes(), fmt)
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file.name}: {len(bookmarks)} bookmarks.", err=True)
+    jobs = [Job(b.url, tags=[*b.tags, *extra_tags], bookmarked_at=b.added, title=b.title)
+            for b in bookmarks]
+    _run_jobs(db_path, jobs, [], as_json, options)
+
+
+@cli.command()
+@db_option
+@json_option
+def failures(db_path: Path, as_json: bool) -> None:
+    """List pages whose latest capture failed, and why.
+
+    \b
+    Example:
+        archiver failures
+        archiver retry
+    """
+    rows = store.failures(open_archive(db_path))
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['id']}\t{row['url']}\t{row['error']}")
+    if not rows:
+        click.echo("No failures.", err=True)
+
+
+@cli.command()
+@db_option
+@capture_options
+@bulk_options
+@json_option
+def retry(db_path: Path, as_json: bool, **options: Any) -> None:
+    """Capture again every page whose latest capture failed.
+
+    \b
+    Example:
+        archiver retry --retries 2
+    """
+    from archiver.save import Job
+
+    jobs = [Job(row["url"]) for row in store.failures(open_archive(db_path))]
+    options["recapture"] = True
+    if not jobs:
+        click.echo("No failures to retry.", err=True)
+        return
+    _run_jobs(db_path, jobs, [], as_json, options)
+
+
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on.")
 @click.option("-p", "--port", type=int, default=8001, show_default=True, help="Port.")
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
-def serve(db_path: Path, host: str, port: int, open_browser: bool) -> None:
+@click.option("--allow-private-targets", is_flag=True, envvar="ARCHIVER_ALLOW_PRIVATE",
+              help="Let the extension's \"archive link\" reach localhost and private networks "
+                   "(env ARCHIVER_ALLOW_PRIVATE).")
+def serve(db_path: Path, host: str, port: int, open_browser: bool,
+          allow_private_targets: bool) -> None:
     """Explore the archive in Datasette (with full-text search).
 
     \b
@@ -198,6 +382,9 @@ def serve(db_path: Path, host: str, port: int, open_browser: bool) -> None:
     if open_browser:
         args.append("--open")
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    click.echo(f"Browser extension: Server URL http://{host}:{port}, Token: run `archiver token`",
+               err=True)
+    os.environ["ARCHIVER_ALLOW_PRIVATE"] = "1" if allow_private_targets else "0"
     try:
         raise SystemExit(subprocess.call(args))
     except KeyboardInterrupt:
@@ -346,3 +533,117 @@ def _playwright_chromium() -> str | None:
             return p.chromium.executable_path
     except Error:
         return None
+
+
+@cli.command()
+@db_option
+@click.option("--rotate", is_flag=True, help="Make a new token; the old one stops working.")
+def token(db_path: Path, rotate: bool) -> None:
+    """Show the token the browser extension needs (created on first use).
+
+    Paste it into the extension's options (Token). The archive keeps only a hash of it, so it
+    is shown once: if it is lost, make a new one with --rotate. It lets the extension save
+    captures, nothing else.
+
+    \b
+    Example:
+        archiver token
+        archiver token --rotate
+    """
+    from archiver import tokens
+
+    db = open_archive(db_path)
+    try:
+        if tokens.has_token(db) and not rotate:
+            raise click.ClickException(
+                "This archive has a token already; only its hash is kept, so it cannot be shown "
+                "again. `archiver token --rotate` makes a new one (the old one stops working).")
+        new = tokens.new_token(db)
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(new)
+    click.echo("Paste it into the archiver extension's options (Token).", err=True)
+
+
+# --- tags, notes, export
+
+
+@cli.command()
+@click.argument("capture_id", type=int)
+@click.argument("tags", nargs=-1, required=True)
+@db_option
+def tag(capture_id: int, tags: tuple[str, ...], db_path: Path) -> None:
+    """Tag a capture. Prints the tags it has afterwards.
+
+    \b
+    Example:
+        archiver tag 12 climate "to read"
+    """
+    db = open_archive(db_path)
+    try:
+        click.echo(" ".join(store.add_tags(db, capture_id, tags)))
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("capture_id", type=int)
+@click.argument("tags", nargs=-1, required=True)
+@db_option
+def untag(capture_id: int, tags: tuple[str, ...], db_path: Path) -> None:
+    """Take tags off a capture. Prints the tags it still has.
+
+    \b
+    Example:
+        archiver untag 12 "to read"
+    """
+    db = open_archive(db_path)
+    try:
+        click.echo(" ".join(store.remove_tags(db, capture_id, tags)))
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("capture_id", type=int)
+@click.argument("text")
+@db_option
+def note(capture_id: int, text: str, db_path: Path) -> None:
+    """Set the note of a capture ("" clears it; "-" reads it from stdin).
+
+    \b
+    Example:
+        archiver note 12 "Compare with the version from May"
+    """
+    db = open_archive(db_path)
+    try:
+        store.set_note(db, capture_id, sys.stdin.read() if text == "-" else text)
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command("export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown", "html"]),
+              default="jsonl", show_default=True,
+              help="jsonl: one JSON object a line; markdown: a .md file per capture with YAML "
+                   "front matter; html: a static reader copy (index.html + a page per capture).")
+@click.option("-q", "--query", help="Only the captures matching this full-text search.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="File (jsonl) or folder (markdown, html) to write.")
+def export_command(db_path: Path, fmt: str, query: str | None, output: Path) -> None:
+    """Write the archive (or a search's hits) out as JSON lines, Markdown or static HTML.
+
+    \b
+    Example:
+        archiver export --format html --output archive-site/
+        archiver export --format jsonl --query "climate" --output climate.jsonl
+    """
+    from archiver.export import export
+
+    db = open_archive(db_path)
+    try:
+        count = export(db, fmt, output, query)
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Exported {count} capture(s) to {output}", err=True)

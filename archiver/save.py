@@ -107,6 +107,7 @@ class Job:
     tags: Sequence[str] = ()
     bookmarked_at: str | None = None
     title: str | None = None  # the bookmark's title, used if the capture gets none
+    recapture: bool = False  # capture even if the URL is already archived
 
 
 def retryable(capture: Capture) -> bool:

@@ -350,8 +350,8 @@ def set_note(db: Database, capture_id: int, note: str | None) -> None:
     """Set (or, with an empty `note`, clear) the note of a capture."""
     with write_transaction(db):
         _require_capture(db, capture_id)
-        db.execute("UPDATE captures SET note = ? WHERE id = ?",
-                   [note.strip() or None if note else None, capture_id])
+        text = (note or "").strip() or None
+        db.execute("UPDATE captures SET note = ? WHERE id = ?", [text, capture_id])
 
 
 def get_tags(db: Database, capture_id: int) -> list[str]:
@@ -464,7 +464,12 @@ def capture_texts(db: Database, ids: list[int]) -> dict[int, str]:
 def iter_captures(db: Database, query: str | None = None) -> Iterator[dict[str, Any]]:
     """Every capture (or every hit of `query`, best first) with all its columns and `tags`."""
     if query:
-        ids = [h["id"] for h in search_captures(db, query, limit=-1)]
+        sql = ("SELECT rowid FROM captures_fts WHERE captures_fts MATCH ? "
+               "ORDER BY bm25(captures_fts, 5.0, 1.0)")
+        try:
+            ids = [r[0] for r in db.execute(sql, [fts_query(query)]).fetchall()]
+        except sqlite3.OperationalError as exc:
+            raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
     else:
         ids = [r[0] for r in db.execute("SELECT id FROM captures ORDER BY captured_at, id")]
     for capture_id in ids:

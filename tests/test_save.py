@@ -115,7 +115,8 @@ def test_failures_are_recorded_and_other_urls_still_saved(
     good = server.url("/article.html")
     result = run("save", missing, broken, refused, good, "--db", str(db_path), *FAST)
     assert result.exit_code == 1
-    assert "3 of 4 URL(s) failed" in result.stderr
+    assert "Done: 1 saved, 0 skipped as already archived, 3 failed." in result.stderr
+    assert "      1  the server answered HTTP 404" in result.stderr
     assert f"failed: {refused}: connection refused" in result.stderr
     by_url = {r["url"]: r for r in rows(db_path)}
     assert by_url[good]["status"] == "ok"
