@@ -1,0 +1,156 @@
+"""Write the archive (or a search's hits) out as files that outlive the tool.
+
+* `jsonl`: one JSON object per capture (metadata, text, sanitized HTML, tags, note).
+* `markdown`: one `.md` file per capture, YAML front matter and the article text.
+* `html`: a static reader copy, `index.html` plus one sanitized page per capture, which opens
+  from disk and loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlite_utils import Database
+
+from archiver import store
+from archiver.errors import ArchiverError
+
+FORMATS = ("jsonl", "markdown", "html")
+SKIPPED_COLUMNS = ("headers", "idempotency_key")
+FRONT_MATTER = ("id", "title", "url", "final_url", "site", "site_name", "byline", "published",
+                "lang", "captured_at", "status", "word_count", "tags", "note")
+# The static copy allows nothing but its own inline styles: archived text cannot run or fetch.
+STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+class ExportError(ArchiverError):
+    pass
+
+
+def export(db: Database, fmt: str, output: Path, query: str | None = None) -> int:
+    """Write every capture (or the hits of `query`) to `output` in `fmt`. Returns how many."""
+    captures = store.iter_captures(db, query)
+    if fmt == "jsonl":
+        with _open_file(output) as out:
+            return write_jsonl(captures, out)
+    if fmt == "markdown":
+        return write_markdown(captures, _make_dir(output))
+    if fmt == "html":
+        return write_html(captures, _make_dir(output))
+    raise ExportError(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
+
+
+def _open_file(path: Path) -> TextIO:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _make_dir(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise ExportError(f"{path} is a file; this format writes a folder of files.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"Cannot create {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def record(capture: dict[str, Any]) -> dict[str, Any]:
+    """A capture as exported: every column but the internal ones."""
+    return {k: v for k, v in capture.items() if k not in SKIPPED_COLUMNS}
+
+
+def write_jsonl(captures: Iterable[dict[str, Any]], out: TextIO) -> int:
+    count = 0
+    for capture in captures:
+        out.write(json.dumps(record(capture), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def slug(text: str | None, max_length: int = 60) -> str:
+    """A file-name-safe version of a title: ASCII, lower case, words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(words)[:max_length].strip("-") or "capture"
+
+
+def file_stem(capture: dict[str, Any]) -> str:
+    return f"{capture['id']}-{slug(capture.get('title'))}"
+
+
+def markdown(capture: dict[str, Any]) -> str:
+    """YAML front matter (values written as JSON, which YAML reads) and the article text."""
+    lines = ["---"]
+    for key in FRONT_MATTER:
+        value = capture.get(key)
+        if value not in (None, "", []):
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines += ["---", "", f"# {_no_html(capture.get('title') or capture['url'])}", ""]
+    lines.append(_no_html((capture.get("text") or "").strip()))
+    return "\n".join(lines) + "\n"
+
+
+def _no_html(text: str) -> str:
+    """Archived text in Markdown: `<` escaped, so a renderer never sees a tag in it."""
+    return text.replace("<", "\\<")
+
+
+def write_markdown(captures: Iterable[dict[str, Any]], folder: Path) -> int:
+    count = 0
+    for capture in captures:
+        (folder / f"{file_stem(capture)}.md").write_text(markdown(capture), encoding="utf-8")
+        count += 1
+    return count
+
+
+def _environment() -> Environment:
+    from archiver.views import TEMPLATES
+
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(default=True))
+
+
+def write_html(captures: Iterable[dict[str, Any]], folder: Path) -> int:
+    """A static reader copy: one page per capture and an index linking them."""
+    from archiver.views import STATIC, reading_minutes, render_article, text_direction
+
+    env = _environment()
+    css = (STATIC / "archiver.css").read_text(encoding="utf-8")
+    page = env.get_template("export_capture.html")
+    (folder / "captures").mkdir(exist_ok=True)
+    entries = []
+    for capture in captures:
+        name = f"captures/{file_stem(capture)}.html"
+        html = page.render(capture=capture, css=css, csp=STATIC_CSP,
+                           article=render_article(capture.get("html")),
+                           dir=text_direction(capture.get("lang")),
+                           minutes=reading_minutes(capture.get("word_count")))
+        (folder / name).write_text(html, encoding="utf-8")
+        entries.append({**_summary(capture), "href": name})
+    index = env.get_template("export_index.html")
+    (folder / "index.html").write_text(index.render(captures=entries, css=css, csp=STATIC_CSP),
+                                       encoding="utf-8")
+    return len(entries)
+
+
+def _summary(capture: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "title", "url", "site", "captured_at", "word_count", "lang", "tags")
+    return {k: capture.get(k) for k in keys}
+
+
+def iter_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Read a JSON-lines export back (for checks and re-imports)."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,102 @@
+"""`archiver export`: JSON lines, Markdown with front matter, a static HTML reader copy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from archiver import store
+from archiver.cli import cli
+from archiver.export import iter_lines
+from archiver.models import Article, Capture
+
+HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
+
+
+def archive(db: Any) -> list[int]:
+    ids = []
+    for n, (title, text, html) in enumerate([
+        ("Lighthouse keepers", "The keepers of Skerryvore kept the light.",
+         "<p>The keepers of <b>Skerryvore</b> kept the light.</p>"
+         "<img src='https://cdn.example/l.jpg' alt='A lighthouse'>"),
+        (HOSTILE_TITLE, "Nothing to see <script>", "<p onclick='x()'>Nothing</p>"
+         "<script>alert(1)</script><a href='javascript:alert(1)'>link</a>"),
+    ]):
+        capture = Capture(url=f"https://example.org/{n}", http_status=200,
+                          content_type="text/html", html="<p>x</p>", title=title,
+                          captured_at=f"2026-01-0{n + 1}T00:00:00Z")
+        article = Article(title=title, text=text, html=html, word_count=len(text.split()),
+                          lang="en")
+        ids.append(store.save_capture(db, capture, article))
+    store.add_tags(db, ids[0], ["sea", "history"])
+    store.set_note(db, ids[0], "Read again")
+    return ids
+
+
+def export(db_path: Path, *args: str) -> Any:
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_jsonl_has_every_capture_with_tags_and_note(db: Any, db_path: Path,
+                                                    tmp_path: Path) -> None:
+    ids = archive(db)
+    out = tmp_path / "all.jsonl"
+    result = export(db_path, "--format", "jsonl", "--output", str(out))
+    assert "Exported 2 capture(s)" in result.output
+    records = list(iter_lines(out))
+    assert [r["id"] for r in records] == ids
+    assert records[0]["tags"] == ["history", "sea"] and records[0]["note"] == "Read again"
+    assert records[0]["text"].startswith("The keepers") and "idempotency_key" not in records[0]
+
+
+def test_jsonl_of_a_search(db: Any, db_path: Path, tmp_path: Path) -> None:
+    ids = archive(db)
+    out = tmp_path / "hits.jsonl"
+    export(db_path, "--format", "jsonl", "--query", "skerryvore", "--output", str(out))
+    assert [r["id"] for r in iter_lines(out)] == [ids[0]]
+
+
+def test_markdown_files_with_front_matter(db: Any, db_path: Path, tmp_path: Path) -> None:
+    archive(db)
+    out = tmp_path / "md"
+    export(db_path, "--format", "markdown", "--output", str(out))
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["1-lighthouse-keepers.md", "2-img-src-x-onerror-alert-1.md"]
+    text = (out / files[0]).read_text()
+    front, body = text.split("---\n")[1], text.split("---\n")[2]
+    fields = dict(line.split(": ", 1) for line in front.strip().splitlines())
+    assert json.loads(fields["title"]) == "Lighthouse keepers"
+    assert json.loads(fields["tags"]) == ["history", "sea"]
+    assert "# Lighthouse keepers" in body and "kept the light." in body
+    hostile = (out / files[1]).read_text()
+    assert "# \\<img src=x" in hostile and "see \\<script>" in hostile
+
+
+def test_html_copy_is_sanitized_and_offline(db: Any, db_path: Path, tmp_path: Path) -> None:
+    archive(db)
+    out = tmp_path / "site"
+    export(db_path, "--format", "html", "--output", str(out))
+    index = (out / "index.html").read_text()
+    assert 'href="captures/1-lighthouse-keepers.html"' in index
+    assert "&lt;img src=x onerror=alert(1)&gt;" in index and HOSTILE_TITLE not in index
+    page = (out / "captures" / "1-lighthouse-keepers.html").read_text()
+    assert "<b>Skerryvore</b>" in page and "Read again" in page
+    assert "Content-Security-Policy" in page and "default-src &#39;none&#39;" in page
+    assert 'src="https://cdn.example' not in page  # images are links, not fetched
+    hostile = (out / "captures" / "2-img-src-x-onerror-alert-1.html").read_text()
+    for bad in ("<script", "onclick", "javascript:", HOSTILE_TITLE):
+        assert bad not in hostile
+
+
+def test_export_refuses_a_file_as_folder(db: Any, db_path: Path, tmp_path: Path) -> None:
+    archive(db)
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--format", "html",
+                                      "--output", str(target)])
+    assert result.exit_code == 1 and "is a file" in result.output
