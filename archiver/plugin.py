@@ -225,3 +225,21 @@ TAGS_METADATA = {
     "facets": ["tag"],
     "sort": "tag",
 }
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """The companion API's settings, resolved from the environment `archiver serve` sets."""
+    import os
+
+    from archiver import api
+
+    api.configure(datasette, api.ApiSettings.from_env(os.environ))
+
+
+@hookimpl
+def skip_csrf(datasette: Any, scope: Any) -> bool | None:
+    """The extension's API authenticates with a bearer token, not cookies: no CSRF token."""
+    from archiver import api
+
+    return True if api.is_api_path(scope.get("path", "")) else None

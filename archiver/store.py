@@ -487,22 +487,16 @@ def capture_id_for_key(db: Database, key: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def claim_idempotency_key(
-    db: Database, capture_id: int, key: str | None, tags: list[str] | tuple[str, ...] = ()
-) -> int:
-    """Give a just-stored capture its key and tags. If another capture holds the key already
+def claim_idempotency_key(db: Database, capture_id: int, key: str) -> int:
+    """Give a just-stored capture its idempotency key. If another capture holds the key already
     (a retry that raced this one), the new row is removed and the holder's id returned."""
     with write_transaction(db):
-        if key is not None:
-            holder = capture_id_for_key(db, key)
-            if holder is not None and holder != capture_id:
-                db.execute("DELETE FROM capture_tags WHERE capture_id = ?", [capture_id])
-                db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
-                return holder
-            db.execute("UPDATE captures SET idempotency_key = ? WHERE id = ?", [key, capture_id])
-        for tag in dict.fromkeys(tags):
-            db.execute("INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",
-                       [capture_id, tag])
+        holder = capture_id_for_key(db, key)
+        if holder is not None and holder != capture_id:
+            db.execute("DELETE FROM capture_tags WHERE capture_id = ?", [capture_id])
+            db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
+            return holder
+        db.execute("UPDATE captures SET idempotency_key = ? WHERE id = ?", [key, capture_id])
     return capture_id
 
 

@@ -1,0 +1,200 @@
+"""The companion API against a real `archiver serve` (SECURITY.md §2): auth, origins, Host,
+sizes, validation, idempotency, and what lands in the archive."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+ARTICLE = """<!DOCTYPE html><html><head><title>Posted page</title></head><body><article>
+<h1>Posted page</h1><p>The extension posted this paragraph about <a href="/rel">relative
+links</a>, which must be resolved against the page's own URL.</p>
+<p>A second paragraph so that the extractor finds an article here, with enough words to
+count as content rather than chrome.</p></article></body></html>"""
+EXT_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+
+
+def make_token(db_path: Path) -> str:
+    out = subprocess.run([sys.executable, "-m", "archiver", "token", "--db", str(db_path)],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def request(srv: Any, method: str, path: str, body: bytes | dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A raw HTTP request (http.client, so Host and Origin can be anything)."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    conn.request(method, path, body=data, headers=headers or {})
+    response = conn.getresponse()
+    raw = response.read()
+    conn.close()
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        payload = {"raw": raw.decode("utf-8", "replace")}
+    return response.status, payload, {k.lower(): v for k, v in response.getheaders()}
+
+
+def rows(db_path: Path, sql: str = "select count(*) from captures") -> Any:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def api(live_server: Any, db_path: Path) -> Any:
+    token = make_token(db_path)
+    srv = live_server()
+    srv.token = token
+    srv.auth = {"Authorization": f"Bearer {token}", "Origin": EXT_ORIGIN,
+                "Content-Type": "application/json"}
+    return srv
+
+
+def page(**extra: Any) -> dict[str, Any]:
+    return {"url": "https://example.org/news/posted", "title": "Posted page", "html": ARTICLE,
+            "screenshot": "data:image/png;base64," + base64.b64encode(PNG).decode(), **extra}
+
+
+def test_post_capture_goes_through_the_pipeline(api: Any, db_path: Path) -> None:
+    status, body, _ = request(api, "POST", "/-/archiver/api/captures",
+                              page(tags=["news", "later"]), api.auth)
+    assert status == 201, body
+    assert body["ok"] is True and body["created"] is True
+    assert body["url"] == f"{api.url}/archive/captures/{body['id']}"
+    row = rows(db_path, "select source, status, title, text, html, screenshot_hash, "
+                        "snapshot_hash, site from captures")[0]
+    assert row[0] == "extension" and row[1] == "ok" and row[2] == "Posted page"
+    assert "relative" in row[3] and row[5] and row[6] and row[7] == "example.org"
+    assert 'href="https://example.org/rel"' in row[4]  # the page's URL is the base
+    assert sorted(r[0] for r in rows(db_path, "select tag from capture_tags")) == [
+        "later", "news"]
+    # and Datasette shows it
+    status, shown, _ = request(api, "GET", f"/archive/captures/{body['id']}.json?_shape=objects")
+    assert status == 200 and shown["rows"][0]["source"] == "extension"
+
+
+def test_same_idempotency_key_stores_once(api: Any, db_path: Path) -> None:
+    first = request(api, "POST", "/-/archiver/api/captures",
+                    page(idempotency_key="key-12345678"), api.auth)
+    again = request(api, "POST", "/-/archiver/api/captures",
+                    page(idempotency_key="key-12345678"), api.auth)
+    assert first[0] == 201 and again[0] == 200
+    assert again[1]["id"] == first[1]["id"] and again[1]["created"] is False
+    assert rows(db_path) == [(1,)]
+
+
+def test_ping(api: Any) -> None:
+    status, body, _ = request(api, "GET", "/-/archiver/api/ping", headers=api.auth)
+    assert status == 200 and body["ok"] is True and body["app"] == "archiver"
+    assert body["version"]
+
+
+def test_no_or_wrong_token_is_401_and_no_row(api: Any, db_path: Path) -> None:
+    for auth, says in [(None, "Missing token"), ("Bearer wrong-token", "Wrong token"),
+                       ("Basic dXNlcjpwYXNz", "Missing token"), ("Bearer ", "Missing token")]:
+        headers = {k: v for k, v in api.auth.items() if k != "Authorization"}
+        if auth:
+            headers["Authorization"] = auth
+        status, body, response_headers = request(api, "POST", "/-/archiver/api/captures",
+                                                 page(), headers)
+        assert status == 401 and body["ok"] is False and says in body["error"], auth
+        assert response_headers["www-authenticate"] == "Bearer"
+    assert rows(db_path) == [(0,)]
+
+
+def test_cross_site_origin_is_refused(api: Any, db_path: Path) -> None:
+    for origin in ("http://evil.example", "https://evil.example", "null"):
+        status, body, _ = request(api, "POST", "/-/archiver/api/captures", page(),
+                                  {**api.auth, "Origin": origin})
+        assert status == 403 and "origin" in body["error"], origin
+    # a cross-site HTML form: text/plain body, no token, web origin
+    status, _, _ = request(api, "POST", "/-/archiver/api/captures", b"url=x",
+                           {"Origin": "http://evil.example",
+                            "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403
+    assert rows(db_path) == [(0,)]
+
+
+def test_foreign_host_header_is_refused(api: Any, db_path: Path) -> None:
+    for host in ("attacker.example", f"attacker.example:{api.port}", "127.0.0.1:1"):
+        status, body, _ = request(api, "POST", "/-/archiver/api/captures", page(),
+                                  {**api.auth, "Host": host})
+        assert status == 403 and "DNS rebinding" in body["error"], host
+    status, _, _ = request(api, "GET", "/-/archiver/api/ping",
+                           headers={**api.auth, "Host": f"localhost:{api.port}"})
+    assert status == 200
+    assert rows(db_path) == [(0,)]
+
+
+def test_oversized_body_is_413(live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server(env={"ARCHIVER_API_MAX_BODY": "100000"})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    status, body, _ = request(srv, "POST", "/-/archiver/api/captures",
+                              page(html="<p>" + "x" * 200_000), headers)
+    assert status == 413 and "limit" in body["error"]
+    assert rows(db_path) == [(0,)]
+
+
+def test_a_large_page_with_screenshot_fits_the_default_limit(api: Any, db_path: Path) -> None:
+    big = ARTICLE.replace("</article>", "<p>" + "word " * 2_000_000 + "</p></article>")
+    status, body, _ = request(api, "POST", "/-/archiver/api/captures", page(html=big), api.auth)
+    assert status == 201, body
+
+
+MALFORMED = [
+    (b"{not json", "not valid JSON"),
+    (b"[1, 2]", "must be a JSON object"),
+    ({"title": "x", "html": "<p>x</p>"}, "'url' is required"),
+    ({"url": "https://e.org/", "html": 5}, "'html' must be a str"),
+    ({"url": "https://e.org/"}, "'html' is required"),
+    ({"url": "javascript:alert(1)", "html": "x"}, "'url'"),
+    ({"url": "https://e.org/", "html": "x", "tags": "a,b"}, "'tags' must be a list"),
+    ({"url": "https://e.org/", "html": "x", "screenshot": "data:image/png;base64,@@"},
+     "'screenshot' is not valid base64"),
+    ({"url": "https://e.org/", "html": "x",
+      "screenshot": base64.b64encode(b"GIF89a....").decode()}, "PNG or JPEG"),
+    ({"url": "https://e.org/", "html": "x", "idempotency_key": "a b"}, "'idempotency_key'"),
+]
+
+
+def test_malformed_bodies_are_400_naming_the_problem(api: Any, db_path: Path) -> None:
+    for payload, says in MALFORMED:
+        status, body, _ = request(api, "POST", "/-/archiver/api/captures", payload, api.auth)
+        assert status == 400 and says in body["error"], (payload, body)
+    assert rows(db_path) == [(0,)]
+
+
+def test_get_on_a_write_route_is_405(api: Any) -> None:
+    for path in ("/-/archiver/api/captures", "/-/archiver/api/archive-link"):
+        status, body, headers = request(api, "GET", path, headers=api.auth)
+        assert status == 405 and headers["allow"] == "POST" and body["ok"] is False
+
+
+def test_the_token_grants_nothing_else(api: Any) -> None:
+    """Not a Datasette actor: no write SQL, no other tables' writes through it."""
+    status, _, _ = request(api, "POST", "/archive/-/query", b"sql=delete+from+captures",
+                           {**api.auth, "Content-Type": "application/x-www-form-urlencoded"})
+    assert status in (400, 403, 404, 405)
+    status, body, _ = request(api, "GET", "/archive/api_tokens.json?_shape=array",
+                              headers=api.auth)
+    assert api.token not in json.dumps(body)  # only its hash is at rest
+
+
+def test_serve_tells_where_the_token_goes(api: Any) -> None:
+    assert "archiver token" in api.log.read_text()
