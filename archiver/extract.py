@@ -1201,6 +1201,8 @@ class _TextBuilder:
         self.prev_raw = raw
 
     def _needs_space(self, text: str) -> bool:
+        if self.parts[-1] == "\t":
+            return False
         if self.prev_raw[-1:].isspace():
             return True
         return not _PUNCT_AFTER_RE.match(text) and not self.prev_raw.endswith("(")

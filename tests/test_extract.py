@@ -1,0 +1,310 @@
+"""Extraction: golden cases (tests/extract_cases/<name>/), sanitizing, bad input, the bench CLI.
+
+Each golden case is a `source.html` with the article's expected plain text in `expected.txt`
+and, optionally, expected metadata in `expected.json`. After a deliberate change of behaviour,
+regenerate them and review the diff:
+
+    python -m tests.test_extract --regen          (or ARCHIVER_REGEN_EXTRACT=1 pytest ...)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from archiver.errors import ExtractionError
+from archiver.extract import extract, extract_text
+
+CASES = Path(__file__).parent / "extract_cases"
+CASE_URL = "https://news.example.com/2024/05/article.html"
+METADATA_FIELDS = ("title", "byline", "published", "lang", "site_name", "description",
+                   "canonical_url", "image_url")
+CONSENT_PHRASES = re.compile(
+    r"cookie|consent|privacy|accept all|agree|zulassen|partners|manage preferences", re.I
+)
+CHROME_CASES = ("cmp-onetrust", "cmp-cookiebot", "cmp-didomi", "cmp-quantcast",
+                "cmp-usercentrics", "cmp-sourcepoint", "consent-homemade", "seed-rt-like",
+                "share-widgets", "newsletter-box", "related-teaser", "comment-form")
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if (p / "source.html").is_file())
+
+
+def run_case(name: str):
+    return extract((CASES / name / "source.html").read_text(encoding="utf8"), CASE_URL)
+
+
+def metadata_of(article) -> dict[str, str | None]:
+    return {field: getattr(article, field) for field in METADATA_FIELDS}
+
+
+# --- golden cases -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_golden_text(name: str) -> None:
+    article = run_case(name)
+    expected = (CASES / name / "expected.txt").read_text(encoding="utf8")
+    assert article.text == expected.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in case_names() if (CASES / n / "expected.json").is_file()]
+)
+def test_golden_metadata(name: str) -> None:
+    expected = json.loads((CASES / name / "expected.json").read_text(encoding="utf8"))
+    assert metadata_of(run_case(name)) == expected
+
+
+@pytest.mark.parametrize("name", CHROME_CASES)
+def test_chrome_cases_keep_only_the_article(name: str) -> None:
+    article = run_case(name)
+    assert not CONSENT_PHRASES.search(article.text), article.text
+    for chrome in ("Share this", "Follow us", "Folge uns", "Sign up", "Related", "Read more",
+                   "Mehr zum Thema", "Leave a Reply", "icon", "All rights reserved", "Sport"):
+        assert chrome not in article.text
+    first_paragraph = "The city council" if not name.startswith("seed") else "Am Samstag"
+    assert article.text.startswith(first_paragraph)
+
+
+def test_seed_page_is_the_article_alone() -> None:
+    """The page that produced shared/seed/000: sprite labels, cookie bar, teaser, follow box."""
+    text = run_case("seed-rt-like").text
+    assert "Am Samstag fanden in Moskau" in text
+    assert "berichtete die Nachrichtenagentur am Abend." in text
+    for leaked in ("icon bookmark", "Cookies", "Ein Arbeiter bringt", "Kurdische YPG", "RT\n"):
+        assert leaked not in text
+
+
+def test_article_about_cookies_keeps_its_text() -> None:
+    text = run_case("about-cookies").text
+    assert '"We use cookies to improve your experience."' in text
+    assert 'click "Accept all" or to choose in the privacy settings' in text
+    assert "Consent fatigue is real" in text
+    assert text.count("\n\n") == 4
+
+
+def test_lists_tables_code_quotes_and_captions_survive() -> None:
+    article = run_case("content-kept")
+    text = article.text
+    assert "The tools\n\ndatetime.fromisoformat for ISO 8601\nstrptime for fixed formats" in text
+    assert 'stamp = datetime.fromisoformat("2024-05-01T12:30:00")\nprint(stamp.year)' in text
+    assert "2024-05-01\tfromisoformat" in text
+    assert "Always store times in UTC" in text
+    assert "Figure 1: a timeline of the three parsing steps." in text
+    assert "Parse the input.\nAttach a time zone.\nConvert to UTC." in text
+    assert "<pre><code>from datetime import datetime\n\nstamp" in article.html
+
+
+# --- metadata -----------------------------------------------------------------------------------
+
+
+def test_json_ld_wins_over_meta_tags() -> None:
+    article = run_case("metadata-jsonld")
+    assert article.title == "Council approves transport budget"
+    assert article.byline == "Ana Gómez, Lee Chan"
+    assert article.published == "2024-05-01T09:30:00+02:00"
+    assert article.description == "The council voted to approve a new budget for public transport."
+    assert article.site_name == "Daily Example"
+    assert article.canonical_url == "https://news.example.com/2024/05/council-budget"
+    assert article.image_url == "https://news.example.com/images/bus.jpg"
+
+
+def test_opengraph_time_and_rel_author() -> None:
+    article = run_case("metadata-opengraph")
+    assert article.title == "Council approves transport budget"
+    assert article.byline == "Jo Bloggs"
+    assert article.published == "2024-05-02"
+    assert article.lang == "en-GB"
+    assert article.canonical_url == "https://news.example.com/council-budget"
+    assert "Jo Bloggs" not in article.text
+
+
+def test_title_loses_its_site_suffix() -> None:
+    assert run_case("metadata-title-suffix").title == "Council approves transport budget"
+
+
+def test_language_is_guessed_when_the_page_does_not_say() -> None:
+    assert run_case("metadata-no-lang").lang == "en"
+
+
+def test_word_count_and_extract_text_agree_with_text() -> None:
+    html = (CASES / "content-kept" / "source.html").read_text(encoding="utf8")
+    article = extract(html)
+    assert extract_text(html) == article.text
+    assert article.word_count == len(re.findall(r"\w+", article.text))
+
+
+# --- sanitizing ---------------------------------------------------------------------------------
+
+PARAGRAPHS = "".join(
+    f"<p>Paragraph {i} of a long enough article, with commas, clauses, and several words.</p>"
+    for i in range(8)
+)
+HOSTILE = f"""<html><body><article><h1>Hostile</h1>{PARAGRAPHS}
+<p>Image <img src="x.png" onerror="alert(1)"> and <a href="javascript:alert(2)">a js link</a>,
+<a href="data:text/html;base64,PHNjcmlwdD4=">a data link</a>, <a href="/relative">a relative one</a>
+and <img src="data:image/svg+xml;base64,PHN2Zz4=" alt="data image">.</p>
+<svg onload="alert(3)"><circle r="4"></circle></svg>
+<script>alert(4)</script><iframe src="https://evil.example/"></iframe>
+<form action="/steal"><input name="q"><button>Go</button></form>
+<p onclick="alert(5)" style="color:red">Clickable paragraph with a style attribute.</p>
+</article></body></html>"""
+
+
+def test_sanitized_html_has_no_active_content() -> None:
+    html = extract(HOSTILE, "https://example.org/a/page.html").html
+    for forbidden in ("<script", "alert(", "onerror", "onload", "onclick", "javascript:",
+                      "data:", "<iframe", "<form", "<input", "<button", "<svg", "style="):
+        assert forbidden not in html
+    assert 'href="https://example.org/relative"' in html
+    assert 'src="https://example.org/a/x.png"' in html
+    assert "Clickable paragraph" in html
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+LONG_ARTICLE = "<p>" + "A sentence of the article, with a comma, and more words. " * 20 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("", "empty document"),
+        ("   \n\t ", "empty document"),
+        ("\x00\x00\x00", "empty document"),
+        ("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 50, "PDF"),
+        ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "PNG"),
+        ("\ufffdPNG\r\n\x1a\n\x00\x00\x00\rIHDR\ufffd\ufffd", "PNG"),
+        ('{"title": "<b>not a page</b>", "items": [1, 2, 3]}', "JSON"),
+        ("just some words, no markup at all", "no markup"),
+        ("\x01\x02\x03\x04<\x05\x06\x07\x08" * 200, "binary"),
+    ],
+)
+def test_non_html_is_refused_with_a_reason(data: str, message: str) -> None:
+    with pytest.raises(ExtractionError, match=message):
+        extract(data)
+
+
+def test_bytes_are_refused() -> None:
+    with pytest.raises(ExtractionError, match="bytes"):
+        extract(b"<html><body><p>hi</p></body></html>")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("charset", ["bogus-xyz", "x-user-defined-9", "utf-16", "", "'\"<>"])
+def test_unknown_charset_declaration_is_ignored(charset: str) -> None:
+    html = f'<html><head><meta charset="{charset}"><title>T</title></head><body>{LONG_ARTICLE}'
+    assert "A sentence of the article" in extract(html).text
+
+
+def test_xml_declaration_with_encoding_is_ignored() -> None:
+    html = f'<?xml version="1.0" encoding="ISO-8859-1"?><html><body>{LONG_ARTICLE}</body></html>'
+    assert "A sentence of the article" in extract(html).text
+
+
+def test_nul_bytes_and_utf16_leftovers_are_repaired() -> None:
+    utf16_as_latin1 = f"<html><body>{LONG_ARTICLE}</body></html>".encode("utf-16-le").decode(
+        "latin-1"
+    )
+    assert "A sentence of the article" in extract("\ufeff" + utf16_as_latin1).text
+    with_nuls = "<html><body>" + LONG_ARTICLE.replace("comma", "com\x00ma") + "</body></html>"
+    assert "A sentence of the article, with a comma" in extract(with_nuls).text
+
+
+def test_lone_surrogates_do_not_crash() -> None:
+    html = f"<html><body>{LONG_ARTICLE}<p>broken \udcff here</p></body></html>"
+    assert "A sentence of the article" in extract(html).text
+
+
+def test_deep_nesting_keeps_the_text() -> None:
+    depth = 5000
+    html = ("<html><body>" + "<div>" * depth + LONG_ARTICLE + "</div>" * depth
+            + "<p>And the text after the deep part, which libxml2 would drop.</p></body></html>")
+    text = extract(html).text
+    assert "A sentence of the article" in text
+
+
+def test_huge_document_gives_a_result_or_a_clear_error() -> None:
+    html = "<html><body>" + LONG_ARTICLE * 2000 + "</body></html>"
+    assert extract(html).word_count > 10_000
+    with pytest.raises(ExtractionError, match="too large"):
+        extract("<p>" + "x" * 40_000_000)
+
+
+def test_page_without_article_text_raises() -> None:
+    with pytest.raises(ExtractionError, match="no article"):
+        extract("<html><body><div><img src='a.png'></div></body></html>")
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["<", "<<<>>>", "<html", "</p></div></body>", "<!-- only a comment -->x", "<svg><symbol>",
+     "<table>" * 300, "<p>" * 10_000 + "text", "<a href='http://[bad'>x</a>" + LONG_ARTICLE,
+     "<base href='http://[bad'>" + LONG_ARTICLE, "&#0;&#xD800;&#x110000;" + LONG_ARTICLE],
+)
+def test_garbage_gives_a_result_or_extraction_error(data: str) -> None:
+    try:
+        article = extract(data, "http://example.org/")
+    except ExtractionError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(article.text, str)
+
+
+# --- the benchmark command ----------------------------------------------------------------------
+
+
+def test_bench_extract_reports_a_missing_harness(tmp_path: Path, capsys) -> None:
+    from archiver.bench.__main__ import main
+
+    code = main(["extract", "--harness", str(tmp_path / "nope.py"), "--data-dir", str(tmp_path)])
+    assert code == 2
+    assert "harness not found" in capsys.readouterr().err
+
+
+def test_bench_scores_metadata_of_a_data_set(tmp_path: Path) -> None:
+    from archiver.bench.extract import score_metadata
+
+    page = tmp_path / "page-1"
+    page.mkdir()
+    source = (CASES / "metadata-jsonld" / "source.html").read_text(encoding="utf8")
+    (page / "source.html").write_text(source, encoding="utf8")
+    (page / "expected-metadata.json").write_text(json.dumps(
+        {"title": "Council approves transport budget", "lang": "fr", "byline": None}
+    ), encoding="utf8")
+    scores = score_metadata(tmp_path)
+    assert (scores["title"].matched, scores["title"].expected) == (1, 1)
+    assert (scores["lang"].matched, scores["lang"].expected) == (0, 1)
+    assert scores["byline"].expected == 0
+
+
+# --- regeneration -------------------------------------------------------------------------------
+
+
+def regenerate() -> None:
+    """Rewrite every case's expected.txt (and expected.json where one exists or metadata is
+    the point of the case) from the current extractor."""
+    for name in case_names():
+        article = run_case(name)
+        (CASES / name / "expected.txt").write_text(article.text + "\n", encoding="utf8")
+        if name.startswith("metadata") or (CASES / name / "expected.json").is_file():
+            (CASES / name / "expected.json").write_text(
+                json.dumps(metadata_of(article), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf8",
+            )
+        print(f"regenerated {name}", file=sys.stderr)
+
+
+if os.environ.get("ARCHIVER_REGEN_EXTRACT") == "1" and "pytest" in sys.modules:
+    regenerate()
+
+if __name__ == "__main__":
+    if "--regen" not in sys.argv[1:]:
+        sys.exit("usage: python -m tests.test_extract --regen")
+    regenerate()
