@@ -505,15 +505,29 @@ def extract_command(file: Any, url: str | None, as_html: bool, as_json: bool) ->
 
 
 @cli.command()
-def setup() -> None:
-    """Install what capturing needs: Playwright's Chromium (falls back to a system Chromium).
+@click.option("--no-autoconsent", is_flag=True,
+              help="Don't download the cookie-consent rules (capture then uses only the "
+                   "built-in fallback).")
+def setup(no_autoconsent: bool) -> None:
+    """Install what capturing needs: a browser and the cookie-consent rules.
+
+    The browser is Playwright's Chromium; where it cannot be downloaded, an installed
+    Chromium or Chrome is used. The consent rules are DuckDuckGo's autoconsent, a pinned
+    version fetched from the npm registry and checked against its sha512 (no Node needed).
 
     \b
     Example:
         archiver setup
     """
     from archiver.capture import find_browser
+    from archiver.consent import install_autoconsent
 
+    if not no_autoconsent:
+        try:
+            click.echo(f"autoconsent: {install_autoconsent()}", err=True)
+        except ArchiverError as exc:
+            click.secho(f"autoconsent not installed ({exc}); capture will use the built-in "
+                        "consent fallback only.", err=True, fg="yellow")
     click.echo("Installing Playwright's Chromium ...", err=True)
     code = subprocess.call([sys.executable, "-m", "playwright", "install", "chromium"])
     try:
