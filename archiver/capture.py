@@ -13,14 +13,17 @@ browser context (no cookies shared between captures). Nothing here waits without
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import shutil
+import socket
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser as PWBrowser
 from playwright.async_api import BrowserContext, Page, Playwright, Route, async_playwright
@@ -60,6 +63,9 @@ class CaptureSettings:
     screenshot: bool = True
     max_screenshot_height: int = 16000  # taller pages are clipped (the PNG would be enormous)
     extra_args: list[str] = field(default_factory=list)
+    # Captures asked for over the network: never reach loopback, private, link-local, CGNAT or
+    # metadata addresses (first URL, redirect hops, subresources). See `blocked_reason`.
+    block_private: bool = False
 
 
 def find_browser(explicit: str | None, playwright_path: str | None) -> str:
@@ -114,6 +120,7 @@ class _PageLog:
         self.document_errors: dict[str, str] = {}
         self.timed_out: list[str] = []
         self.failed: list[str] = []
+        self.blocked: list[str] = []  # reasons, with block_private
 
 
 class Browser:
@@ -139,7 +146,7 @@ class Browser:
             self.executable = find_browser(self._setting_browser(), self._playwright_browser())
             self._browser = await self._pw.chromium.launch(
                 executable_path=self.executable,
-                args=LAUNCH_ARGS + self.settings.extra_args,
+                args=LAUNCH_ARGS + _guard_args(self.settings) + self.settings.extra_args,
                 timeout=60_000,
             )
         except BaseException:
@@ -211,6 +218,8 @@ class Browser:
         log = _PageLog()
         await context.route("**/*", lambda route: self._handle_route(route, log))
         page = await context.new_page()
+        if self.settings.block_private:
+            await _guard_private_addresses(context, page, log)
         handler = await consent.prepare(page, enabled=self.settings.consent_handling)
         response = await self._navigate(page, url, log, result)
         if response is None:
@@ -237,7 +246,7 @@ class Browser:
                 url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
             )
         except PlaywrightError as exc:
-            reason = log.document_errors.get(url) or str(exc)
+            reason = next(iter(log.blocked), None) or log.document_errors.get(url) or str(exc)
             result.status = "failed"
             if "Timeout" in str(exc) and url not in log.document_errors:
                 reason = f"the page did not answer within {self.settings.nav_timeout:g} s"
@@ -254,9 +263,12 @@ class Browser:
         request = route.request
         is_main = request.is_navigation_request() and request.frame.parent_frame is None
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
+        if self.settings.block_private and await _block_if_private(route, log, is_main):
+            return
         try:
             response = await route.fetch(
-                timeout=timeout * 1000, max_redirects=0 if is_main else 20
+                timeout=timeout * 1000,
+                max_redirects=0 if is_main or self.settings.block_private else 20,
             )
         except PlaywrightError as exc:
             if is_main:
@@ -322,6 +334,8 @@ class Browser:
             result.error = f"the server answered HTTP {status}"
             return
         reasons = [partial] if partial else []
+        if log.blocked:
+            reasons.append(f"{len(log.blocked)} request(s) not made: " + "; ".join(log.blocked[:3]))
         if log.timed_out:
             reasons.append(
                 f"{len(log.timed_out)} resource(s) did not answer within "
@@ -390,3 +404,97 @@ async def capture_many(
         for _ in range(len(tasks)):
             yield await queue.get()
         await asyncio.gather(*tasks)
+
+
+# --- opt-in guard against private addresses (CaptureSettings.block_private)
+#
+# Playwright's route handler sees the first request of every frame, but not the redirect hops
+# that Chromium follows itself; a CDP `Fetch` interceptor on the page sees every hop. Both check
+# each URL's host. Site isolation is switched off for guarded captures so that cross-site
+# iframes stay in the page's process, where the page's CDP session sees their requests.
+
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+LOCAL_SCHEMES = ("data", "blob", "about")
+
+
+def _guard_args(settings: CaptureSettings) -> list[str]:
+    return ["--disable-features=IsolateOrigins,site-per-process"] if settings.block_private else []
+
+
+def address_problem(address: str) -> str | None:
+    """Why an IP address must not be reached by a guarded capture, or None if it is public."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (where cloud metadata services live)"
+    if ip in CGNAT:
+        return "a shared (CGNAT) address"
+    if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+        return "not a routable unicast address"
+    if ip.is_private or not ip.is_global:
+        return "a private address"
+    return None
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses a host name resolves to (what the browser will connect to)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def blocked_reason(url: str) -> str | None:
+    """Why a guarded capture must not request `url`, or None when it may."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in LOCAL_SCHEMES:
+        return None
+    if scheme not in ("http", "https", "ws", "wss"):
+        return f"blocked: {scheme}: URLs are not fetched"
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        addresses = [str(ipaddress.ip_address(host.split("%")[0]))]
+    except ValueError:
+        try:
+            addresses = await resolve_host(host, parts.port or 443)
+        except (OSError, UnicodeError) as exc:
+            return f"blocked: {host} could not be resolved ({exc})"
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            shown = host if host == address else f"{host} ({address})"
+            return f"blocked: {shown} is {problem}"
+    return None
+
+
+async def _block_if_private(route: Route, log: _PageLog, is_main: bool) -> bool:
+    reason = await blocked_reason(route.request.url)
+    if reason is None:
+        return False
+    log.blocked.append(reason)
+    if is_main:
+        log.document_errors[route.request.url] = reason
+    await _abort_quietly(route, "blockedbyclient")
+    return True
+
+
+async def _guard_private_addresses(context: BrowserContext, page: Page, log: _PageLog) -> None:
+    """Fail every request (each redirect hop included) to a non-public address."""
+    cdp = await context.new_cdp_session(page)
+
+    async def paused(event: dict[str, Any]) -> None:
+        reason = await blocked_reason(event["request"]["url"])
+        try:
+            if reason is None:
+                await cdp.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+                return
+            log.blocked.append(reason)
+            await cdp.send("Fetch.failRequest", {"requestId": event["requestId"],
+                                                 "errorReason": "BlockedByClient"})
+        except PlaywrightError:
+            pass  # the page or the request went away meanwhile
+
+    cdp.on("Fetch.requestPaused", paused)
+    await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
