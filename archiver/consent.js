@@ -110,9 +110,11 @@
     return text.replace(/\s+/g, " ");
   }
 
+  // Buttons a prompt answers with; links that lead to another page are not among them.
   function clickables(el) {
     const selector = "button, [role=button], a, input[type=button], input[type=submit]";
-    return deepQuery(el, selector).filter((b) => rendered(b) && label(b).length <= 60);
+    return deepQuery(el, selector)
+      .filter((b) => rendered(b) && label(b).length <= 60 && staysOnPage(b));
   }
 
   function isModal(el, style) {
@@ -187,17 +189,16 @@
     });
   }
 
-  function safeToClick(button) {
+  function staysOnPage(button) {
     if (button.tagName !== "A") return true;
     const href = button.getAttribute("href");
-    if (!href || href.startsWith("#") || href.startsWith("javascript:")) return true;
-    return false;
+    return !href || href.startsWith("#") || href.startsWith("javascript:");
   }
 
   function rejectButton(prompt) {
     return clickables(prompt).find((b) => {
       const text = label(b);
-      return REJECT.test(text) && !SETTINGS.test(text) && safeToClick(b);
+      return REJECT.test(text) && !SETTINGS.test(text);
     });
   }
 

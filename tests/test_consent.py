@@ -1,0 +1,318 @@
+"""Consent prompts in the capture browser: real Chromium, prompts modeled on real platforms.
+
+The fixture prompts (tests/pages/consent/) are injected by a script some time after `load`, as
+real ones are, and all share one colour, so that a screenshot can be searched for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import json
+import tarfile
+import time
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from conftest import PAGES, FixtureServer, Reply
+
+from archiver.capture import Browser, CaptureSettings
+from archiver.consent import (
+    AUTOCONSENT_VERSION,
+    AutoconsentInstallError,
+    find_autoconsent,
+    install_autoconsent,
+)
+from archiver.models import Capture
+
+T = TypeVar("T")
+
+ARTICLE = "ARTICLE-MARKER-BELLROCK"
+
+# fixture -> (platform autoconsent names, or None when no rule can know it; expected action)
+CASES: dict[str, tuple[str | None, str]] = {
+    "onetrust": ("Onetrust", "opted out"),
+    "cookiebot": (None, "opted out"),  # no window.Cookiebot: the fallback clicks "necessary only"
+    "didomi": ("didomi", "opted out"),
+    "quantcast": ("quantcast", "opted out"),
+    "usercentrics": ("usercentrics-api", "opted out"),  # no UC_UI: the fallback clicks "Deny"
+    "sourcepoint": ("Sourcepoint-frame", "opted out"),
+    "homemade": (None, "hidden"),  # only "OK": removed, with its backdrop and scroll lock
+    "homemade-de": (None, "opted out"),
+}
+
+
+def settings(consent: bool = True, consent_timeout: float = 6.0) -> CaptureSettings:
+    return CaptureSettings(nav_timeout=10.0, request_timeout=5.0, page_deadline=30.0,
+                           consent_handling=consent, consent_timeout=consent_timeout)
+
+
+def run(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
+    return loop.run_until_complete(coroutine)
+
+
+def page_url(server: FixtureServer, cmp: str, **params: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in {"cmp": cmp, **params}.items())
+    return server.url(f"/consent/page.html?{query}")
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    event_loop = asyncio.new_event_loop()
+    yield event_loop
+    event_loop.close()
+
+
+@pytest.fixture(scope="module")
+def autoconsent() -> Path:
+    """The pinned autoconsent, downloaded once (into $ARCHIVER_AUTOCONSENT_DIR or the default)."""
+    return install_autoconsent()
+
+
+@pytest.fixture(scope="module")
+def sourcepoint_host(server: FixtureServer) -> None:
+    """Serve the Sourcepoint message at /index.html?message_id=..., where its rule looks for it."""
+    message = Reply(body=(PAGES / "consent" / "sourcepoint-message.html").read_bytes())
+    previous = server.routes.get("/index.html")
+
+    def route(handler: Any) -> Reply:
+        if "message_id=" in handler.path:
+            return message
+        if previous is None:
+            return Reply(body=b"<h1>Not found</h1>", status=404)
+        return previous(handler) if callable(previous) else previous
+
+    server.add("/index.html", route)
+
+
+@pytest.fixture(scope="module")
+def browser(loop: asyncio.AbstractEventLoop, autoconsent: Path) -> Iterator[Browser]:
+    yield from _browser(loop, settings())
+
+
+@pytest.fixture(scope="module")
+def plain(loop: asyncio.AbstractEventLoop) -> Iterator[Browser]:
+    """A browser without consent handling: the "disabled" case, and to read screenshots."""
+    yield from _browser(loop, settings(consent=False))
+
+
+def _browser(loop: asyncio.AbstractEventLoop, config: CaptureSettings) -> Iterator[Browser]:
+    instance = Browser(config)
+    run(loop, instance.start())
+    yield instance
+    run(loop, instance.close())
+
+
+def capture_all(loop: asyncio.AbstractEventLoop, browser: Browser, urls: dict[str, str],
+                concurrency: int = 2) -> dict[str, Capture]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> Capture:
+        async with semaphore:
+            return await browser.capture(url)
+
+    async def every() -> list[Capture]:
+        return await asyncio.gather(*(one(url) for url in urls.values()))
+
+    return dict(zip(urls, run(loop, every()), strict=True))
+
+
+def prompt_pixels(loop: asyncio.AbstractEventLoop, plain: Browser, server: FixtureServer,
+                  shots: dict[str, bytes | None]) -> dict[str, dict[str, Any]]:
+    """For each PNG: how many pixels have the prompts' colour, and the colour of a corner pixel
+    (dimmed by a backdrop, or not). Decoded by Chromium on a canvas."""
+    tag = hashlib.sha256(b"".join(s or b"" for s in shots.values())).hexdigest()[:12]
+    images = []
+    for name, png in shots.items():
+        path = server.add(f"/consent/shot-{tag}-{name}.png",
+                          Reply(body=png or b"", content_type="image/png"))
+        images.append(f'<img data-name="{name}" src="{path}">')
+    page = server.add_page(f"/consent/pixels-{tag}.html", PIXELS_PAGE.replace("IMAGES",
+                                                                              "".join(images)))
+    result = run(loop, plain.capture(page))
+    pixels: dict[str, dict[str, Any]] = json.loads(result.title or "{}")
+    return pixels
+
+
+PIXELS_PAGE = """<!DOCTYPE html><html><head><title>pending</title></head><body>IMAGES
+<script>
+addEventListener("load", () => {
+  const out = {};
+  for (const img of document.images) {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let prompt = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (Math.abs(r - 255) < 6 && g < 6 && Math.abs(b - 170) < 6) prompt++;
+    }
+    const corner = Array.from(ctx.getImageData(canvas.width - 4, 60, 1, 1).data.slice(0, 3));
+    out[img.dataset.name] = {prompt, corner, height: canvas.height};
+  }
+  document.title = JSON.stringify(out);
+});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def captured(loop: asyncio.AbstractEventLoop, browser: Browser, plain: Browser,
+             server: FixtureServer, sourcepoint_host: None) -> dict[str, Any]:
+    """Every fixture page captured once with autoconsent installed, plus its screenshot's pixels."""
+    urls = {name: page_url(server, name) for name in CASES}
+    urls["none"] = server.url("/consent/page.html")
+    urls["cookie-article"] = server.url("/consent/cookie-article.html")
+    captures = capture_all(loop, browser, urls)
+    pixels = prompt_pixels(loop, plain, server, {n: c.screenshot for n, c in captures.items()})
+    return {"captures": captures, "pixels": pixels}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_prompt_is_answered_before_the_capture(name: str, captured: dict[str, Any]) -> None:
+    capture: Capture = captured["captures"][name]
+    cmp, action = CASES[name]
+    assert capture.status == "ok", capture.error
+    assert capture.consent is not None
+    assert (capture.consent.cmp, capture.consent.action) == (cmp, action), capture.consent
+    assert capture.consent.detail
+    html = capture.html or ""
+    # the snapshot: no prompt, never an "accept", a "reject" where one was offered
+    assert f"PROMPT-TEXT-{name.upper()}" not in html
+    assert 'data-consent="accepted"' not in html
+    assert ('data-consent="rejected"' in html) == (action == "opted out")
+    # the article is intact, the site's own fixed header too
+    assert ARTICLE in html and "Robert Stevenson designed the tower" in html
+    assert "Coastal Review" in html
+    # the screenshot: no prompt colour anywhere, and the page is not dimmed by a backdrop
+    pixels = captured["pixels"][name]
+    assert pixels["prompt"] == 0, pixels
+    assert pixels["corner"] == [255, 255, 255], pixels
+
+
+def test_no_prompt_is_nothing_found_quickly(captured: dict[str, Any]) -> None:
+    capture: Capture = captured["captures"]["none"]
+    assert capture.consent is not None
+    assert capture.consent.action == "nothing found" and capture.consent.cmp is None
+    assert capture.consent.duration_ms < 2500, capture.consent
+    assert ARTICLE in (capture.html or "")
+
+
+def test_an_article_about_cookies_keeps_its_text(captured: dict[str, Any]) -> None:
+    capture: Capture = captured["captures"]["cookie-article"]
+    assert capture.consent is not None and capture.consent.action == "nothing found"
+    html = capture.html or ""
+    assert "COOKIE-ARTICLE-MARKER" in html
+    assert "We use cookies to improve your experience" in html  # the quoted banner in the text
+    assert "Reject all</button>" in html
+    assert "Where is the reject button?" in html  # the sticky sidebar stays
+
+
+def test_disabled_leaves_the_prompt(loop: asyncio.AbstractEventLoop, plain: Browser,
+                                    server: FixtureServer) -> None:
+    capture = run(loop, plain.capture(page_url(server, "onetrust", delay="0")))
+    assert capture.consent is not None and capture.consent.action == "disabled"
+    assert "PROMPT-TEXT-ONETRUST" in (capture.html or "")
+    pixels = prompt_pixels(loop, plain, server, {"disabled": capture.screenshot})
+    assert pixels["disabled"]["prompt"] > 10_000  # the banner is in the picture
+
+
+def test_fallback_alone_without_autoconsent(
+    loop: asyncio.AbstractEventLoop, browser: Browser, plain: Browser, server: FixtureServer,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ARCHIVER_AUTOCONSENT_DIR", str(tmp_path / "absent"))
+    assert find_autoconsent() is None
+    names = ["onetrust", "didomi", "homemade"]
+    captures = capture_all(loop, browser, {n: page_url(server, n) for n in names})
+    pixels = prompt_pixels(loop, plain, server, {n: c.screenshot for n, c in captures.items()})
+    for name, capture in captures.items():
+        outcome = capture.consent
+        assert outcome is not None and outcome.cmp is None
+        assert outcome.detail and "autoconsent is not installed" in outcome.detail
+        assert outcome.action == ("hidden" if name == "homemade" else "opted out"), outcome
+        assert f"PROMPT-TEXT-{name.upper()}" not in (capture.html or "")
+        assert 'data-consent="accepted"' not in (capture.html or "")
+        assert ARTICLE in (capture.html or "")
+        assert pixels[name]["prompt"] == 0 and pixels[name]["corner"] == [255, 255, 255]
+
+
+def test_page_that_navigates_away_gives_an_outcome(
+    loop: asyncio.AbstractEventLoop, browser: Browser, server: FixtureServer
+) -> None:
+    capture = run(loop, browser.capture(page_url(server, "navigate")))
+    assert capture.status in ("ok", "partial"), capture.error
+    assert capture.consent is not None
+    assert capture.consent.action in ("hidden", "nothing found", "error"), capture.consent
+
+
+def test_busy_page_is_bounded(loop: asyncio.AbstractEventLoop, server: FixtureServer) -> None:
+    quick = Browser(settings(consent_timeout=1.0))
+    run(loop, quick.start())
+    try:
+        started = time.monotonic()
+        capture = run(loop, quick.capture(page_url(server, "busy")))
+    finally:
+        run(loop, quick.close())
+    assert capture.consent is not None
+    assert capture.consent.duration_ms < 3500, capture.consent
+    assert time.monotonic() - started < 15
+
+
+def _tarball(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _integrity(data: bytes) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def test_install_keeps_only_what_is_needed_and_is_idempotent(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    tgz = _tarball({"dist/autoconsent.playwright.js": b"// script", "rules/compact-rules.json":
+                    b"{}", "rules/rules.json": b"{}", "LICENSE": b"MPL", "lib/web.ts": b"x",
+                    "rules/autoconsent/x.json": b"{}"})
+    url = server.add("/consent/fake-autoconsent.tgz", Reply(body=tgz, content_type="x/gzip"))
+    dest = tmp_path / "ac"
+    assert install_autoconsent(dest, url=url, integrity=_integrity(tgz)) == dest
+    files = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+    assert files == ["LICENSE", "VERSION", "dist/autoconsent.playwright.js",
+                     "rules/compact-rules.json", "rules/rules.json"]
+    assert (dest / "VERSION").read_text().split()[0] == AUTOCONSENT_VERSION
+    hits = server.hits["/consent/fake-autoconsent.tgz"]
+    install_autoconsent(dest, url=url, integrity=_integrity(tgz))
+    assert server.hits["/consent/fake-autoconsent.tgz"] == hits  # no second download
+
+
+def test_install_refuses_a_tarball_that_fails_the_integrity_check(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    tgz = _tarball({"dist/autoconsent.playwright.js": b"// evil",
+                    "rules/compact-rules.json": b"{}"})
+    url = server.add("/consent/tampered-autoconsent.tgz", Reply(body=tgz))
+    with pytest.raises(AutoconsentInstallError, match="integrity"):
+        install_autoconsent(tmp_path / "ac", url=url, integrity=_integrity(b"the real one"))
+    assert not (tmp_path / "ac").exists()
+
+
+def test_install_reports_a_failed_download(server: FixtureServer, tmp_path: Path) -> None:
+    with pytest.raises(AutoconsentInstallError, match="Could not download"):
+        install_autoconsent(tmp_path / "ac", url=server.url("/consent/missing.tgz"))
+
+
+def test_installed_autoconsent_is_the_pinned_release(autoconsent: Path) -> None:
+    assert find_autoconsent() == autoconsent
+    assert (autoconsent / "dist" / "autoconsent.playwright.js").stat().st_size > 50_000
+    assert "Mozilla Public License" in (autoconsent / "LICENSE").read_text()
