@@ -20,6 +20,15 @@ class Segment:
     kind: str  # "same" | "added" | "removed" | "elided"
     text: str
 
+    @property
+    def leading(self) -> str:
+        """The whitespace before the first word (shown outside an added/removed mark)."""
+        return self.text[: len(self.text) - len(self.text.lstrip())]
+
+    @property
+    def words(self) -> str:
+        return self.text.lstrip()
+
 
 @dataclass
 class WordDiff:
