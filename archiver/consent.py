@@ -79,6 +79,7 @@ GONE_WAIT = 0.5  # a prompt went away: wait this long for autoconsent's report
 POLL = 0.2
 FALLBACK_BUDGET = 1.5  # kept for the fallback out of the timeout
 CLICK_WAIT = 1.0  # a clicked reject button closes its prompt within this
+HARD_SLACK = 1.0  # settle() returns by timeout + this, even when the page stops responding
 
 
 class AutoconsentInstallError(ArchiverError):
@@ -348,10 +349,10 @@ class ConsentHandler:
             return ConsentOutcome(action="disabled", detail="consent handling is turned off")
         started = time.monotonic()
         try:
-            outcome = await asyncio.wait_for(self._settle(started, timeout), timeout + 2.0)
+            outcome = await asyncio.wait_for(self._settle(started, timeout), timeout + HARD_SLACK)
         except TimeoutError:
             outcome = ConsentOutcome(cmp=self.messages.cmp, action="error",
-                                     detail=f"consent handling did not finish in {timeout:g} s")
+                                     detail=f"the page did not respond within {timeout:g} s")
         except Exception as exc:  # whatever happens here, the capture goes on
             outcome = ConsentOutcome(cmp=self.messages.cmp, action="error",
                                      detail=_short(f"{type(exc).__name__}: {exc}"))
@@ -478,17 +479,19 @@ class ConsentHandler:
         if m.succeeded:
             return "opted out", f"autoconsent opted out of {m.cmp}"
         if m.failed:
-            return "nothing found", f"autoconsent could not opt out of {m.cmp}"
+            return "error", f"autoconsent found {m.cmp}'s prompt but could not opt out"
         if m.popups:
-            return "nothing found", f"autoconsent did not finish with {m.cmp} in time"
+            return "error", f"autoconsent did not finish with {m.cmp}'s prompt in time"
         return "nothing found", ""
 
 
 def _fallback_action(fallback: _Fallback, before: str) -> tuple[str, str]:
     """The action and a sentence for what the fallback did about the prompts it saw."""
     parts = []
+    where = [f"#{p['id']}" for p in fallback.seen if p.get("id")]
     if fallback.clicked:
-        parts.append("clicked " + ", ".join(repr(c) for c in fallback.clicked))
+        parts.append("clicked " + ", ".join(repr(c) for c in fallback.clicked)
+                     + (f" in {', '.join(where)}" if where else ""))
     if fallback.removed:
         texts = [repr(_short(p.get("text") or "", 60)) for p in fallback.seen[:2]]
         parts.append(f"removed {fallback.removed} prompt(s) ({', '.join(texts)})")
