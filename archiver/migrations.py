@@ -36,15 +36,17 @@ def m001_initial(db: Database) -> None:
         """
         CREATE TABLE captures (
             id INTEGER PRIMARY KEY,
-            page_id INTEGER NOT NULL REFERENCES pages(id),
-            url TEXT NOT NULL,              -- the URL as asked for
+            screenshot_hash TEXT REFERENCES blobs(hash),  -- full-page PNG
+            title TEXT,
             site TEXT NOT NULL,             -- host name without "www.", for facets
-            final_url TEXT,                 -- after redirects
+            captured_at TEXT NOT NULL,
             status TEXT NOT NULL,           -- ok | partial | failed
+            word_count INTEGER,
+            url TEXT NOT NULL,              -- the URL as asked for
+            final_url TEXT,                 -- after redirects
             error TEXT,                     -- why it failed or is partial
             http_status INTEGER,
             content_type TEXT,
-            title TEXT,
             byline TEXT,
             published TEXT,
             lang TEXT,
@@ -52,23 +54,21 @@ def m001_initial(db: Database) -> None:
             description TEXT,
             canonical_url TEXT,
             image_url TEXT,
-            text TEXT,                      -- the article as plain text
-            html TEXT,                      -- the article as sanitized HTML
-            word_count INTEGER,
-            captured_at TEXT NOT NULL,
-            duration_ms INTEGER,
             source TEXT NOT NULL,           -- cli | extension | api
+            duration_ms INTEGER,
             browser_version TEXT,
-            headers TEXT,                   -- response headers, JSON
             consent_cmp TEXT,
             consent_action TEXT,
             consent_ms INTEGER,
             extraction_error TEXT,
-            snapshot_hash TEXT REFERENCES blobs(hash),    -- rendered DOM (HTML pages)
-            body_hash TEXT REFERENCES blobs(hash),        -- body as served (non-HTML)
-            screenshot_hash TEXT REFERENCES blobs(hash),  -- full-page PNG
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            snapshot_hash TEXT REFERENCES blobs(hash),  -- rendered DOM (HTML pages)
+            body_hash TEXT REFERENCES blobs(hash),  -- body as served (non-HTML)
             screenshot_width INTEGER,
-            screenshot_height INTEGER
+            screenshot_height INTEGER,
+            headers TEXT,                   -- response headers, JSON
+            text TEXT,                      -- the article as plain text
+            html TEXT                       -- the article as sanitized HTML
         )"""
     )
     db.execute("CREATE INDEX captures_page ON captures(page_id, captured_at)")
