@@ -243,3 +243,24 @@ def skip_csrf(datasette: Any, scope: Any) -> bool | None:
     from archiver import api
 
     return True if api.is_api_path(scope.get("path", "")) else None
+
+
+COLLAPSE_COLUMN_DESCRIPTIONS = """
+const dl = document.querySelector("dl.column-descriptions");
+if (dl) {
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = "What the columns mean";
+  dl.before(details);
+  details.append(summary, dl);
+}
+"""
+
+
+@hookimpl
+def extra_body_script(view_name: str, table: str | None) -> str | None:
+    """Datasette lists column descriptions above the table; with 30 columns that pushes the
+    rows off the screen, so they fold into a <details>."""
+    if view_name == "table" and table in ARCHIVE_TABLES:
+        return COLLAPSE_COLUMN_DESCRIPTIONS
+    return None
