@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 URL ?= https://en.wikipedia.org/wiki/Web_archiving
 PORT ?= 8001
 
-.PHONY: setup browser demo test lint clean
+.PHONY: setup browser demo test lint lint-js clean
 
 setup: $(VENV)/.installed browser
 
@@ -33,9 +33,13 @@ demo: setup
 	-$(BIN)/archiver save $(URL)
 	$(BIN)/archiver serve --port $(PORT)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed lint-js
 	$(BIN)/ruff check .
 	$(BIN)/mypy archiver/
+
+# The browser extension: ESLint, and Mozilla's web-ext lint (MV3 manifest, permissions, code).
+lint-js:
+	cd extension && npm ci --silent --no-audit --no-fund && npx eslint . && node tools/web-ext-lint.js
 
 test: setup lint
 	$(BIN)/pytest

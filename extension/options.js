@@ -1,0 +1,51 @@
+// The options page: a thin view. It sends messages; the service worker does the work.
+
+const form = document.getElementById("settings");
+const serverUrl = document.getElementById("server-url");
+const token = document.getElementById("token");
+const message = document.getElementById("message");
+
+function show(text, kind) {
+  message.textContent = text;
+  message.className = `message ${kind}`;
+}
+
+async function ask(request) {
+  const reply = await chrome.runtime.sendMessage(request);
+  if (!reply || !reply.ok) {
+    throw new Error(reply ? reply.error : "The extension did not answer");
+  }
+  return reply.result;
+}
+
+async function load() {
+  const settings = await ask({ type: "get-settings" });
+  serverUrl.value = settings.serverUrl;
+  token.value = settings.token;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const saved = await ask({ type: "save-settings", serverUrl: serverUrl.value, token: token.value });
+    serverUrl.value = saved.serverUrl;
+    show("Saved.", "ok");
+  } catch (error) {
+    show(error.message, "error");
+  }
+});
+
+document.getElementById("test").addEventListener("click", async (event) => {
+  event.target.disabled = true;
+  show("Testing …", "info");
+  try {
+    const result = await ask({ type: "test-connection", serverUrl: serverUrl.value, token: token.value });
+    show(result.message, result.ok ? "ok" : "error");
+  } catch (error) {
+    show(error.message, "error");
+  } finally {
+    event.target.disabled = false;
+  }
+});
+
+load().catch((error) => show(error.message, "error"));

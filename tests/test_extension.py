@@ -1,0 +1,251 @@
+"""The browser extension, end to end: Chromium with the unpacked extension, a real
+`archiver serve`, pages from the fixture server.
+
+The toolbar click is a real one: CDP `Extensions.triggerAction` (Chromium 132+, with
+--enable-unsafe-extension-debugging over Playwright's pipe) runs the extension's action on a
+tab as a user's click does, activeTab grant included, so `chrome.tabs.captureVisibleTab` works.
+(`chrome.action.onClicked.dispatch(tab)` from the service worker, as in ENVIRONMENT.md, runs
+the same listener but grants no activeTab: the page is saved without a screenshot.)"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import conftest
+import pytest
+from playwright.sync_api import BrowserContext, Page, Worker, expect, sync_playwright
+from test_api import make_token
+
+from archiver import store
+
+EXT = Path(__file__).parent.parent / "extension"
+OUTPUT = Path(__file__).parent / "output"
+RETRY = "() => chrome.alarms.onAlarm.dispatch({name: 'archiver-retry', scheduledTime: Date.now()})"
+BADGE = "() => chrome.action.getBadgeText({})"
+
+
+class Extension:
+    def __init__(self, context: BrowserContext, worker: Worker) -> None:
+        self.context = context
+        self.worker = worker
+        self.id = worker.url.split("/")[2]
+
+    def page(self, name: str) -> Page:
+        page = self.context.new_page()
+        page.goto(f"chrome-extension://{self.id}/{name}")
+        return page
+
+    def configure(self, server_url: str, token: str) -> Page:
+        options = self.page("options.html")
+        options.get_by_label("Server URL").fill(server_url)
+        options.get_by_label("Token").fill(token)
+        options.get_by_role("button", name="Save").click()
+        expect(options.locator("#message")).to_have_text("Saved.")
+        return options
+
+    def open_dynamic_page(self, server: Any) -> Page:
+        page = self.context.new_page()
+        page.goto(server.url("/extension/dynamic.html"))
+        expect(page.locator("#inserted")).to_be_visible()
+        page.get_by_role("button", name="Show more").click()
+        expect(page.locator("#hidden")).to_be_visible()
+        page.bring_to_front()
+        return page
+
+    def click_toolbar(self, page: Page) -> None:
+        """The user clicks the extension's toolbar button while `page` is the active tab."""
+        page.bring_to_front()
+        assert self.context.browser is not None
+        cdp = self.context.browser.new_browser_cdp_session()
+        tabs = cdp.send("Target.getTargets", {"filter": [{"type": "tab"}]})["targetInfos"]
+        [tab] = [t for t in tabs if t["url"] == page.url]
+        cdp.send("Extensions.triggerAction", {"id": self.id, "targetId": tab["targetId"]})
+        cdp.detach()
+
+    def badge(self) -> str:
+        return str(self.worker.evaluate(BADGE))
+
+    def wait_for_badge(self, text: str, timeout: float = 15) -> None:
+        wait_until(lambda: self.badge() == text, timeout, f"badge {text!r}, is {self.badge()!r}")
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def captures(db_path: Path) -> list[dict[str, Any]]:
+    if not db_path.exists():
+        return []
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("select * from captures order by id")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def extension(tmp_path: Path) -> Iterator[Extension]:
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path="/usr/bin/chromium", headless=True,
+            args=[f"--disable-extensions-except={EXT}", f"--load-extension={EXT}",
+                  "--enable-unsafe-extension-debugging", "--disable-gpu"],
+        )
+        worker = (context.service_workers[0] if context.service_workers
+                  else context.wait_for_event("serviceworker"))
+        yield Extension(context, worker)
+        context.close()
+
+
+def test_one_click_saves_the_page_as_the_browser_shows_it(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    options = extension.configure(srv.url, token)
+    options.get_by_role("button", name="Test connection").click()
+    expect(options.locator("#message")).to_contain_text("Connected to archiver")
+    OUTPUT.mkdir(exist_ok=True)
+    options.screenshot(path=str(OUTPUT / "extension-options.png"))
+
+    page = extension.open_dynamic_page(server)
+    extension.click_toolbar(page)
+
+    row = wait_until(lambda: (captures(db_path) or [None])[0], what="the capture")
+    assert row["source"] == "extension" and row["status"] == "ok"
+    assert row["url"] == server.url("/extension/dynamic.html")
+    assert row["title"] == "A page that changes after load"
+    db = store.open_db(db_path)
+    snapshot = store.get_blob(db, row["snapshot_hash"]).content.decode()
+    assert "Inserted by a script after load" in snapshot  # the live DOM ...
+    assert "Revealed by a click" in snapshot and "hidden" not in snapshot.split(
+        'id="hidden"')[1][:20]  # ... as it was after the click
+    assert "Text inside a same-origin iframe." in snapshot  # inlined as srcdoc
+    assert "Inserted by a script after load" in row["text"]  # extracted from that DOM
+    assert f'href="{server.url("/extension/other.html")}"' in row["html"]
+    screenshot = store.get_blob(db, row["screenshot_hash"]).content
+    assert screenshot.startswith(b"\x89PNG") and row["screenshot_width"] > 100
+    db.close()
+    extension.wait_for_badge("✓")
+
+    # Datasette shows it, and the link the extension keeps points at it
+    json_url = f"{srv.url}/archive/captures/{row['id']}.json?_shape=objects"
+    with urllib.request.urlopen(json_url, timeout=10) as response:
+        shown = json.load(response)["rows"][0]
+    assert shown["source"] == "extension" and shown["title"] == row["title"]
+    recent = extension.worker.evaluate(
+        "async () => (await chrome.storage.local.get('recent')).recent")
+    assert recent[0]["status"] == "saved"
+    assert recent[0]["captureUrl"] == f"{srv.url}/archive/captures/{row['id']}"
+
+
+def test_backend_down_then_up_the_capture_arrives_once(
+        extension: Extension, server: Any, live_server: Any, db_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    token = make_token(db_path)
+    port = conftest.free_port()
+    options = extension.configure(f"http://127.0.0.1:{port}", token)
+    options.get_by_role("button", name="Test connection").click()
+    expect(options.locator("#message")).to_contain_text("Server not running")
+
+    page = extension.open_dynamic_page(server)
+    extension.click_toolbar(page)
+    extension.wait_for_badge("1")
+    alarm = extension.worker.evaluate("() => chrome.alarms.get('archiver-retry')")
+    assert alarm and alarm["scheduledTime"] > time.time() * 1000  # a retry is scheduled
+    assert captures(db_path) == []
+
+    monkeypatch.setattr(conftest, "free_port", lambda: port)
+    live_server()
+    extension.worker.evaluate(RETRY)
+    extension.wait_for_badge("✓")
+    extension.worker.evaluate(RETRY)  # nothing left to send: nothing new
+    time.sleep(0.5)
+    rows = captures(db_path)
+    assert len(rows) == 1 and rows[0]["source"] == "extension"
+    assert rows[0]["idempotency_key"]
+    waiting = extension.worker.evaluate(
+        "async () => ((await chrome.storage.local.get('outbox')).outbox || []).length")
+    assert waiting == 0
+
+
+def test_test_connection_says_what_is_wrong(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    options = extension.page("options.html")
+    message = options.locator("#message")
+    cases = [
+        (srv.url, "wrong-token", "Wrong token"),
+        (srv.url, "", "No token yet"),
+        (server.url("/"), token, "Not an archiver server"),
+        (f"http://127.0.0.1:{conftest.free_port()}", token, "Server not running"),
+        ("ftp://127.0.0.1/", token, "must start with http"),
+        (srv.url + "/", token, "Connected to archiver"),
+    ]
+    for url, tok, says in cases:
+        options.get_by_label("Server URL").fill(url)
+        options.get_by_label("Token").fill(tok)
+        options.get_by_role("button", name="Test connection").click()
+        expect(message).to_contain_text(says)
+    assert "error" not in (message.get_attribute("class") or "")
+
+
+def test_popup_saves_with_tags_and_lists_recent_saves(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    extension.configure(srv.url, token)
+    page = extension.open_dynamic_page(server)
+    tab_id = extension.worker.evaluate(
+        "async () => (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0].id")
+    popup = extension.page(f"popup.html?tabId={tab_id}")
+    popup.set_viewport_size({"width": 372, "height": 420})
+    popup.get_by_label("Tags").fill("reading, extension test")
+    page.bring_to_front()  # the screenshot is of the visible tab
+    popup.get_by_role("button", name="Save this page").click()
+    expect(popup.locator("#message")).to_have_text("Saved.")
+    expect(popup.locator("ul.recent li").first).to_contain_text("Saved")
+    OUTPUT.mkdir(exist_ok=True)
+    popup.screenshot(path=str(OUTPUT / "extension-popup.png"))
+    row = captures(db_path)[0]
+    conn = sqlite3.connect(db_path)
+    tags = sorted(r[0] for r in conn.execute("select tag from capture_tags where capture_id = ?",
+                                             [row["id"]]))
+    conn.close()
+    assert tags == ["extension test", "reading"]
+
+
+def test_archive_link_from_the_context_menu(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server("--allow-private-targets")
+    extension.configure(srv.url, token)
+    target = server.add_page(
+        "/extension/linked.html",
+        "<title>Linked page</title><article><h1>Linked page</h1><p>Captured by the server "
+        "with Playwright, from a URL alone.</p></article>")
+    extension.open_dynamic_page(server)
+    extension.worker.evaluate(
+        """async (url) => {
+          const [tab] = await chrome.tabs.query({active: true, lastFocusedWindow: true});
+          chrome.contextMenus.onClicked.dispatch({menuItemId: "archive-link", linkUrl: url}, tab);
+        }""", target)
+    row = wait_until(lambda: (captures(db_path) or [None])[0], 40, "the linked capture")
+    assert row["url"] == target and row["source"] == "extension"
+    assert row["status"] == "ok" and "from a URL alone" in row["text"]
+    assert server.hits["/extension/linked.html"] == 1
