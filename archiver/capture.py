@@ -18,7 +18,6 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +65,7 @@ class CaptureSettings:
     # Captures asked for over the network: never reach loopback, private, link-local, CGNAT or
     # metadata addresses (first URL, redirect hops, subresources). See `blocked_reason`.
     block_private: bool = False
+    restart_every: int = 500  # start a fresh Chromium after this many captures (0: never)
 
 
 def find_browser(explicit: str | None, playwright_path: str | None) -> str:
@@ -105,6 +105,9 @@ def friendly_error(message: str) -> str:
         ("ERR_TOO_MANY_REDIRECTS", "too many redirects"),
         ("ERR_ADDRESS_UNREACHABLE", "the address is unreachable"),
         ("ERR_INVALID_URL", "the URL is not valid"),
+        ("Target crashed", "the page crashed the browser's renderer"),
+        ("crashed", "the page crashed the browser"),
+        ("has been closed", "the browser closed the page (it crashed or was killed)"),
     ]
     for needle, text in table:
         if needle in message:
@@ -132,6 +135,12 @@ class Browser:
         self._browser: PWBrowser | None = None
         self.executable: str | None = None
         self.version: str | None = None
+        self.launches = 0  # how many Chromium processes this Browser has started
+        self._since_launch = 0
+        self._in_use: dict[PWBrowser, int] = {}
+        self._retired: list[PWBrowser] = []
+        self._relaunch_lock = asyncio.Lock()
+        self._crashes_in_a_row = 0
 
     async def __aenter__(self) -> Browser:
         await self.start()
@@ -144,15 +153,54 @@ class Browser:
         self._pw = await async_playwright().start()
         try:
             self.executable = find_browser(self._setting_browser(), self._playwright_browser())
-            self._browser = await self._pw.chromium.launch(
-                executable_path=self.executable,
-                args=LAUNCH_ARGS + _guard_args(self.settings) + self.settings.extra_args,
-                timeout=60_000,
-            )
+            self._browser = await self._launch()
         except BaseException:
             await self._pw.stop()
             raise
         self.version = self._browser.version
+
+    async def _launch(self) -> PWBrowser:
+        assert self._pw is not None
+        browser = await self._pw.chromium.launch(
+            executable_path=self.executable,
+            args=LAUNCH_ARGS + _guard_args(self.settings) + self.settings.extra_args,
+            timeout=60_000,
+        )
+        self.launches += 1
+        self._since_launch = 0
+        return browser
+
+    async def _current_browser(self) -> PWBrowser:
+        """The Chromium to open the next page in. A new one is started after
+        `restart_every` captures (memory creeps up in long runs) and when the old one
+        crashed (after a backoff that grows with crashes in a row). Pages still open in the
+        old one finish there; it is closed when the last of them is done."""
+        async with self._relaunch_lock:
+            assert self._browser is not None, "Browser.start() was not called"
+            crashed = not self._browser.is_connected()
+            worn = 0 < self.settings.restart_every <= self._since_launch
+            if crashed or worn:
+                if crashed:
+                    self._crashes_in_a_row += 1
+                    await asyncio.sleep(min(30.0, 0.5 * 2 ** (self._crashes_in_a_row - 1)))
+                old, self._browser = self._browser, await self._launch()
+                self._retire(old)
+            self._since_launch += 1
+            return self._browser
+
+    def _retire(self, browser: PWBrowser) -> None:
+        if self._in_use.get(browser, 0) == 0:
+            asyncio.ensure_future(_close_browser_quietly(browser))
+        else:
+            self._retired.append(browser)
+
+    def _release(self, browser: PWBrowser) -> None:
+        self._in_use[browser] -= 1
+        if self._in_use[browser] == 0:
+            del self._in_use[browser]
+            if browser in self._retired:
+                self._retired.remove(browser)
+                asyncio.ensure_future(_close_browser_quietly(browser))
 
     def _setting_browser(self) -> str | None:
         return self.settings.browser_path or os.environ.get("ARCHIVER_BROWSER") or None
@@ -165,8 +213,12 @@ class Browser:
             return None
 
     async def close(self) -> None:
+        for browser in [*self._retired, *self._in_use]:
+            await _close_browser_quietly(browser)
+        self._retired.clear()
+        self._in_use.clear()
         if self._browser is not None:
-            await self._browser.close()
+            await _close_browser_quietly(self._browser)
             self._browser = None
         if self._pw is not None:
             await self._pw.stop()
@@ -185,7 +237,14 @@ class Browser:
         """Capture one URL. Never raises for a bad page: failures come back as status "failed"."""
         started = time.monotonic()
         result = Capture(url=url, captured_at=now_iso(), browser_version=self.version)
-        context = await self._new_context()
+        browser = await self._current_browser()
+        self._in_use[browser] = self._in_use.get(browser, 0) + 1
+        try:
+            context = await self._new_context(browser)
+        except PlaywrightError as exc:
+            self._release(browser)
+            result.status, result.error = "failed", friendly_error(str(exc))
+            return result
         try:
             await asyncio.wait_for(
                 self._capture_into(context, url, result), timeout=self.settings.page_deadline
@@ -202,11 +261,13 @@ class Browser:
         finally:
             result.duration_ms = int((time.monotonic() - started) * 1000)
             await _close_quietly(context)
+            self._release(browser)
+        if browser.is_connected():
+            self._crashes_in_a_row = 0
         return result
 
-    async def _new_context(self) -> BrowserContext:
-        assert self._browser is not None, "Browser.start() was not called"
-        return await self._browser.new_context(
+    async def _new_context(self, browser: PWBrowser) -> BrowserContext:
+        return await browser.new_context(
             viewport={"width": self.settings.viewport_width,
                       "height": self.settings.viewport_height},
             user_agent=self.user_agent,
@@ -381,29 +442,18 @@ async def _abort_quietly(route: Route, code: str) -> None:
         pass
 
 
+async def _close_browser_quietly(browser: PWBrowser) -> None:
+    try:
+        await asyncio.wait_for(browser.close(), timeout=15)
+    except (PlaywrightError, TimeoutError):
+        pass
+
+
 async def _close_quietly(context: BrowserContext) -> None:
     try:
         await asyncio.wait_for(context.close(), timeout=10)
     except (PlaywrightError, TimeoutError):
         pass
-
-
-async def capture_many(
-    urls: Iterable[str], settings: CaptureSettings, concurrency: int = 2
-) -> AsyncIterator[Capture]:
-    """Capture URLs with one browser, `concurrency` pages at a time, yielding as each finishes."""
-    queue: asyncio.Queue[Capture] = asyncio.Queue()
-    semaphore = asyncio.Semaphore(max(1, concurrency))
-    async with Browser(settings) as browser:
-
-        async def one(url: str) -> None:
-            async with semaphore:
-                await queue.put(await browser.capture(url))
-
-        tasks = [asyncio.create_task(one(url)) for url in urls]
-        for _ in range(len(tasks)):
-            yield await queue.get()
-        await asyncio.gather(*tasks)
 
 
 # --- opt-in guard against private addresses (CaptureSettings.block_private)

@@ -102,6 +102,8 @@ def bulk_options(func: F) -> F:
                      show_default=True, help="Pages captured at the same time."),
         click.option("--retries", type=click.IntRange(0, 10), default=0, show_default=True,
                      help="Try failed pages again this often (network errors, 5xx, 429)."),
+        click.option("--per-host", type=click.IntRange(1, 32), default=2, show_default=True,
+                     help="Pages of one site captured at the same time."),
         click.option("--recapture", is_flag=True,
                      help="Capture URLs again even if they are already archived."),
         click.option("--progress/--no-progress", default=None,
@@ -164,7 +166,8 @@ def _run_jobs(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_jso
     db = open_archive(db_path)
     jobs, skipped = _without_archived(db, jobs, options.pop("recapture"))
     summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
-    runner = Runner(db, settings_from(options), options["concurrency"], options["retries"])
+    runner = Runner(db, settings_from(options), options["concurrency"], options["retries"],
+                    per_host=options["per_host"])
     show_progress = options["progress"]
     if show_progress is None:
         show_progress = sys.stderr.isatty() and len(jobs) > 1

@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -17,6 +19,7 @@ from archiver import store
 from archiver.capture import Browser, CaptureSettings
 from archiver.errors import ExtractionError
 from archiver.models import Article, Capture
+from archiver.urls import host_of
 
 TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
 MAX_PLAIN_TEXT = 2_000_000  # characters of a text/JSON response kept for search
@@ -117,29 +120,50 @@ def retryable(capture: Capture) -> bool:
     return capture.http_status is None or capture.http_status >= 500 or capture.http_status == 429
 
 
+MAX_RETRY_AFTER = 300.0
+
+
+def retry_after(capture: Capture) -> float | None:
+    """Seconds a 429/503 answer asked us to wait (`Retry-After`, seconds or HTTP date)."""
+    value = (capture.headers or {}).get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min((when - datetime.now(UTC)).total_seconds(), MAX_RETRY_AFTER))
+
+
 class Runner:
     """Captures jobs with one browser, `concurrency` pages at a time; extraction and storage
     run in one writer thread (one SQLite connection, writes in order) so they never stall the
     browser. `on_result` is called for each job as it finishes."""
 
     def __init__(self, db: Database, settings: CaptureSettings, concurrency: int = 2,
-                 retries: int = 0, source: str = "cli", retry_delay: float = 2.0) -> None:
+                 retries: int = 0, source: str = "cli", retry_delay: float = 2.0,
+                 per_host: int = 2) -> None:
         self.db = db
         self.settings = settings
         self.concurrency = max(1, concurrency)
         self.retries = max(0, retries)
         self.source = source
         self.retry_delay = retry_delay
+        self.per_host = max(1, per_host)
 
     async def run(self, jobs: Iterable[Job], on_result: Callable[[SaveResult], None]) -> None:
         semaphore = asyncio.Semaphore(self.concurrency)
+        hosts: dict[str, asyncio.Semaphore] = {}
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-writer")
         loop = asyncio.get_running_loop()
         try:
             async with Browser(self.settings) as browser:
 
                 async def one(job: Job) -> None:
-                    async with semaphore:
+                    host = hosts.setdefault(host_of(job.url), asyncio.Semaphore(self.per_host))
+                    async with host, semaphore:
                         capture = await self._capture(browser, job)
                     result = await loop.run_in_executor(writer, self._store, capture, job)
                     on_result(result)
@@ -153,7 +177,7 @@ class Runner:
         for attempt in range(self.retries):
             if not retryable(capture):
                 break
-            await asyncio.sleep(self.retry_delay * 2**attempt)
+            await asyncio.sleep(retry_after(capture) or self.retry_delay * 2**attempt)
             capture = await browser.capture(job.url)
         return capture
 

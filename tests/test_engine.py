@@ -1,0 +1,114 @@
+"""The capture engine under load: browser restarts, crashes, per-host limits, Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from conftest import FixtureServer, Reply
+
+from archiver import store
+from archiver.capture import Browser, CaptureSettings
+from archiver.save import Job, Runner, SaveResult
+
+SETTINGS = dict(screenshot=False, consent_handling=False, nav_timeout=10, request_timeout=2)
+
+
+def chromium_descendants() -> list[tuple[int, str]]:
+    """(pid, cmdline) of Chromium processes started (indirectly) by this test process."""
+    parents: dict[int, int] = {}
+    cmdlines: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdlines[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(
+                b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    me = os.getpid()
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == me:
+                return True
+        return False
+
+    return [(pid, cmd) for pid, cmd in cmdlines.items()
+            if "chrom" in cmd and descends(pid)]
+
+
+def test_a_fresh_chromium_after_every_n_captures(server: FixtureServer) -> None:
+    url = server.add_page("/engine/plain", "<title>Plain</title><p>plain</p>")
+
+    async def go() -> tuple[list[str], int]:
+        async with Browser(CaptureSettings(restart_every=2, **SETTINGS)) as browser:
+            results = [await browser.capture(url) for _ in range(5)]
+            return [r.status for r in results], browser.launches
+
+    statuses, launches = asyncio.run(go())
+    assert statuses == ["ok"] * 5
+    assert launches == 3
+    time.sleep(0.5)
+    assert chromium_descendants() == []
+
+
+def test_capture_goes_on_after_chromium_is_killed(server: FixtureServer) -> None:
+    url = server.add_page("/engine/crash", "<title>Crash</title><p>still here</p>")
+
+    async def go() -> tuple[str, str, int]:
+        async with Browser(CaptureSettings(**SETTINGS)) as browser:
+            first = await browser.capture(url)
+            main = [pid for pid, cmd in chromium_descendants() if "--type=" not in cmd]
+            assert main, "no Chromium process found"
+            for pid in main:
+                os.kill(pid, signal.SIGKILL)
+            await asyncio.sleep(0.5)
+            second = await browser.capture(url)
+            return first.status, second.status, browser.launches
+
+    first, second, launches = asyncio.run(go())
+    assert (first, second, launches) == ("ok", "ok", 2)
+
+
+def test_at_most_k_pages_of_one_host_at_a_time(server: FixtureServer, db: Any) -> None:
+    in_flight = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def slow(_handler: Any) -> Reply:
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        time.sleep(0.4)
+        with lock:
+            in_flight["now"] -= 1
+        return Reply(body=b"<title>Slow</title><p>slow</p>")
+
+    urls = [server.add(f"/engine/slow/{n}", slow) for n in range(4)]
+    results: list[SaveResult] = []
+    runner = Runner(db, CaptureSettings(**SETTINGS), concurrency=4, per_host=1)
+    asyncio.run(runner.run([Job(u) for u in urls], results.append))
+    assert [r.status for r in results] == ["ok"] * 4
+    assert in_flight["max"] == 1
+
+
+def test_retry_after_is_honoured(server: FixtureServer, db: Any) -> None:
+    answers = iter([Reply(status=429, headers={"Retry-After": "1"}, body=b"slow down"),
+                    Reply(body=b"<title>Now</title><p>welcome back</p>")])
+    url = server.add("/engine/busy", lambda _h: next(answers))
+    results: list[SaveResult] = []
+    runner = Runner(db, CaptureSettings(**SETTINGS), retries=1, retry_delay=30)
+    started = time.monotonic()
+    asyncio.run(runner.run([Job(url)], results.append))
+    elapsed = time.monotonic() - started
+    assert [r.status for r in results] == ["ok"]
+    assert 1 <= elapsed < 15  # waited what Retry-After said, not the 30 s default delay
+    assert store.get_capture(db, results[0].id or 0)["http_status"] == 200
