@@ -186,6 +186,12 @@ def _run_jobs(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_jso
             asyncio.run(runner.run(jobs, on_result))
         except ArchiverError as exc:
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            summary.print()
+            click.echo("Interrupted. What was saved is kept; run the same command again to "
+                       "continue (archived URLs from files, stdin and imports are skipped).",
+                       err=True)
+            sys.exit(130)
     summary.print()
     if summary.failed or bad:
         sys.exit(1)
