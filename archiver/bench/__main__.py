@@ -12,6 +12,7 @@ import sys
 
 SUBCOMMANDS = {
     "extract": "archiver.bench.extract",
+    "api": "archiver.bench.api",
 }
 
 
