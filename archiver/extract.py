@@ -70,8 +70,8 @@ def _extract(html: str, url: str | None) -> Article:
     html = _repair_text(_checked_input(html))
     root = _parse(html)
     meta = _read_metadata(root, url)
+    byline = None if meta.get("byline") else _take_byline(root) or _itemprop_author(root)
     _remove_chrome(root)
-    byline = _take_byline(root) if not meta.get("byline") else None
     _remove_title_heading(root, meta.get("title"))
     node = _ArticleFinder(root).article()
     if node is None:
@@ -301,7 +301,7 @@ _JSONLD_ARTICLE_TYPES = re.compile(
     r"^(Article|AdvertiserContentArticle|NewsArticle|AnalysisNewsArticle|AskPublicNewsArticle|"
     r"BackgroundNewsArticle|OpinionNewsArticle|ReportageNewsArticle|ReviewNewsArticle|Report|"
     r"SatiricalArticle|ScholarlyArticle|MedicalScholarlyArticle|SocialMediaPosting|BlogPosting|"
-    r"LiveBlogPosting|DiscussionForumPosting|TechArticle|APIReference|WebPage)$"
+    r"LiveBlogPosting|DiscussionForumPosting|TechArticle|APIReference)$"
 )
 _META_PROPERTY_RE = re.compile(
     r"\s*(article|dc|dcterm|og|twitter)\s*:\s*"
@@ -316,16 +316,22 @@ _META_NAME_RE = re.compile(
 
 
 def _read_metadata(root: HtmlElement, url: str | None) -> dict[str, str]:
-    """Title, byline, dates, language... from JSON-LD first, then meta tags, then the markup."""
+    """Title, byline, dates, language... from JSON-LD first, then meta tags, then the markup.
+
+    The order of sources is Reader View's (Readability.js `_getArticleMetadata`): a title an
+    author or a page declares (JSON-LD, Dublin Core, OpenGraph, Twitter...) is taken as it is;
+    only the `<title>` element, which usually carries the site's name, is cleaned. The byline
+    here comes from declarations only; the markup's byline is `_find_byline`'s job."""
     values = _meta_values(root)
-    title_from_doc = _document_title(root)
-    ld = _json_ld(root, title_from_doc)
+    site_name = _norm(unescape(_first(values, "og:site_name") or ""))
+    page_title = _page_title(root, site_name)
+    ld = _json_ld(root, page_title)
     raw = {
         "title": ld.get("title") or _first(values, "dc:title", "dcterm:title", "og:title",
                                            "weibo:article:title", "weibo:webpage:title",
                                            "title", "twitter:title", "parsely-title"),
         "byline": ld.get("byline") or _first(values, "dc:creator", "dcterm:creator", "author",
-                                             "parsely-author") or _rel_author(root),
+                                             "parsely-author") or _article_author(values),
         "description": ld.get("description") or _first(
             values, "dc:description", "dcterm:description", "og:description",
             "weibo:article:description", "weibo:webpage:description", "description",
@@ -338,7 +344,8 @@ def _read_metadata(root: HtmlElement, url: str | None) -> dict[str, str]:
         "lang": _declared_language(root, values),
     }
     found = {key: _norm(unescape(value)) for key, value in raw.items() if value}
-    found["title"] = _clean_title(found.get("title") or title_from_doc, found.get("site_name"))
+    if not found.get("title"):
+        found["title"] = page_title
     for key in ("image_url", "canonical_url"):
         if key in found and url:
             found[key] = _absolute(url, found[key])
@@ -350,14 +357,18 @@ def _first(values: dict[str, str], *names: str) -> str | None:
 
 
 def _meta_values(root: HtmlElement) -> dict[str, str]:
+    """Meta tags by (lower-cased) name. A `property` is a space-separated list of names
+    ("og:title twitter:title", "x:title dc:title"): each known name in it counts."""
     values: dict[str, str] = {}
     for meta in root.iter("meta"):
         content = (meta.get("content") or "").strip()
         if not content:
             continue
-        match = _META_PROPERTY_RE.match(meta.get("property") or "")
-        if match:
-            values[_WS_RE.sub("", match.group(0).lower())] = content
+        names = [_WS_RE.sub("", m.group(0).lower())
+                 for m in _META_PROPERTY_RE.finditer(meta.get("property") or "")]
+        for name in names:
+            values[name] = content
+        if names:
             continue
         name = meta.get("name") or ""
         if _META_NAME_RE.match(name):
@@ -365,6 +376,16 @@ def _meta_values(root: HtmlElement) -> dict[str, str]:
         elif (meta.get("http-equiv") or "").lower() == "content-language":
             values["content-language"] = content
     return values
+
+
+def _article_author(values: dict[str, str]) -> str | None:
+    """`article:author` names the author only when it is not a link to the author's page."""
+    author = values.get("article:author")
+    return author if author and not _is_url(author) else None
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://\S+$|^/\S*$|^www\.\S+$", text.strip(), re.I))
 
 
 def _json_ld(root: HtmlElement, page_title: str) -> dict[str, str]:
@@ -386,13 +407,28 @@ def _json_ld_article(source: str) -> dict[str, Any] | None:
         return None
     candidates = parsed if isinstance(parsed, list) else [parsed]
     for item in candidates:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or not _is_schema_org(item.get("@context")):
             continue
         if "@type" not in item and isinstance(item.get("@graph"), list):
             item = next((x for x in item["@graph"] if _is_article_type(x)), None)
         if item is not None and _is_article_type(item):
             return item
     return None
+
+
+_SCHEMA_ORG_RE = re.compile(r"^https?://schema\.org/?$", re.I)
+
+
+def _is_schema_org(context: object) -> bool:
+    """Whether a JSON-LD @context is schema.org's: only then do "name" and "author" mean
+    what schema.org says they mean."""
+    if isinstance(context, str):
+        return bool(_SCHEMA_ORG_RE.match(context.strip()))
+    if isinstance(context, dict):
+        return _is_schema_org(context.get("@vocab"))
+    if isinstance(context, list):
+        return any(_is_schema_org(c) for c in context)
+    return False
 
 
 def _is_article_type(item: object) -> bool:
@@ -455,50 +491,74 @@ def _similarity(a: str, b: str) -> float:
     return 1 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
 
 
-def _document_title(root: HtmlElement) -> str:
-    title = root.find(".//title")
+_TITLE_SEPARATORS = "|\\-–—\\\\/>»"
+_TITLE_SEPARATOR_RE = re.compile(f" [{_TITLE_SEPARATORS}] ")
+_HIERARCHICAL_SEPARATOR_RE = re.compile(r" [\\/>»] ")
+
+
+def _title_element(root: HtmlElement) -> str:
+    """The text of the document's <title> (not an SVG icon's <title>), as `document.title`."""
+    head = root.find("head")
+    title = head.find("title") if head is not None else None
+    if title is None:
+        title = next((t for t in root.iter("title")
+                      if not any(a.tag in ("svg", "symbol") for a in t.iterancestors())), None)
     return _norm(title.text_content()) if title is not None else ""
 
 
-_TITLE_SEPARATORS = r"[\|\-–—\\/>»]"
-
-
-def _clean_title(title: str, site_name: str | None) -> str:
-    """Drop the " | Site" / " — Site Name" part of a title, the way Reader View does."""
+def _page_title(root: HtmlElement, site_name: str = "") -> str:
+    """The title in the <title> element, cleaned like Reader View (Readability.js's
+    `_getArticleTitle`): " | Site" and "Section » " parts go, a "Site: " prefix goes unless a
+    heading repeats the whole title, and a very short or very long title gives way to the only
+    <h1>. A cut that leaves four words or fewer is undone: short titles are often a
+    "Name - Subtitle" that must stay whole. A part that is exactly the page's declared site
+    name (og:site_name) goes first, whatever its length."""
+    original = _without_site_name(_title_element(root), site_name)
+    title = original
+    hierarchical = False
+    if _TITLE_SEPARATOR_RE.search(title):
+        hierarchical = bool(_HIERARCHICAL_SEPARATOR_RE.search(title))
+        last = list(_TITLE_SEPARATOR_RE.finditer(original))[-1]
+        title = original[: last.start()]
+        if _word_count(title) < 3:
+            title = re.sub(f"^[^{_TITLE_SEPARATORS}]*[{_TITLE_SEPARATORS}]", "", original)
+    elif ": " in title:
+        if not any(_text(h) == title for h in root.iter("h1", "h2")):
+            title = original[original.rindex(":") + 1:]
+            if _word_count(title) < 3:
+                title = original[original.index(":") + 1:]
+            elif _word_count(original[: original.index(":")]) > 5:
+                title = original
+    elif len(title) > 150 or len(title) < 15:
+        h1s = list(root.iter("h1"))
+        if len(h1s) == 1:
+            title = _text(h1s[0])
     title = _norm(title)
-    if site_name and len(site_name) < len(title):
-        for pattern in (rf"^(.*\S)\s+{_TITLE_SEPARATORS}\s+{re.escape(site_name)}$",
-                        rf"^{re.escape(site_name)}\s+{_TITLE_SEPARATORS}\s+(\S.*)$"):
-            match = re.match(pattern, title, re.I)
-            if match:
-                return match.group(1)
-    return _split_title(title)
-
-
-def _split_title(original: str) -> str:
-    """Readability.js's _getArticleTitle for a title with separators."""
-    def words(s: str) -> int:
-        return len(s.split())
-
-    if not re.search(rf" {_TITLE_SEPARATORS} ", original):
-        return original
-    hierarchical = bool(re.search(r" [\\/>»] ", original))
-    title = re.sub(rf"(.*){_TITLE_SEPARATORS} .*", r"\1", original).strip()
-    if words(title) < 3:
-        title = re.sub(rf"[^\|\-–—\\/>»]*{_TITLE_SEPARATORS}(.*)", r"\1", original).strip()
-    count = words(title)
-    if count <= 4 and (not hierarchical or count != words(re.sub(_TITLE_SEPARATORS + "+", "",
-                                                                  original)) - 1):
+    count = _word_count(title)
+    if count <= 4 and (
+        not hierarchical
+        or count != _word_count(re.sub(f"[{_TITLE_SEPARATORS}]+", "", original)) - 1
+    ):
         return original
     return title
 
 
-def _rel_author(root: HtmlElement) -> str | None:
-    for el in root.xpath('//meta[@itemprop="author"]/@content | //*[@rel="author"]'):
-        text = el if isinstance(el, str) else _text(el)
-        if 0 < len(text.strip()) < 100:
-            return text
-    return None
+def _without_site_name(title: str, site_name: str) -> str:
+    """Drop a " | Site Name" suffix or "Site Name | " prefix naming the declared site."""
+    if not site_name or len(site_name) >= len(title):
+        return title
+    name = re.escape(site_name)
+    for pattern in (rf"^(.*\S)\s+[{_TITLE_SEPARATORS}·:]\s+{name}$",
+                    rf"^{name}\s*[{_TITLE_SEPARATORS}·:]\s+(\S.*)$"):
+        match = re.match(pattern, title, re.I)
+        if match:
+            return match.group(1)
+    return title
+
+
+def _word_count(text: str) -> int:
+    """Words as Readability.js counts them (`split(/\\s+/)`: edges count as empty words)."""
+    return len(re.split(r"\s+", text))
 
 
 def _time_published(root: HtmlElement) -> str | None:
@@ -773,20 +833,73 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
 
 
 _BYLINE_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+_BYLINE_SKIP_ROLES = frozenset(
+    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
+)
 
 
 def _take_byline(root: HtmlElement) -> str | None:
-    """Find the byline in the markup, remove it from the content and return its text."""
-    body = root.find("body")
-    for el in _elements(body if body is not None else root):
-        itemprop = el.get("itemprop") or ""
-        if (
-            el.get("rel") == "author" or "author" in itemprop or _BYLINE_RE.search(_features(el))
-        ) and el.tag not in ("body", "html"):
-            text = el.text_content().strip()
-            if 0 < len(text) < 100:
-                _remove(el)
-                return _norm(text)
+    """Find the byline in the markup the way Reader View does, remove it, return its text.
+
+    The first element in document order, outside hidden nodes and outside the subtrees
+    Readability.js drops as unlikely (class/id like "sidebar", "comment", "header"; menu and
+    navigation roles), that is marked as the author (rel=author, itemprop=author) or whose
+    class/id says byline/author/dateline, and holds 1-99 characters of text. When it has an
+    itemprop=name descendant (schema.org Person), that names the author more exactly than the
+    whole element ("By", dates, "Follow" buttons)."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str) or _is_hidden(el):
+            continue
+        features = _features(el)
+        if el.tag not in ("html", "body") and _is_byline(el, features):
+            name = next((d for d in el.iterdescendants()
+                         if isinstance(d.tag, str) and "name" in (d.get("itemprop") or "")),
+                        None)
+            byline = _text(name if name is not None else el)
+            _remove(el)
+            return byline
+        if _is_unlikely(el, features):
+            continue
+        stack.extend(reversed([child for child in el if isinstance(child.tag, str)]))
+    return None
+
+
+def _is_byline(el: HtmlElement, features: str) -> bool:
+    if not (el.get("rel") == "author" or "author" in (el.get("itemprop") or "")
+            or _BYLINE_RE.search(features)):
+        return False
+    return 0 < len(el.text_content().strip()) < 100
+
+
+def _is_unlikely(el: HtmlElement, features: str) -> bool:
+    """Readability.js's test for a subtree that holds no article (before any scoring), with
+    the exceptions our article finder makes too: a block that holds the <article>/<main> is
+    a layout wrapper, and a "header" inside an <article> is that article's header (where
+    HTML puts the author's name), not the page's."""
+    if (el.get("role") or "") in _BYLINE_SKIP_ROLES:
+        return True
+    if el.tag in ("html", "body", "a") or not _UNLIKELY_RE.search(features):
+        return False
+    if _in_article(el) and not _UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
+        return False
+    return (
+        not _MAYBE_CANDIDATE_RE.search(features)
+        and not _has_ancestor(el, "table")
+        and not _has_ancestor(el, "code")
+        and not el.xpath("descendant::article | descendant::main")
+    )
+
+
+_HEADER_RE = re.compile("header", re.I)
+
+
+def _itemprop_author(root: HtmlElement) -> str | None:
+    """A `<meta itemprop="author" content="...">`: the author when nothing else names one."""
+    for value in root.xpath('//meta[contains(@itemprop, "author")]/@content'):
+        if 0 < len(value.strip()) < 100:
+            return _norm(value)
     return None
 
 
