@@ -394,10 +394,10 @@ def serve(db_path: Path, host: str, port: int, open_browser: bool,
     click.echo(f"Browser extension: Server URL http://{host}:{port}, Token: run `archiver token`",
                err=True)
     os.environ["ARCHIVER_ALLOW_PRIVATE"] = "1" if allow_private_targets else "0"
-    try:
-        raise SystemExit(subprocess.call(args))
-    except KeyboardInterrupt:
-        raise SystemExit(0) from None
+    sys.stderr.flush()
+    # Datasette replaces this process, so a SIGTERM or Ctrl-C reaches it (a child process
+    # would be left running when only this one is stopped).
+    os.execv(sys.executable, args)
 
 
 @cli.command()

@@ -98,6 +98,14 @@ def test_same_idempotency_key_stores_once(api: Any, db_path: Path) -> None:
     assert rows(db_path) == [(1,)]
 
 
+def test_datasette_csrf_does_not_block_the_api(api: Any, db_path: Path) -> None:
+    """Datasette 0.65's CSRF middleware refuses JSON POSTs that carry a cookie, unless the
+    route is exempted (plugin.skip_csrf)."""
+    headers = {**api.auth, "Cookie": "ds_actor=x; ds_csrftoken=y"}
+    status, body, _ = request(api, "POST", "/-/archiver/api/captures", page(), headers)
+    assert status == 201, body
+
+
 def test_ping(api: Any) -> None:
     status, body, _ = request(api, "GET", "/-/archiver/api/ping", headers=api.auth)
     assert status == 200 and body["ok"] is True and body["app"] == "archiver"
