@@ -116,10 +116,11 @@ def test_json_ld_wins_over_meta_tags() -> None:
     assert article.image_url == "https://news.example.com/images/bus.jpg"
 
 
-def test_opengraph_time_and_rel_author() -> None:
+def test_opengraph_time_and_byline_element() -> None:
+    """The byline is the byline element's text, "By" and all, as Reader View shows it."""
     article = run_case("metadata-opengraph")
     assert article.title == "Council approves transport budget"
-    assert article.byline == "Jo Bloggs"
+    assert article.byline == "By Jo Bloggs"
     assert article.published == "2024-05-02"
     assert article.lang == "en-GB"
     assert article.canonical_url == "https://news.example.com/council-budget"
@@ -128,6 +129,75 @@ def test_opengraph_time_and_rel_author() -> None:
 
 def test_title_loses_its_site_suffix() -> None:
     assert run_case("metadata-title-suffix").title == "Council approves transport budget"
+
+
+def _page(title: str, head: str = "", body: str = "") -> str:
+    return (f"<html><head><title>{title}</title>{head}</head><body>{body}"
+            f"<article>{LONG_ARTICLE}</article></body></html>")
+
+
+@pytest.mark.parametrize(("title", "head", "h1", "expected"), [
+    # the last " | Site" part goes when what stays is long enough to be a title (5+ words)
+    ("Council approves the new transport budget | Daily Example", "", "",
+     "Council approves the new transport budget"),
+    ("Council approves the new transport budget – Daily Example", "", "",
+     "Council approves the new transport budget"),
+    ("Council approves the new transport budget » Politics", "", "",
+     "Council approves the new transport budget"),
+    # ... else the cut is undone: "Name - Subtitle" titles stay whole
+    ("Budget approved | Daily Example", "", "", "Budget approved | Daily Example"),
+    # ... unless the part cut is the declared site name
+    ("Budget approved | Daily Example", '<meta property="og:site_name" content="Daily Example">',
+     "", "Budget approved"),
+    # "Site: headline" loses the prefix, unless a heading repeats the whole title
+    ("Daily Example: Council approves the new transport budget", "", "Council approves it",
+     "Council approves the new transport budget"),
+    ("Daily Example: Council approves the new transport budget", "",
+     "Daily Example: Council approves the new transport budget",
+     "Daily Example: Council approves the new transport budget"),
+    # a very short title gives way to the only <h1>
+    ("News", "", "Council approves the new transport budget",
+     "Council approves the new transport budget"),
+    # titles the page declares are taken as they are
+    ("Ignored | Daily Example", '<meta property="og:title" content="Budget | Daily Example">', "",
+     "Budget | Daily Example"),
+])
+def test_title_rules(title: str, head: str, h1: str, expected: str) -> None:
+    assert extract(_page(title, head, f"<h1>{h1}</h1>" if h1 else "")).title == expected
+
+
+def test_json_ld_headline_wins_when_name_is_the_site() -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+          '"NewsArticle", "name": "Daily Example", "headline": "Council approves the budget '
+          'for buses"}</script>')
+    html = _page("Council approves the budget for buses at night - Daily Example", ld)
+    assert extract(html).title == "Council approves the budget for buses"
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    # declared authors first: JSON-LD, then meta names, then article:author unless it is a link
+    ('<meta name="author" content="Jo Bloggs">', '<p class="byline">By Sam</p>', "Jo Bloggs"),
+    ('<meta property="og:article:author" content="Lee Chan">', "", "Lee Chan"),
+    ('<meta property="article:author" content="https://example.com/lee">',
+     '<p class="byline">By Sam</p>', "By Sam"),
+    # in the markup: the first byline outside hidden and unlikely blocks, in document order
+    ("", '<div class="comments"><span class="comment-author">Reader</span></div>'
+         '<p style="display:none" class="byline">Hidden</p><p class="byline">By Sam</p>',
+     "By Sam"),
+    ("", '<p class="author">' + "Much too long to be a byline. " * 4 + "</p>"
+         '<a rel="author" href="/sam">Sam Smith</a>', "Sam Smith"),
+    # a schema.org Person's name is more exact than the whole byline element
+    ("", '<p itemprop="author" itemscope>By <span itemprop="name">Sam Smith</span>, 2 May</p>',
+     "Sam Smith"),
+    # nothing in the markup: structured data in a meta tag
+    ('<meta itemprop="author" content="Sam Smith">', "", "Sam Smith"),
+    ("", "", None),
+])
+def test_byline_rules(head: str, body: str, expected: str | None) -> None:
+    article = extract(_page("Council approves the new transport budget", head, body))
+    assert article.byline == expected
+    if expected:
+        assert expected not in article.text
 
 
 def test_language_is_guessed_when_the_page_does_not_say() -> None:
