@@ -833,6 +833,7 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
 
 
 _BYLINE_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+_NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 _BYLINE_SKIP_ROLES = frozenset(
     {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
 )
@@ -850,7 +851,7 @@ def _take_byline(root: HtmlElement) -> str | None:
     stack = [root]
     while stack:
         el = stack.pop()
-        if not isinstance(el.tag, str) or _is_hidden(el):
+        if not isinstance(el.tag, str) or el.tag in _NOT_TEXT_TAGS or _is_hidden(el):
             continue
         features = _features(el)
         if el.tag not in ("html", "body") and _is_byline(el, features):

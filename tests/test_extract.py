@@ -184,6 +184,7 @@ def test_json_ld_headline_wins_when_name_is_the_site() -> None:
     ("", '<div class="comments"><span class="comment-author">Reader</span></div>'
          '<p style="display:none" class="byline">Hidden</p><p class="byline">By Sam</p>',
      "By Sam"),
+    ("", '<script class="author-data">{"id": 7}</script><p class="byline">By Sam</p>', "By Sam"),
     ("", '<p class="author">' + "Much too long to be a byline. " * 4 + "</p>"
          '<a rel="author" href="/sam">Sam Smith</a>', "Sam Smith"),
     # a schema.org Person's name is more exact than the whole byline element
