@@ -12,7 +12,12 @@ import sys
 
 SUBCOMMANDS = {
     "extract": "archiver.bench.extract",
+    "gen-archive": "archiver.bench.archive_gen",
+    "views": "archiver.bench.views",
     "api": "archiver.bench.api",
+    "throughput": "archiver.bench.throughput",
+    "soak": "archiver.bench.soak",
+    "faults": "archiver.bench.faults",
 }
 
 

@@ -13,9 +13,11 @@ a subresource, hang a blocking script, hang the document, answer 500, serve a PD
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import random
 import struct
+import subprocess
+import sys
 import threading
 import zlib
 from collections import Counter
@@ -340,28 +342,36 @@ class SiteServer:
         return Handler
 
 
-def _serve(kinds: list[str], conn: Any) -> None:
-    """Child process: serve the site and report the port, until terminated."""
+def serve_forever(kinds: list[str]) -> None:
+    """Serve the site until stdin closes, printing the port first (`site_process`'s child)."""
     with SiteServer(len(kinds), kinds) as site:
-        conn.send(site.port)
-        site.stopping.wait()
+        print(site.port, flush=True)
+        sys.stdin.read()
 
 
 @contextmanager
 def site_process(kinds: Sequence[str]) -> Iterator[str]:
     """Serve the site from a separate process (so generating pages costs the measured process
     neither CPU time under its GIL nor memory); yields the base URL."""
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_serve, args=(list(kinds), child), daemon=True)
-    process.start()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import json, sys; from archiver.bench.pages import serve_forever;"
+         " serve_forever(json.loads(sys.stdin.readline()))"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
     try:
-        if not parent.poll(30):
+        process.stdin.write(json.dumps(list(kinds)) + "\n")
+        process.stdin.flush()
+        port = process.stdout.readline().strip()
+        if not port.isdigit():
             raise RuntimeError("the benchmark site did not start")
-        yield f"http://127.0.0.1:{parent.recv()}"
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.join(10)
+        process.stdin.close()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def article_urls(base: str, count: int) -> list[str]:

@@ -1,0 +1,309 @@
+"""Capture throughput: the whole pipeline next to bare Playwright (the floor), same pages.
+
+Generates N article pages (20-200 KB of HTML, images, CSS, up to ~10,000 px tall; see
+archiver.bench.pages) on a local server, archives them with the project's Runner (screenshot,
+DOM, extraction, storage into a temp database), then captures the same pages with bare
+Playwright doing only goto (until `load`) + content + full-page screenshot, at the same
+concurrency with the same context policy. Prints pages/s, p50/p95 per page, peak RSS of this
+process and of Chromium (sum over its processes), and end-to-end / floor.
+
+example:
+  python -m archiver.bench throughput
+  python -m archiver.bench throughput --pages 100 --concurrency 2 --no-consent-handling
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from archiver import store
+from archiver.bench.pages import article_urls, site_process
+from archiver.capture import LAUNCH_ARGS, CaptureSettings, find_browser
+from archiver.save import Job, Runner, SaveResult
+
+TARGET_RATIO = 0.85
+MB = 1024 * 1024
+
+
+# --- processes and memory -----------------------------------------------------------------------
+
+
+def _proc_table() -> dict[int, tuple[int, str, int]]:
+    """pid -> (parent pid, name, RSS bytes) for every process we can read, from /proc."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry.name}/status") as f:
+                rss_kb = next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or a kernel thread
+        name = stat[stat.index("(") + 1: stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        table[int(entry.name)] = (ppid, name, rss_kb * 1024)
+    return table
+
+
+def descendants(root: int, table: dict[int, tuple[int, str, int]]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def is_chromium(name: str) -> bool:
+    return "chrom" in name.lower()
+
+
+@dataclass
+class Sample:
+    at: float
+    done: int  # pages finished when the sample was taken
+    python_rss: int
+    chromium_rss: int
+    chromium_count: int
+
+
+def sample_processes(root: int, done: int = 0) -> Sample:
+    """RSS of `root` and the sum over its Chromium descendants (by /proc; Linux only)."""
+    table = _proc_table()
+    chromium = [pid for pid in descendants(root, table) if is_chromium(table[pid][1])]
+    return Sample(time.monotonic(), done, table.get(root, (0, "", 0))[2],
+                  sum(table[pid][2] for pid in chromium), len(chromium))
+
+
+class Sampler:
+    """Samples memory in a background thread every `interval` seconds while in a `with`."""
+
+    def __init__(self, done: Callable[[], int] = lambda: 0, interval: float = 0.25) -> None:
+        self.samples: list[Sample] = []
+        self._done = done
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(sample_processes(os.getpid(), self._done()))
+            self._stop.wait(self._interval)
+
+    @property
+    def peak_python(self) -> int:
+        return max((s.python_rss for s in self.samples), default=0)
+
+    @property
+    def peak_chromium(self) -> int:
+        return max((s.chromium_rss for s in self.samples), default=0)
+
+    @property
+    def peak_count(self) -> int:
+        return max((s.chromium_count for s in self.samples), default=0)
+
+
+# --- one measured run ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    name: str
+    pages: int
+    seconds: float
+    durations: list[float] = field(default_factory=list)  # seconds per page
+    statuses: dict[str, int] = field(default_factory=dict)
+    peak_python: int = 0
+    peak_chromium: int = 0
+    peak_chromium_count: int = 0
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.durations:
+            return 0.0
+        ordered = sorted(self.durations)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def line(self) -> str:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items()))
+        return (f"{self.name:<11} {self.pages:>5} pages in {self.seconds:7.1f} s  "
+                f"{self.rate:6.2f} pages/s  p50 {self.percentile(0.5):5.2f} s  "
+                f"p95 {self.percentile(0.95):5.2f} s  peak RSS python "
+                f"{self.peak_python / MB:5.0f} MB"
+                f"  chromium {self.peak_chromium / MB:6.0f} MB ({self.peak_chromium_count} procs)"
+                f"  [{statuses}]")
+
+
+def run_pipeline(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
+                 db_path: Path, name: str = "end-to-end") -> RunStats:
+    """Archive `urls` with the project's Runner into `db_path`; per-page times are the
+    captures' own `duration_ms` (context to close; extraction and storage are in the rate).
+    The per-host limit is lifted: every generated page is on 127.0.0.1."""
+    db = store.open_db(db_path)
+    results: list[SaveResult] = []
+    runner = Runner(db, settings, concurrency, per_host=concurrency)  # one host, by design
+    with Sampler(lambda: len(results)) as sampler:
+        started = time.monotonic()
+        asyncio.run(runner.run([Job(url) for url in urls], results.append))
+        seconds = time.monotonic() - started
+    durations = [ms / 1000 for (ms,) in db.execute("select duration_ms from captures")]
+    db.close()
+    stats = RunStats(name, len(results), seconds, durations, _count(r.status for r in results))
+    _set_peaks(stats, sampler)
+    return stats
+
+
+def _count(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _set_peaks(stats: RunStats, sampler: Sampler) -> None:
+    stats.peak_python = sampler.peak_python
+    stats.peak_chromium = sampler.peak_chromium
+    stats.peak_chromium_count = sampler.peak_count
+    stats.samples = sampler.samples
+
+
+def run_floor(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
+              context_policy: str = "fresh") -> RunStats:
+    """Bare Playwright: goto (until `load`) + content + full-page screenshot, nothing else."""
+    durations: list[float] = []
+    statuses: list[str] = []
+    with Sampler(lambda: len(durations)) as sampler:
+        started = time.monotonic()
+        asyncio.run(_floor(urls, settings, concurrency, context_policy, durations, statuses))
+        seconds = time.monotonic() - started
+    stats = RunStats("floor", len(durations), seconds, durations, _count(statuses))
+    _set_peaks(stats, sampler)
+    return stats
+
+
+async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
+                 context_policy: str, durations: list[float], statuses: list[str]) -> None:
+    semaphore = asyncio.Semaphore(concurrency)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=find_browser(settings.browser_path, _playwright_path(pw)),
+            args=LAUNCH_ARGS,
+        )
+        options: dict[str, Any] = {
+            "viewport": {"width": settings.viewport_width, "height": settings.viewport_height},
+            "service_workers": "block",
+        }
+        shared = await browser.new_context(**options) if context_policy == "shared" else None
+
+        async def one(url: str) -> None:
+            async with semaphore:
+                started = time.monotonic()
+                context = shared or await browser.new_context(**options)
+                page = await context.new_page()
+                try:
+                    await page.goto(url, wait_until="load", timeout=settings.nav_timeout * 1000)
+                    await page.content()
+                    await page.screenshot(full_page=True, timeout=30_000)
+                    statuses.append("ok")
+                except Exception:  # noqa: BLE001 - count it, go on
+                    statuses.append("failed")
+                finally:
+                    await (page.close() if shared else context.close())
+                durations.append(time.monotonic() - started)
+
+        await asyncio.gather(*(one(url) for url in urls))
+        await browser.close()
+
+
+def _playwright_path(pw: Any) -> str | None:
+    try:
+        return str(pw.chromium.executable_path)
+    except Exception:  # noqa: BLE001 - no Playwright browser installed: use one on PATH
+        return None
+
+
+def integrity_ok(db_path: Path) -> bool:
+    conn = sqlite3.connect(db_path)
+    try:
+        return bool(conn.execute("pragma integrity_check").fetchone()[0] == "ok")
+    finally:
+        conn.close()
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pages", type=int, default=500, help="pages to capture (default 500)")
+    parser.add_argument("--concurrency", type=int, default=4, help="pages at a time (default 4)")
+    parser.add_argument("--context-policy", choices=("fresh", "shared"), default="fresh",
+                        help="a fresh browser context per page (what the archiver does), or "
+                             "one shared context (floor only: the archiver has no such mode)")
+    parser.add_argument("--no-consent-handling", action="store_true",
+                        help="end-to-end without the cookie-consent handler")
+    parser.add_argument("--settle-time", type=float, default=None,
+                        help="end-to-end settle time after `load` (default: the archiver's)")
+    parser.add_argument("--skip-floor", action="store_true", help="only the end-to-end run")
+    parser.add_argument("--keep-db", type=Path, help="archive into this file and keep it")
+
+
+def settings_from(args: argparse.Namespace) -> CaptureSettings:
+    settings = CaptureSettings(consent_handling=not args.no_consent_handling)
+    if args.settle_time is not None:
+        settings.settle_time = args.settle_time
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.context_policy == "shared":
+        print("note: the archiver always uses a fresh context per page; 'shared' applies to the "
+              "floor only")
+    with tempfile.TemporaryDirectory() as tmp, site_process(["ok"] * args.pages) as base:
+        urls = article_urls(base, args.pages)
+        db_path = args.keep_db or Path(tmp) / "bench.db"
+        print(f"{args.pages} generated pages, concurrency {args.concurrency}, "
+              f"context policy {args.context_policy}, consent handling "
+              f"{'on' if settings.consent_handling else 'off'}, settle {settings.settle_time:g} s",
+              flush=True)
+        e2e = run_pipeline(urls, settings, args.concurrency, db_path)
+        print(e2e.line(), flush=True)
+        print(f"database {db_path.stat().st_size / MB:.0f} MB, integrity "
+              f"{'ok' if integrity_ok(db_path) else 'NOT OK'}")
+        if args.skip_floor:
+            return 0
+        floor = run_floor(urls, settings, args.concurrency, args.context_policy)
+        print(floor.line())
+    ratio = e2e.rate / floor.rate if floor.rate else 0.0
+    verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+    print(f"end-to-end / floor: {ratio:.0%} ({verdict} the {TARGET_RATIO:.0%} target)")
+    return 0
