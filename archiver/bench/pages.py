@@ -109,7 +109,8 @@ def make_page(number: int, hang_image: bool = False, hang_script: bool = False) 
     images = [f"/img/{number}-{k}.{rng.choice(('png', 'svg'))}" for k in range(rng.randint(1, 6))]
     if hang_image:
         images[-1] = f"/hang/{number}.png"
-    body, used = [], 200 + 80 * len(images)  # header, title, byline; figure captions
+    body: list[str] = []
+    used = 200 + 80 * len(images)  # header, title, byline; figure captions
     figures = {rng.randrange(0, 12): src for src in images}
     while used < height - 400:
         if len(body) in figures:
