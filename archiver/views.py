@@ -247,7 +247,8 @@ async def search(request: Any, datasette: Any) -> Response:
 
 
 def _page_url(request: Any, offset: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "offset" and v}
+    args = {k: request.args.get(k) for k in request.args.keys()
+            if k != "offset" and request.args.get(k)}
     if offset > 0:
         args["offset"] = str(offset)
     return "?" + urlencode(args)

@@ -59,3 +59,25 @@ def test_tags_filter_listings_and_searches(db: Any) -> None:
     assert [c["id"] for c in store.recent_captures(db, tagged)] == [first]
     assert [c["id"] for c in store.search_captures(db, "keepers")] == [second, first]
     assert [c["id"] for c in store.search_captures(db, "keepers", tagged)] == [first]
+
+
+def test_search_page_pages_through_many_hits(db: Any, db_path: Path) -> None:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    for n in range(25):
+        add_capture(db, f"Keepers {n}", "The keepers kept the light.")
+
+    async def pages() -> list[str]:
+        ds = Datasette([str(db_path)])
+        await ds.invoke_startup()
+        first = await ds.client.get("/-/archiver/archive/search?q=keepers&site=example.org")
+        second = await ds.client.get(
+            "/-/archiver/archive/search?q=keepers&site=example.org&offset=20")
+        return [first.text, second.text]
+
+    first, second = asyncio.run(pages())
+    assert first.count('class="card"') == 20 and second.count('class="card"') == 5
+    assert 'href="?q=keepers&amp;site=example.org&amp;offset=20"' in first
+    assert 'href="?q=keepers&amp;site=example.org"' in second

@@ -1,0 +1,120 @@
+"""Speed of the reading views on a (large) archive: ranked search and the home page.
+
+Search queries are words of the archive itself, picked by how many captures hold them: rare,
+uncommon, common, two uncommon words, and (reported apart, as the worst case) words in more
+than a tenth of all captures. Times the store's ranked search alone, then the whole search and
+home pages as Datasette renders them in-process (no network).
+Targets with 100,000 captures: search p95 < 50 ms, home page < 300 ms.
+
+example:
+  python -m archiver.bench gen-archive --captures 100000 --db /tmp/big.db
+  python -m archiver.bench views --db /tmp/big.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from archiver import store
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, required=True, help="the archive to measure")
+    parser.add_argument("--queries", type=int, default=200, help="search queries to time")
+    parser.add_argument("--home", type=int, default=30, help="home page renders to time")
+    parser.add_argument("--seed", type=int, default=1, help="random seed for the queries")
+
+
+BANDS = {  # share of captures a query word is in
+    "rare word (<0.1%)": (0.0, 0.001),
+    "uncommon word (0.1-1%)": (0.001, 0.01),
+    "common word (1-10%)": (0.01, 0.10),
+    "two uncommon words": (0.001, 0.01),
+    "very common word (>10%)": (0.10, 1.01),
+}
+
+
+def sample_queries(db: store.Database, per_band: int, seed: int) -> dict[str, list[str]]:
+    """Query words picked by how many captures hold them (FTS5's own vocabulary)."""
+    rng = random.Random(seed)
+    total = store.archive_counts(db)["captures"] or 1
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
+               "USING fts5vocab(main, 'captures_fts', 'row')")
+    queries: dict[str, list[str]] = {}
+    for band, (low, high) in BANDS.items():
+        terms = [r[0] for r in db.execute(
+            "SELECT term FROM temp.bench_vocab WHERE doc >= ? AND doc < ? AND length(term) > 3",
+            [low * total, high * total]).fetchall()]
+        words = 2 if band.startswith("two") else 1
+        queries[band] = [" ".join(rng.sample(terms, words)) for _ in range(per_band)
+                         if len(terms) >= words]
+    return queries
+
+
+def percentiles(times: list[float]) -> str:
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    return (f"p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms"
+            f"   (n={len(ms)})")
+
+
+def time_searches(db: store.Database, queries: list[str]) -> list[float]:
+    """Seconds per ranked search (first page of hits with snippets, as the view asks)."""
+    times = []
+    for query in queries:
+        began = time.perf_counter()
+        store.search_captures(db, query, limit=21)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+async def time_pages(get: Callable[[str], Awaitable[object]], paths: list[str]) -> list[float]:
+    times = []
+    for path in paths:
+        began = time.perf_counter()
+        response = await get(path)
+        times.append(time.perf_counter() - began)
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status}")
+    return times
+
+
+async def measure_pages(path: Path, queries: list[str], home_repeat: int) -> dict[str, list[float]]:
+    from datasette.app import Datasette
+
+    ds = Datasette([str(path)])
+    await ds.invoke_startup()
+    name = next(n for n in ds.databases if not n.startswith("_"))
+    base = f"/-/archiver/{quote(name)}"
+    await ds.client.get(base + "/")  # warm the caches once
+    return {
+        "home page": await time_pages(ds.client.get, [base + "/"] * home_repeat),
+        "search page": await time_pages(
+            ds.client.get, [f"{base}/search?q={quote(q)}" for q in queries]),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    db = store.open_db(args.db)
+    counts = store.archive_counts(db)
+    print(f"{args.db}: {counts['captures']} captures of {counts['pages']} pages")
+    bands = sample_queries(db, args.queries // len(BANDS), args.seed)
+    realistic = [q for band, qs in bands.items() if not band.startswith("very") for q in qs]
+    store.search_captures(db, realistic[0], limit=21)  # warm the page cache
+    for band, queries in bands.items():
+        print(f"search, {band:<25} {percentiles(time_searches(db, queries))}")
+    search = time_searches(db, realistic)
+    db.close()
+    pages = asyncio.run(measure_pages(args.db, realistic, args.home))
+    print(f"search, all but very common  {percentiles(search)}")
+    for label, times in pages.items():
+        print(f"{label + ' (HTTP, in-process)':<34}{percentiles(times)}")
+    return 0
