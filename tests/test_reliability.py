@@ -77,8 +77,8 @@ def process_tree(root: int) -> dict[int, str]:
             except OSError:
                 continue
             name, rest = stat[stat.index("(") + 1: stat.rindex(")")], stat[stat.rindex(")") + 2:]
-            state, parent = rest.split()[:2]
-            parents[int(entry)] = (int(parent), name, state)
+            state, ppid_text = rest.split()[:2]
+            parents[int(entry)] = (int(ppid_text), name, state)
     found: dict[int, str] = {}
     todo = [root]
     while todo:
