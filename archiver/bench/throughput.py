@@ -210,13 +210,16 @@ def _set_peaks(stats: RunStats, sampler: Sampler) -> None:
 
 
 def run_floor(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
-              context_policy: str = "fresh") -> RunStats:
-    """Bare Playwright: goto (until `load`) + content + full-page screenshot, nothing else."""
+              context_policy: str = "fresh", routed: bool = False) -> RunStats:
+    """Bare Playwright: goto (until `load`) + content + full-page screenshot, nothing else.
+    With `routed`, every request goes through a pass-through route handler (fetch, fulfill),
+    as the archiver's do, to measure what that costs."""
     durations: list[float] = []
     statuses: list[str] = []
     with Sampler(lambda: len(durations)) as sampler:
         started = time.monotonic()
-        asyncio.run(_floor(urls, settings, concurrency, context_policy, durations, statuses))
+        asyncio.run(_floor(urls, settings, concurrency, context_policy, routed, durations,
+                           statuses))
         seconds = time.monotonic() - started
     stats = RunStats("floor", len(durations), seconds, durations, _count(statuses))
     _set_peaks(stats, sampler)
@@ -224,7 +227,8 @@ def run_floor(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
 
 
 async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: int,
-                 context_policy: str, durations: list[float], statuses: list[str]) -> None:
+                 context_policy: str, routed: bool, durations: list[float],
+                 statuses: list[str]) -> None:
     semaphore = asyncio.Semaphore(concurrency)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -241,6 +245,8 @@ async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: in
             async with semaphore:
                 started = time.monotonic()
                 context = shared or await browser.new_context(**options)
+                if routed and not shared:
+                    await context.route("**/*", _pass_through)
                 page = await context.new_page()
                 try:
                     await page.goto(url, wait_until="load", timeout=settings.nav_timeout * 1000)
@@ -255,6 +261,13 @@ async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: in
 
         await asyncio.gather(*(one(url) for url in urls))
         await browser.close()
+
+
+async def _pass_through(route: Any) -> None:
+    try:
+        await route.fulfill(response=await route.fetch(timeout=10_000))
+    except Exception:  # noqa: BLE001 - the page went away, or the request failed
+        await route.abort()
 
 
 def _playwright_path(pw: Any) -> str | None:
@@ -289,6 +302,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="alternate end-to-end and floor over this many slices of the pages, "
                              "so that other load on the machine hits both alike (default 5)")
     parser.add_argument("--skip-floor", action="store_true", help="only the end-to-end run")
+    parser.add_argument("--routed-floor", action="store_true",
+                        help="the floor passes every request through a route handler "
+                             "(fetch + fulfill), as the archiver does")
     parser.add_argument("--keep-db", type=Path, help="archive into this file and keep it")
 
 
@@ -304,7 +320,8 @@ def run(args: argparse.Namespace) -> int:
     if args.context_policy == "shared":
         print("note: the archiver always uses a fresh context per page; 'shared' applies to the "
               "floor only")
-    e2e, floor = RunStats("end-to-end", 0, 0.0), RunStats("floor", 0, 0.0)
+    e2e = RunStats("end-to-end", 0, 0.0)
+    floor = RunStats("floor+route" if args.routed_floor else "floor", 0, 0.0)
     with tempfile.TemporaryDirectory() as tmp, site_process(["ok"] * args.pages) as base:
         urls = article_urls(base, args.pages)
         db_path = args.keep_db or Path(tmp) / "bench.db"
@@ -319,7 +336,8 @@ def run(args: argparse.Namespace) -> int:
                 if which == "e2e":
                     e2e.add(run_pipeline(chunk, settings, args.concurrency, db_path))
                 elif not args.skip_floor:
-                    floor.add(run_floor(chunk, settings, args.concurrency, args.context_policy))
+                    floor.add(run_floor(chunk, settings, args.concurrency, args.context_policy,
+                                        args.routed_floor))
             print(f"round {n + 1}: end-to-end {e2e.rate:.2f} pages/s, floor {floor.rate:.2f} "
                   "pages/s so far", file=sys.stderr, flush=True)
         print(e2e.line())
