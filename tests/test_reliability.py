@@ -168,7 +168,7 @@ def test_save_processes_and_the_api_write_one_archive_together(
         server: FixtureServer, db_path: Path, tmp_path: Path, live_server: Any) -> None:
     token = make_token(db_path)
     srv = live_server()
-    lists = [url_file(tmp_path, f"list{k}.txt", add_pages(server, f"writer{k}", 8))
+    lists = [url_file(tmp_path, f"list{k}.txt", add_pages(server, f"writer{k}", 6))
              for k in range(2)]
     answers: list[tuple[int, str]] = []
     poster = threading.Thread(target=post_captures, args=(srv.port, token, 30, answers))
@@ -181,11 +181,11 @@ def test_save_processes_and_the_api_write_one_archive_together(
 
     for proc, (stdout, stderr) in zip(savers, outputs, strict=True):
         assert proc.returncode == 0, stderr
-        assert "locked" not in stderr and len(stdout.splitlines()) == 8
+        assert "locked" not in stderr and len(stdout.splitlines()) == 6
     assert [status for status, _ in answers] == [201] * 30, answers
     assert not any("locked" in text for _, text in answers)
     assert "database is locked" not in srv.log.read_text()
     assert query(db_path, "select source, count(*) from captures group by source "
-                          "order by source") == [("cli", 16), ("extension", 30)]
-    assert query(db_path, "select count(distinct url) from captures") == [(46,)]
+                          "order by source") == [("cli", 12), ("extension", 30)]
+    assert query(db_path, "select count(distinct url) from captures") == [(42,)]
     assert integrity(db_path) == "ok"
