@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_SIZE = 20
 WORDS_PER_MINUTE = 230
 THUMBNAIL_HEIGHT = 900
+LANGUAGES_TTL_S = 600
 RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ks ps sd ug ur yi".split())
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
@@ -250,9 +252,10 @@ async def search(request: Any, datasette: Any) -> Response:
         else:
             hits = store.recent_captures(db, filters, PAGE_SIZE + 1, offset)
         return {"hits": hits, "sites": store.site_counts(db, 200),
-                "tags": store.tag_counts(db, 200), "langs": store.languages(db)}
+                "tags": store.tag_counts(db, 200)}
 
     context = await query(datasette, name, read)
+    context["langs"] = await languages(datasette, name)
     hits = context["hits"]
     for hit in hits:
         hit["links"] = links_for(datasette, name, hit)
@@ -262,6 +265,20 @@ async def search(request: Any, datasette: Any) -> Response:
                    next_url=_page_url(request, offset + PAGE_SIZE) if more else None,
                    prev_url=_page_url(request, offset - PAGE_SIZE) if offset else None)
     return await render(datasette, request, "archiver_search.html", context)
+
+
+_languages: dict[str, tuple[float, list[str]]] = {}
+
+
+async def languages(datasette: Any, name: str) -> list[str]:
+    """The languages in the archive, for the search filter. Finding them scans every capture
+    (there is no index on `lang`), so the answer is kept for LANGUAGES_TTL_S."""
+    cached = _languages.get(name)
+    if cached and time.monotonic() - cached[0] < LANGUAGES_TTL_S:
+        return cached[1]
+    found = await query(datasette, name, store.languages)
+    _languages[name] = (time.monotonic(), found)
+    return found
 
 
 def _page_url(request: Any, offset: int) -> str:

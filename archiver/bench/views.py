@@ -59,6 +59,8 @@ def sample_queries(db: store.Database, per_band: int, seed: int) -> dict[str, li
 
 
 def percentiles(times: list[float]) -> str:
+    if not times:
+        return "(no query words in this band)"
     ms = sorted(t * 1000 for t in times)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
     return (f"p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms"
