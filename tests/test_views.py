@@ -201,6 +201,7 @@ def test_archived_page_in_a_sandboxed_frame(page: Page, live: LiveServer,
 def test_captures_table_links_to_the_views(page: Page, live: LiveServer,
                                            archive: dict[str, Any]) -> None:
     open_view(page, live.url + "/archive/captures")
+    assert page.locator(".nav-menu a[href='/-/archiver/']").count() == 1  # in Datasette's menu
     link = page.get_by_role("link", name="Harbour wall").first
     assert link.get_attribute("href") == f"/-/archiver/archive/{archive['new']}"
     assert page.locator("td.col-screenshot_hash img[loading=lazy]").count() == 4
