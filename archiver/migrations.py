@@ -146,3 +146,9 @@ def m003_api_tokens(db: Database) -> None:
 def m004_bookmarks(db: Database) -> None:
     """When the user bookmarked a URL that came from an import (Pocket, Pinboard, browser)."""
     db.execute("ALTER TABLE captures ADD COLUMN bookmarked_at TEXT")
+
+
+@migrations()
+def m005_lang_index(db: Database) -> None:
+    """Filtering and faceting by language reads an index instead of every capture."""
+    db.execute("CREATE INDEX captures_lang ON captures(lang)")
