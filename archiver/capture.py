@@ -289,7 +289,8 @@ class Browser:
         result.http_status = response.status
         result.headers = await response.all_headers()
         result.content_type = result.headers.get("content-type")
-        partial = await self._wait_for_load(page)
+        consent_follows = _is_html(result.content_type) and self.settings.consent_handling
+        partial = await self._wait_for_load(page, settle=not consent_follows)
         if _is_html(result.content_type):
             result.consent = await self._settle_consent(handler)
         else:
@@ -347,14 +348,15 @@ class Browser:
         except PlaywrightError:
             pass  # the page went away (closed, navigated) while we fetched
 
-    async def _wait_for_load(self, page: Page) -> str | None:
-        """Wait, bounded, for `load`; returns why the page is partial, or None."""
+    async def _wait_for_load(self, page: Page, settle: bool = True) -> str | None:
+        """Wait, bounded, for `load`; returns why the page is partial, or None. With `settle`,
+        give late scripts `settle_time` more (the consent settle, when it follows, does that)."""
         try:
             await page.wait_for_load_state("load", timeout=self.settings.load_timeout * 1000)
         except PlaywrightError:
             await _evaluate_quietly(page, "window.stop()")
             return f"the page did not finish loading within {self.settings.load_timeout:g} s"
-        if self.settings.settle_time:
+        if settle and self.settings.settle_time:
             await asyncio.sleep(self.settings.settle_time)
         return None
 

@@ -235,6 +235,7 @@ class _Messages:
     errors: list[str] = field(default_factory=list)
     detected_at: float | None = None
     result_at: float | None = None
+    init_at: float | None = None  # when autoconsent started in the top frame
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def record(self, message: dict[str, Any]) -> None:
@@ -325,6 +326,8 @@ class ConsentHandler:
         than a structure Playwright would serialize value by value)."""
         assert self.autoconsent is not None
         top = frame.parent_frame is None
+        if top:
+            self.messages.init_at = self.messages.init_at or time.monotonic()
         rules = self.autoconsent.main_rules if top else self.autoconsent.frame_rules
         await frame.evaluate(
             "([config, rules]) => window.autoconsentReceiveMessage("
@@ -400,7 +403,9 @@ class ConsentHandler:
             return self.autoconsent is None or now - seen_prompt_at >= UNKNOWN_WAIT
         if self.messages.detected_at is not None:
             return now - self.messages.detected_at >= DETECTED_WAIT
-        return now - started >= GRACE
+        # The grace period runs from autoconsent's start in the page (while it loaded),
+        # not from the start of settle(), so a page without a prompt costs one probe.
+        return now - (self.messages.init_at or started) >= GRACE
 
     async def _probe(self) -> bool:
         report = await self._evaluate_fallback("probe")

@@ -106,15 +106,27 @@ def put_blob(db: Database, content: bytes, content_type: str | None) -> str:
     key = sha256(content)
     if db.execute("SELECT 1 FROM blobs WHERE hash = ?", [key]).fetchone():
         return key
-    packed = zlib.compress(content, 6)
-    encoding = "zlib"
-    if len(packed) > len(content) * MIN_COMPRESSION_GAIN:
-        packed, encoding = content, "identity"
+    packed, encoding = content, "identity"
+    if not _already_compressed(content_type):
+        packed, encoding = zlib.compress(content, 6), "zlib"
+        if len(packed) > len(content) * MIN_COMPRESSION_GAIN:
+            packed, encoding = content, "identity"
     db.execute(
         "INSERT INTO blobs (hash, content_type, size, encoding, content) VALUES (?, ?, ?, ?, ?)",
         [key, content_type, len(content), encoding, packed],
     )
     return key
+
+
+COMPRESSED_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf",
+                    "application/zip", "application/gzip", "video/", "audio/")
+
+
+def _already_compressed(content_type: str | None) -> bool:
+    """Formats that zlib cannot shrink: compressing them costs time (about 60 ms per MB of
+    PNG) for nothing."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return mime.startswith(COMPRESSED_TYPES)
 
 
 def get_blob(db: Database, key: str) -> Blob:
