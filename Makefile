@@ -39,6 +39,8 @@ lint: $(VENV)/.installed lint-js
 
 # The browser extension: ESLint, and Mozilla's web-ext lint (MV3 manifest, permissions, code).
 lint-js:
+	@command -v npm >/dev/null || { echo "The extension's lint needs Node.js 20+ and npm" \
+	  "(https://nodejs.org/, or your system's nodejs and npm packages)." >&2; exit 1; }
 	cd extension && npm ci --silent --no-audit --no-fund && npx eslint . && node tools/web-ext-lint.js
 
 test: setup lint
