@@ -414,15 +414,17 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     """
     db = open_archive(db_path)
     try:
-        hits = store.search(db, query, limit)
+        hits = store.search_captures(db, query, limit=limit)
     except ArchiverError as exc:
         raise click.ClickException(str(exc)) from exc
     for hit in hits:
+        hit["snippet"] = (hit["snippet"].replace(store.SNIPPET_START, "[")
+                          .replace(store.SNIPPET_END, "]"))
         if as_json:
             click.echo(json.dumps(hit, ensure_ascii=False))
         else:
             click.echo(f"{hit['id']}\t{hit['title'] or '(no title)'}\t{hit['url']}")
-            click.echo(f"\t{hit['snippet']}")
+            click.echo(f"\t{' '.join(hit['snippet'].split())}")
     if not hits:
         click.echo(f"No captures match {query!r}.", err=True)
 

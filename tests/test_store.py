@@ -20,6 +20,14 @@ from archiver.models import Article, Capture
 from archiver.urls import normalize
 
 
+def search(db: Any, query: str) -> list[dict[str, Any]]:
+    hits = store.search_captures(db, query)
+    for hit in hits:
+        hit["snippet"] = hit["snippet"].replace(store.SNIPPET_START, "[").replace(
+            store.SNIPPET_END, "]")
+    return hits
+
+
 def make_capture(url: str, title: str, text: str, html: str | None = None) -> tuple[Capture,
                                                                                    Article]:
     capture = Capture(url=url, final_url=url, http_status=200, content_type="text/html",
@@ -56,20 +64,20 @@ def test_search_ranks_title_hits_first_and_keeps_fts_current(db: Any) -> None:
     store.save_capture(db, *make_capture("https://b.example/2", "Moskau und Ankara",
                                          "Moskau und Ankara wollen kooperieren. Moskau."))
     store.save_capture(db, *make_capture("https://c.example/3", "Unrelated", "Nothing."))
-    hits = store.search(db, "moskau ankara")
+    hits = search(db, "moskau ankara")
     assert [h["url"] for h in hits] == ["https://b.example/2"]
-    hits = store.search(db, "Moskau")
+    hits = search(db, "Moskau")
     assert [h["url"] for h in hits] == ["https://b.example/2", "https://a.example/1"]
     assert "[Moskau]" in hits[0]["snippet"]
     db.execute("DELETE FROM captures WHERE url = 'https://b.example/2'")
-    assert [h["url"] for h in store.search(db, "moskau")] == ["https://a.example/1"]
+    assert [h["url"] for h in search(db, "moskau")] == ["https://a.example/1"]
 
 
 def test_search_input_with_fts_syntax_does_not_error(db: Any) -> None:
     store.save_capture(db, *make_capture("https://a.example/", "C++ tips", "Use C++ AND rust"))
     for query in ['"unbalanced', "AND OR NOT", "c++", "near(", "*", "title:foo"]:
-        store.search(db, query)  # no exception
-    assert store.search(db, "c++")
+        search(db, query)  # no exception
+    assert search(db, "c++")
 
 
 def test_search_command(db_path: Path) -> None:
@@ -153,3 +161,17 @@ def test_two_save_processes_at_once(server: FixtureServer, db_path: Path) -> Non
     assert conn.execute("select count(*) from captures where status = 'ok'").fetchone()[0] == 8
     assert conn.execute("select count(*) from pages").fetchone()[0] == 8
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_word_on_most_pages_ranks_only_the_newest_matches(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.save_capture(db, *make_capture("https://old.example/", "Harbour harbour",
+                                         "harbour harbour harbour"))
+    for n in range(3):
+        store.save_capture(db, *make_capture(f"https://new.example/{n}", f"New {n}",
+                                             "the harbour once"))
+    assert search(db, "harbour")[0]["url"] == "https://old.example/"  # best match overall
+    monkeypatch.setattr(store, "RANK_WINDOW", 2)
+    assert [h["url"] for h in search(db, "harbour")] == [
+        "https://new.example/1", "https://new.example/2"]
