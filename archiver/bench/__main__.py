@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "throughput": "archiver.bench.throughput",
     "soak": "archiver.bench.soak",
     "faults": "archiver.bench.faults",
+    "import": "archiver.bench.bulk_import",
 }
 
 
