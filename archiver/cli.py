@@ -390,7 +390,8 @@ def serve(db_path: Path, host: str, port: int, open_browser: bool,
             "--setting", "default_page_size", "50"]
     if open_browser:
         args.append("--open")
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    click.echo(f"Serving {db_path}: read and search at http://{host}:{port}/-/archiver/, "
+               f"tables at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     click.echo(f"Browser extension: Server URL http://{host}:{port}, Token: run `archiver token`",
                err=True)
     os.environ["ARCHIVER_ALLOW_PRIVATE"] = "1" if allow_private_targets else "0"
