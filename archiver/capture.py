@@ -114,6 +114,7 @@ def friendly_error(message: str) -> str:
         ("ERR_ADDRESS_UNREACHABLE", "the address is unreachable"),
         ("ERR_INVALID_URL", "the URL is not valid"),
         ("Target crashed", "the page crashed the browser's renderer"),
+        ("Page crashed", "the page crashed the browser's renderer (out of memory, or killed)"),
         ("crashed", "the page crashed the browser"),
         ("has been closed", "the browser closed the page (it crashed or was killed)"),
     ]

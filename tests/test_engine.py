@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import FixtureServer, Reply
 
 from archiver import store
@@ -112,3 +113,46 @@ def test_retry_after_is_honoured(server: FixtureServer, db: Any) -> None:
     assert [r.status for r in results] == ["ok"]
     assert 1 <= elapsed < 15  # waited what Retry-After said, not the 30 s default delay
     assert store.get_capture(db, results[0].id or 0)["http_status"] == 200
+
+
+def _kill_renderers() -> int:
+    renderers = [pid for pid, cmd in chromium_descendants() if "--type=renderer" in cmd]
+    for pid in renderers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return len(renderers)
+
+
+@pytest.mark.parametrize("script", ["", "async"])  # the crash comes in goto / in the load wait
+def test_a_page_that_crashes_its_renderer_is_recorded_as_failed(
+        server: FixtureServer, db: Any, script: str) -> None:
+    """The renderer of a page dies while the page loads (as with an out-of-memory page): that
+    capture fails with a reason that says so, and the next page in the run is saved."""
+    loading = threading.Event()
+
+    def slow_script(_handler: Any) -> Reply:
+        loading.set()  # the page's renderer is running it: crash it now
+        time.sleep(1.5)
+        return Reply(body=b"document.title = 'survived';", content_type="text/javascript")
+
+    server.add("/engine/renderer/slow.js", slow_script)
+    doomed = server.add_page("/engine/renderer/doomed", "<title>Doomed</title><p>about to crash</p>"
+                             f"<script {script} src='/engine/renderer/slow.js'></script><p>end</p>")
+    fine = server.add_page("/engine/renderer/fine", "<title>Fine</title><p>fine afterwards</p>")
+    killed: list[int] = []
+    killer = threading.Thread(target=lambda: loading.wait(30) and killed.append(_kill_renderers()))
+    killer.start()
+    results: list[SaveResult] = []
+    runner = Runner(db, CaptureSettings(**SETTINGS), concurrency=1)
+    asyncio.run(runner.run([Job(doomed), Job(fine)], results.append))
+    killer.join()
+    assert killed and killed[0] >= 1
+    by_url = {r.url: r for r in results}
+    assert by_url[doomed].status == "failed"
+    assert "renderer" in (by_url[doomed].error or "")
+    assert by_url[fine].status == "ok"
+    rows = {row["url"]: row for row in db.query("select url, status, error from captures")}
+    assert rows[doomed]["status"] == "failed" and "crashed" in rows[doomed]["error"]
+    assert rows[fine]["status"] == "ok"
