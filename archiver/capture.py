@@ -13,6 +13,7 @@ browser context (no cookies shared between captures). Nothing here waits without
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import os
 import shutil
@@ -24,15 +25,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser as PWBrowser
 from playwright.async_api import (
+    APIResponse,
     BrowserContext,
     Page,
     Playwright,
-    Request,
     Route,
     async_playwright,
 )
+from playwright.async_api import Browser as PWBrowser
 from playwright.async_api import Error as PlaywrightError
 
 from archiver import consent
@@ -42,7 +43,26 @@ from archiver.models import Capture, ConsentOutcome
 SYSTEM_BROWSERS = (
     "chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome",
 )
-LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--hide-scrollbars"]
+# Full Chromium builds (Debian's `chromium`, Chrome) preload the omnibox popup's WebUI in a
+# renderer of its own for every window, that is for every capture's context, even headless:
+# about 0.5 s of CPU a page, as much as the page itself, for a popup no one sees (Playwright's
+# headless shell has no such UI). Chromium keeps only the last --disable-features switch, so
+# Playwright's own list (1.65: chromiumSwitches.ts) is repeated here;
+# tests/test_engine.py checks that the running browser still has all of Playwright's.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+    "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+BROWSER_UI_FEATURES = (
+    "PreloadTopChromeWebUI", "WebUIOmniboxPopup", "WebUIOmniboxFullPopup", "WebUIOmniboxAimPopup",
+)
+LAUNCH_ARGS = [
+    "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + BROWSER_UI_FEATURES),
+]
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PASSIVE_TYPES = ("image", "media", "font")  # can't block the parser: not proxied
 INSTALL_HINT = (
@@ -69,6 +89,10 @@ class CaptureSettings:
     consent_timeout: float = 6.0
     screenshot: bool = True
     max_screenshot_height: int = 16000  # taller pages are clipped (the PNG would be enormous)
+    # Chromium's fast PNG encoder: lossless like the default one, about 40 % less time for a
+    # full-page screenshot and about 30 % more bytes (measured: `python -m archiver.bench
+    # screenshots`). False: the default encoder, smaller files.
+    fast_screenshots: bool = True
     extra_args: list[str] = field(default_factory=list)
     # Captures asked for over the network: never reach loopback, private, link-local, CGNAT or
     # metadata addresses (first URL, redirect hops, subresources). See `blocked_reason`.
@@ -128,16 +152,12 @@ class _PageLog:
     """What the route handler saw while one page loaded."""
 
     def __init__(self) -> None:
-        self.documents: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.documents: dict[str, APIResponse] = {}  # main documents, body read when needed
         self.document_errors: dict[str, str] = {}
         self.timed_out: list[str] = []
         self.failed: list[str] = []
         self.blocked: list[str] = []  # reasons, with block_private
-        self.pending: set[Request] = set()  # images, media, fonts not finished yet
-        self.unfinished: list[str] = []  # those still pending when the page was stopped
-
-    def finished(self, request: Request) -> None:
-        self.pending.discard(request)
+        self.unfinished: list[str] = []  # images and media still loading when it was stopped
 
 
 class Browser:
@@ -292,8 +312,6 @@ class Browser:
     async def _capture_into(self, context: BrowserContext, url: str, result: Capture) -> None:
         log = _PageLog()
         await context.route("**/*", lambda route: self._handle_route(route, log))
-        context.on("requestfinished", log.finished)
-        context.on("requestfailed", log.finished)
         page = await context.new_page()
         if self.settings.block_private:
             await _guard_private_addresses(context, page, log)
@@ -349,7 +367,6 @@ class Browser:
         if self.settings.block_private and await _block_if_private(route, log, is_main):
             return
         if request.resource_type in PASSIVE_TYPES and not is_main:
-            log.pending.add(request)
             await _continue_quietly(route)
             return
         try:
@@ -367,7 +384,7 @@ class Browser:
             await _abort_quietly(route, "timedout" if "Timeout" in str(exc) else "failed")
             return
         if is_main:
-            log.documents[request.url] = (response.status, response.headers, await response.body())
+            log.documents[request.url] = response
         try:
             await route.fulfill(response=response)
         except PlaywrightError:
@@ -379,7 +396,7 @@ class Browser:
         try:
             await page.wait_for_load_state("load", timeout=self.settings.load_timeout * 1000)
         except PlaywrightError:
-            log.unfinished = sorted(r.url for r in log.pending)
+            log.unfinished = await _evaluate_quietly(page, UNFINISHED_JS) or []
             await _evaluate_quietly(page, "window.stop()")
             return f"the page did not finish loading within {self.settings.load_timeout:g} s"
         if settle and self.settings.settle_time:
@@ -393,7 +410,7 @@ class Browser:
     async def _original_body(self, context: BrowserContext, final_url: str, log: _PageLog) -> bytes:
         """The response body as served (for PDFs the page only holds the viewer)."""
         if final_url in log.documents:
-            return log.documents[final_url][2]
+            return await log.documents[final_url].body()
         response = await context.request.get(
             final_url, timeout=self.settings.nav_timeout * 1000
         )
@@ -401,19 +418,17 @@ class Browser:
 
     async def _screenshot(self, page: Page, partial: str | None) -> bytes | None:
         timeout = self.settings.request_timeout * 1000 + 10_000
-        height = await _evaluate_quietly(
-            page, "Math.max(document.documentElement.scrollHeight, document.body ? "
-                  "document.body.scrollHeight : 0)"
-        )
-        clip = None
-        if isinstance(height, int | float) and height > self.settings.max_screenshot_height:
-            clip = {"x": 0, "y": 0, "width": self.settings.viewport_width,
-                    "height": self.settings.max_screenshot_height}
+        size = await _evaluate_quietly(page, PAGE_SIZE_JS)
+        if not (isinstance(size, list) and len(size) == 2):
+            return await page.screenshot(full_page=False, timeout=timeout)
+        width = max(1, min(int(size[0]), MAX_SCREENSHOT_WIDTH))
+        height = max(1, min(int(size[1]), self.settings.max_screenshot_height))
         try:
-            return await page.screenshot(
-                full_page=True, clip=clip, timeout=timeout, animations="disabled",  # type: ignore[arg-type]
+            return await asyncio.wait_for(
+                full_page_png(page, width, height, fast=self.settings.fast_screenshots),
+                timeout=timeout / 1000,
             )
-        except PlaywrightError:
+        except (PlaywrightError, TimeoutError, KeyError, ValueError):
             return await page.screenshot(full_page=False, timeout=timeout)
 
     def _set_status(self, result: Capture, log: _PageLog, partial: str | None) -> None:
@@ -436,6 +451,43 @@ class Browser:
         if reasons:
             result.status = "partial"
             result.error = "; ".join(reasons)
+
+
+# Images and media still loading, read off the page itself (listening to every request's
+# events from Python would cost each capture a message per request).
+UNFINISHED_JS = """() => [...new Set([
+  ...[...document.images].filter(i => !i.complete).map(i => i.currentSrc || i.src),
+  ...[...document.querySelectorAll('video, audio')]
+    .filter(m => m.networkState === HTMLMediaElement.NETWORK_LOADING && m.readyState < 2)
+    .map(m => m.currentSrc || m.src),
+].filter(Boolean))].sort()"""
+MAX_SCREENSHOT_WIDTH = 4000
+PAGE_SIZE_JS = """() => {
+  const root = document.documentElement, body = document.body || root;
+  return [Math.max(root.scrollWidth, body.scrollWidth, window.innerWidth),
+          Math.max(root.scrollHeight, body.scrollHeight, window.innerHeight)];
+}"""
+
+
+async def full_page_png(page: Page, width: int, height: int, fast: bool = True) -> bytes:
+    """A PNG of the page's top-left `width` x `height` CSS pixels, past the viewport.
+
+    The same DevTools call Playwright's full-page screenshot makes, made directly so that
+    `optimizeForSpeed` can be set: encoding a tall page's PNG is most of a capture's cost."""
+    session = await page.context.new_cdp_session(page)
+    try:
+        shot = await session.send("Page.captureScreenshot", {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "optimizeForSpeed": fast,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        })
+    finally:
+        try:
+            await session.detach()
+        except PlaywrightError:
+            pass
+    return base64.b64decode(shot["data"])
 
 
 def _is_html(content_type: str | None) -> bool:

@@ -54,6 +54,8 @@ def capture_options(func: F) -> F:
                      help="Viewport height in pixels."),
         click.option("--user-agent", help="User-Agent header (default: the browser's own)."),
         click.option("--no-screenshot", is_flag=True, help="Don't take a screenshot."),
+        click.option("--compact-screenshots", is_flag=True,
+                     help="Smaller screenshot PNGs (about 25 % fewer bytes), slower to encode."),
         click.option("--no-consent-handling", is_flag=True,
                      help="Leave cookie/consent prompts as the site shows them."),
     ]
@@ -72,6 +74,7 @@ def settings_from(options: dict[str, Any]) -> CaptureSettings:
         viewport_height=options["height"],
         user_agent=options["user_agent"],
         screenshot=not options["no_screenshot"],
+        fast_screenshots=not options["compact_screenshots"],
         consent_handling=not options["no_consent_handling"],
     )
 

@@ -156,3 +156,45 @@ def test_a_page_that_crashes_its_renderer_is_recorded_as_failed(
     rows = {row["url"]: row for row in db.query("select url, status, error from captures")}
     assert rows[doomed]["status"] == "failed" and "crashed" in rows[doomed]["error"]
     assert rows[fine]["status"] == "ok"
+
+
+def _running_browser_features() -> set[str]:
+    """The features the running Chromium disables: its last --disable-features (the one
+    Chromium uses)."""
+    [cmd] = [cmd for _pid, cmd in chromium_descendants() if "--type=" not in cmd]
+    switches = [arg for arg in cmd.split() if arg.startswith("--disable-features=")]
+    return set(switches[-1].split("=", 1)[1].split(",")) if switches else set()
+
+
+def test_launch_keeps_playwrights_disabled_features_without_omnibox_ui(
+        server: FixtureServer) -> None:
+    """Our --disable-features replaces Playwright's (Chromium keeps the last one), so it must
+    repeat all of Playwright's; and a capture's window must not start the omnibox WebUI."""
+    from playwright.async_api import async_playwright
+
+    from archiver.capture import LAUNCH_ARGS, find_browser
+
+    async def features(args: list[str]) -> tuple[set[str], list[str]]:
+        async with async_playwright() as pw:
+            try:
+                own: str | None = str(pw.chromium.executable_path)
+            except Exception:  # noqa: BLE001 - no Playwright browser: one on PATH
+                own = None
+            browser = await pw.chromium.launch(executable_path=find_browser(None, own), args=args)
+            try:
+                context = await browser.new_context()
+                page = await context.new_page()
+                await page.goto(server.add_page("/engine/features", "<p>features</p>"))
+                await asyncio.sleep(0.5)
+                session = await browser.new_browser_cdp_session()
+                targets = await session.send("Target.getTargets", {"filter": [{}]})
+                urls = [t["url"] for t in targets["targetInfos"]]
+                return _running_browser_features(), urls
+            finally:
+                await browser.close()
+
+    playwrights, _ = asyncio.run(features([]))
+    ours, targets = asyncio.run(features(LAUNCH_ARGS))
+    assert playwrights, "Playwright passes no --disable-features any more: drop ours"
+    assert playwrights <= ours, f"add {sorted(playwrights - ours)} to PLAYWRIGHT_DISABLED_FEATURES"
+    assert not [url for url in targets if "top-chrome" in url]

@@ -255,3 +255,18 @@ def test_a_missing_browser_is_a_clear_error(server: FixtureServer, db_path: Path
     assert result.exit_code == 1
     assert "does not exist" in result.stderr and "apt-get install chromium" in result.stderr
     assert rows(db_path) == []
+
+
+def test_compact_screenshots_are_smaller_and_the_same_size(
+    server: FixtureServer, db_path: Path
+) -> None:
+    paragraphs = "".join(f"<p style='color:hsl({n * 7}, 60%, 30%)'>Paragraph {n} of a tall "
+                         "page, in its own colour.</p>" for n in range(120))
+    url = server.add_page("/tall", f"<title>Tall</title><article>{paragraphs}</article>")
+    assert run("save", url, "--db", str(db_path), *FAST).exit_code == 0
+    result = run("save", url, "--recapture", "--compact-screenshots", "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    fast, compact = (blob(db_path, row["screenshot_hash"]) for row in rows(db_path))
+    assert png_size(fast) == png_size(compact)
+    assert png_size(fast)[1] > 3000  # the whole page, not the viewport
+    assert len(compact) < len(fast)

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "soak": "archiver.bench.soak",
     "faults": "archiver.bench.faults",
     "import": "archiver.bench.bulk_import",
+    "screenshots": "archiver.bench.screenshots",
 }
 
 

@@ -1,0 +1,112 @@
+"""Full-page screenshot encodings: time and size per page, on the throughput benchmark's pages.
+
+One Chromium, one page, the pages one after another (so each figure is the encoder's own time,
+not a share of a busy machine); every page is shot with each method in turn:
+
+  playwright   page.screenshot(full_page=True), what the throughput floor does
+  png          Page.captureScreenshot (the DevTools call Playwright makes), Chromium's default
+               PNG encoder: what `--compact-screenshots` does
+  png-fast     the same with optimizeForSpeed: lossless, faster, bigger (the archiver's default)
+  jpeg-90      for scale only: lossy, not used by the archiver
+
+It also checks that `png` and `png-fast` decode to the same pixels (both are lossless).
+
+example:
+  python -m archiver.bench screenshots --pages 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import statistics
+import time
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from archiver.bench.pages import article_urls, site_process
+from archiver.capture import LAUNCH_ARGS, PAGE_SIZE_JS, find_browser, full_page_png
+
+METHODS = ("playwright", "png", "png-fast", "jpeg-90")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pages", type=int, default=20, help="pages to shoot (default 20)")
+
+
+def run(args: argparse.Namespace) -> int:
+    with site_process(["ok"] * args.pages) as base:
+        figures, same = asyncio.run(_shoot(article_urls(base, args.pages)))
+    print(f"{args.pages} generated article pages, 1280 px wide, shot one at a time")
+    print(f"{'method':<12} {'ms/page p50':>12} {'mean':>8} {'KB/page':>9}")
+    for method in METHODS:
+        times, sizes = figures[method]
+        print(f"{method:<12} {statistics.median(times) * 1000:>12.0f} "
+              f"{statistics.fmean(times) * 1000:>8.0f} {statistics.fmean(sizes) / 1024:>9.0f}")
+    base_t, base_s = (statistics.fmean(v) for v in figures["png"])
+    fast_t, fast_s = (statistics.fmean(v) for v in figures["png-fast"])
+    print(f"png-fast vs png: {fast_t / base_t - 1:+.0%} time, {fast_s / base_s - 1:+.0%} bytes; "
+          f"same pixels on {same}/{args.pages} pages")
+    return 0 if same == args.pages else 1
+
+
+async def _shoot(urls: list[str]) -> tuple[dict[str, tuple[list[float], list[int]]], int]:
+    figures: dict[str, tuple[list[float], list[int]]] = {m: ([], []) for m in METHODS}
+    same = 0
+    async with async_playwright() as pw:
+        try:
+            own = str(pw.chromium.executable_path)
+        except Exception:  # noqa: BLE001 - no Playwright browser: use one on PATH
+            own = None
+        browser = await pw.chromium.launch(executable_path=find_browser(None, own),
+                                           args=LAUNCH_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        for url in urls:
+            await page.goto(url, wait_until="load")
+            width, height = await page.evaluate(PAGE_SIZE_JS)
+            shots: dict[str, bytes] = {}
+            for method in METHODS:
+                started = time.monotonic()
+                shots[method] = await _one(page, method, width, height)
+                figures[method][0].append(time.monotonic() - started)
+                figures[method][1].append(len(shots[method]))
+            same += await same_pixels(page, shots["png"], shots["png-fast"])
+        await browser.close()
+    return figures, same
+
+
+async def _one(page: Any, method: str, width: int, height: int) -> bytes:
+    if method == "playwright":
+        return bytes(await page.screenshot(full_page=True))
+    if method == "jpeg-90":
+        session = await page.context.new_cdp_session(page)
+        shot = await session.send("Page.captureScreenshot", {
+            "format": "jpeg", "quality": 90, "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+        await session.detach()
+        return base64.b64decode(shot["data"])
+    return await full_page_png(page, width, height, fast=method == "png-fast")
+
+
+SAME_PIXELS_JS = """async ([a, b]) => {
+  const pixels = async (b64) => {
+    const response = await fetch('data:image/png;base64,' + b64);
+    const bitmap = await createImageBitmap(await response.blob());
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  };
+  const [x, y] = [await pixels(a), await pixels(b)];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}"""
+
+
+async def same_pixels(page: Any, one: bytes, other: bytes) -> bool:
+    """Whether two PNGs decode to the same pixels (decoded by the browser itself)."""
+    images = [base64.b64encode(one).decode(), base64.b64encode(other).decode()]
+    return bool(await page.evaluate(SAME_PIXELS_JS, images))
