@@ -359,7 +359,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> CaptureSettings:
     settings = CaptureSettings(consent_handling=not args.no_consent_handling,
-                               fast_screenshots=not args.compact_screenshots)
+                               fast_screenshots=not getattr(args, "compact_screenshots", False))
     if args.settle_time is not None:
         settings.settle_time = args.settle_time
     return settings
