@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         export.write_text(export_html(article_urls(base, len(kinds))))
         elapsed, stderr, code = run_import(export, db, args.concurrency)
         saved, skipped, failed = summary_counts(stderr)
-        print(f"import of {len(kinds)} bookmarks (+{len(kinds) // 50 + 1} listed twice): "
+        print(f"import of {len(kinds)} bookmarks (+{(len(kinds) + 49) // 50} listed twice): "
               f"{elapsed:.0f} s, {len(kinds) / elapsed:.2f} pages/s, exit {code}")
         print(f"summary: {saved} saved, {skipped} skipped, {failed} failed "
               f"(expected {kinds.count('http_500')} failed: the HTTP 500 pages)")
