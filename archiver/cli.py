@@ -101,7 +101,7 @@ def cli() -> None:
 
 def bulk_options(func: F) -> F:
     options = [
-        click.option("-c", "--concurrency", type=click.IntRange(1, 32), default=2,
+        click.option("-c", "--concurrency", type=click.IntRange(1, 32), default=4,
                      show_default=True, help="Pages captured at the same time."),
         click.option("--retries", type=click.IntRange(0, 10), default=0, show_default=True,
                      help="Try failed pages again this often (network errors, 5xx, 429)."),
