@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
+import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,16 +53,35 @@ def open_db(path: str | Path) -> Database:
         )
         db = Database(conn)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if migrations.pending(db):
-            with write_transaction(db):
-                migrations.apply(db)
+        _retry_when_locked(lambda: _prepare(db))
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"Cannot open the archive {path}: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"Cannot create the archive {path}: {exc.strerror or exc}") from exc
     return db
+
+
+def _prepare(db: Database) -> None:
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    if migrations.pending(db):
+        with write_transaction(db):
+            migrations.apply(db)  # looks again at what is pending, now under the write lock
+
+
+def _retry_when_locked(step: Callable[[], None]) -> None:
+    """Run `step`, again while SQLite says "database is locked" without waiting for the busy
+    timeout: when two processes open a new file at once, both switch it to WAL, and SQLite
+    fails one of them at once rather than let the two wait for each other (a deadlock)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            step()
+            return
+        except (sqlite3.OperationalError, StorageError) as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.02, 0.1))
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,23 @@ def test_a_word_on_most_pages_ranks_only_the_newest_matches(
     monkeypatch.setattr(store, "RANK_WINDOW", 2)
     assert [h["url"] for h in search(db, "harbour")] == [
         "https://new.example/1", "https://new.example/2"]
+
+
+def test_open_waits_for_another_process_creating_the_same_archive(tmp_path: Path) -> None:
+    """Another process holds the write lock on a new file while it sets it up; switching to WAL
+    then fails at once with "database is locked" (SQLite's deadlock rule, not the busy timeout):
+    open_db tries again until the other one is done."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE notes (text)")
+    release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        db = store.open_db(path)
+    finally:
+        release.join()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert "captures" in db.table_names() and "notes" in db.table_names()
+    db.close()
+    other.close()
