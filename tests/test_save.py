@@ -270,3 +270,14 @@ def test_compact_screenshots_are_smaller_and_the_same_size(
     assert png_size(fast) == png_size(compact)
     assert png_size(fast)[1] > 3000  # the whole page, not the viewport
     assert len(compact) < len(fast)
+
+
+def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path) -> None:
+    url = server.add_page("/very-tall", "<title>Very tall</title><body style='margin:0'>"
+                          "<p>top of a very tall page</p><div style='height:30000px; "
+                          "background:linear-gradient(#fff, #036)'></div></body>")
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    [row] = rows(db_path)
+    assert png_size(blob(db_path, row["screenshot_hash"])) == (1280, 16000)
+    assert "top of a very tall page" in row["text"]
