@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ipaddress
+import math
 import os
 import shutil
 import socket
@@ -59,10 +60,22 @@ PLAYWRIGHT_DISABLED_FEATURES = (
 BROWSER_UI_FEATURES = (
     "PreloadTopChromeWebUI", "WebUIOmniboxPopup", "WebUIOmniboxFullPopup", "WebUIOmniboxAimPopup",
 )
-LAUNCH_ARGS = [
-    "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--hide-scrollbars",
-    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + BROWSER_UI_FEATURES),
-]
+BASE_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--hide-scrollbars"]
+
+
+def merged_args(args: list[str], disabled: tuple[str, ...]) -> list[str]:
+    """`args` with every --disable-features in them and `disabled` folded into one, last."""
+    features = list(disabled)
+    rest = []
+    for arg in args:
+        if arg.startswith("--disable-features="):
+            features += [f for f in arg.split("=", 1)[1].split(",") if f and f not in features]
+        else:
+            rest.append(arg)
+    return [*rest, "--disable-features=" + ",".join(features)]
+
+
+LAUNCH_ARGS = merged_args(BASE_ARGS, PLAYWRIGHT_DISABLED_FEATURES + BROWSER_UI_FEATURES)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PASSIVE_TYPES = ("image", "media", "font")  # can't block the parser: not proxied
 INSTALL_HINT = (
@@ -158,6 +171,7 @@ class _PageLog:
         self.failed: list[str] = []
         self.blocked: list[str] = []  # reasons, with block_private
         self.unfinished: list[str] = []  # images and media still loading when it was stopped
+        self.screenshot_problem: str | None = None
 
 
 class Browser:
@@ -197,7 +211,7 @@ class Browser:
         assert self._pw is not None
         browser = await self._pw.chromium.launch(
             executable_path=self.executable,
-            args=LAUNCH_ARGS + _guard_args(self.settings) + self.settings.extra_args,
+            args=launch_args(self.settings),
             timeout=60_000,
         )
         self.launches += 1
@@ -292,6 +306,9 @@ class Browser:
         except PlaywrightError as exc:
             result.status = "failed"
             result.error = friendly_error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one odd page must not end a run of thousands
+            result.status = "failed"
+            result.error = f"unexpected error while capturing: {type(exc).__name__}: {exc}"
         finally:
             result.duration_ms = int((time.monotonic() - started) * 1000)
             await _close_quietly(context)
@@ -331,7 +348,7 @@ class Browser:
             result.body = await self._original_body(context, result.final_url, log)
         result.title = await page.title()
         if self.settings.screenshot:
-            result.screenshot = await self._screenshot(page, partial)
+            result.screenshot = await self._screenshot(page, log)
         if _is_html(result.content_type):
             result.html = await _utf8_snapshot(page)
         self._set_status(result, log, partial)
@@ -396,7 +413,9 @@ class Browser:
         try:
             await page.wait_for_load_state("load", timeout=self.settings.load_timeout * 1000)
         except PlaywrightError:
-            log.unfinished = await _evaluate_quietly(page, UNFINISHED_JS) or []
+            found = await _evaluate_quietly(page, UNFINISHED_JS)  # the page could fake it
+            found = found if isinstance(found, list) else []
+            log.unfinished = [url for url in found if isinstance(url, str)]
             await _evaluate_quietly(page, "window.stop()")
             return f"the page did not finish loading within {self.settings.load_timeout:g} s"
         if settle and self.settings.settle_time:
@@ -416,20 +435,24 @@ class Browser:
         )
         return await response.body()
 
-    async def _screenshot(self, page: Page, partial: str | None) -> bytes | None:
-        timeout = self.settings.request_timeout * 1000 + 10_000
-        size = await _evaluate_quietly(page, PAGE_SIZE_JS)
-        if not (isinstance(size, list) and len(size) == 2):
-            return await page.screenshot(full_page=False, timeout=timeout)
-        width = max(1, min(int(size[0]), MAX_SCREENSHOT_WIDTH))
-        height = max(1, min(int(size[1]), self.settings.max_screenshot_height))
+    async def _screenshot(self, page: Page, log: _PageLog) -> bytes | None:
+        """The whole page as a PNG; else what the viewport shows; else None (and why in log)."""
+        timeout = self.settings.request_timeout + 10
         try:
             return await asyncio.wait_for(
-                full_page_png(page, width, height, fast=self.settings.fast_screenshots),
-                timeout=timeout / 1000,
+                full_page_png(page, self.settings.max_screenshot_height,
+                              fast=self.settings.fast_screenshots),
+                timeout=timeout,
             )
-        except (PlaywrightError, TimeoutError, KeyError, ValueError):
-            return await page.screenshot(full_page=False, timeout=timeout)
+        except (PlaywrightError, TimeoutError, KeyError, TypeError, ValueError) as exc:
+            problem = f"full-page screenshot failed ({friendly_error(str(exc)) or 'timeout'})"
+        try:
+            shot = await page.screenshot(full_page=False, timeout=timeout * 1000)
+            log.screenshot_problem = f"{problem}; kept the visible part"
+            return shot
+        except PlaywrightError as exc:
+            log.screenshot_problem = f"{problem}; no screenshot ({friendly_error(str(exc))})"
+            return None
 
     def _set_status(self, result: Capture, log: _PageLog, partial: str | None) -> None:
         status = result.http_status or 0
@@ -446,8 +469,10 @@ class Browser:
                 f"{self.settings.request_timeout:g} s: " + ", ".join(log.timed_out[:5])
             )
         if log.unfinished:
-            reasons.append(f"{len(log.unfinished)} image(s)/font(s) did not answer before the "
+            reasons.append(f"{len(log.unfinished)} image(s)/media did not answer before the "
                            "page was stopped: " + ", ".join(log.unfinished[:5]))
+        if log.screenshot_problem:
+            reasons.append(log.screenshot_problem)
         if reasons:
             result.status = "partial"
             result.error = "; ".join(reasons)
@@ -456,26 +481,32 @@ class Browser:
 # Images and media still loading, read off the page itself (listening to every request's
 # events from Python would cost each capture a message per request).
 UNFINISHED_JS = """() => [...new Set([
-  ...[...document.images].filter(i => !i.complete).map(i => i.currentSrc || i.src),
+  ...[...document.images]
+    .filter(i => !i.complete)
+    // a lazy image far below the viewport was never asked for: it is not late
+    .filter(i => i.loading !== 'lazy' || i.getBoundingClientRect().top < 3 * innerHeight)
+    .map(i => i.currentSrc || i.src),
   ...[...document.querySelectorAll('video, audio')]
     .filter(m => m.networkState === HTMLMediaElement.NETWORK_LOADING && m.readyState < 2)
     .map(m => m.currentSrc || m.src),
 ].filter(Boolean))].sort()"""
 MAX_SCREENSHOT_WIDTH = 4000
-PAGE_SIZE_JS = """() => {
-  const root = document.documentElement, body = document.body || root;
-  return [Math.max(root.scrollWidth, body.scrollWidth, window.innerWidth),
-          Math.max(root.scrollHeight, body.scrollHeight, window.innerHeight)];
-}"""
 
 
-async def full_page_png(page: Page, width: int, height: int, fast: bool = True) -> bytes:
-    """A PNG of the page's top-left `width` x `height` CSS pixels, past the viewport.
+async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,
+                        fast: bool = True) -> bytes:
+    """A PNG of the whole page (cut at `max_height` x `max_width` CSS pixels), past the viewport.
 
-    The same DevTools call Playwright's full-page screenshot makes, made directly so that
-    `optimizeForSpeed` can be set: encoding a tall page's PNG is most of a capture's cost."""
+    The DevTools calls Playwright's full-page screenshot makes (the size from the layout, which
+    the page's scripts cannot fake), made directly so that `optimizeForSpeed` can be set:
+    encoding a tall page's PNG is most of a capture's cost."""
     session = await page.context.new_cdp_session(page)
     try:
+        metrics = await session.send("Page.getLayoutMetrics")
+        content = metrics.get("cssContentSize") or metrics["contentSize"]
+        viewport = metrics.get("cssLayoutViewport") or metrics["layoutViewport"]
+        width = _bounded(content["width"], viewport["clientWidth"], max_width)
+        height = _bounded(content["height"], viewport["clientHeight"], max_height)
         shot = await session.send("Page.captureScreenshot", {
             "format": "png",
             "captureBeyondViewport": True,
@@ -488,6 +519,12 @@ async def full_page_png(page: Page, width: int, height: int, fast: bool = True) 
         except PlaywrightError:
             pass
     return base64.b64decode(shot["data"])
+
+
+def _bounded(value: float, least: float, most: int) -> int:
+    """`value`, at least `least` (the viewport) and 1, at most `most`, as a whole number."""
+    floor = max(1, int(least)) if math.isfinite(least) else 1
+    return int(min(max(value, floor), most)) if math.isfinite(value) else min(floor, most)
 
 
 def _is_html(content_type: str | None) -> bool:
@@ -557,8 +594,11 @@ CGNAT = ipaddress.ip_network("100.64.0.0/10")
 LOCAL_SCHEMES = ("data", "blob", "about")
 
 
-def _guard_args(settings: CaptureSettings) -> list[str]:
-    return ["--disable-features=IsolateOrigins,site-per-process"] if settings.block_private else []
+def launch_args(settings: CaptureSettings) -> list[str]:
+    """What Chromium is started with: LAUNCH_ARGS, the guard's and the user's extra ones."""
+    guard = ["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,SitePerProcess"]
+    return merged_args(LAUNCH_ARGS + (guard if settings.block_private else [])
+                       + settings.extra_args, ())
 
 
 def address_problem(address: str) -> str | None:

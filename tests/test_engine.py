@@ -161,18 +161,20 @@ def test_a_page_that_crashes_its_renderer_is_recorded_as_failed(
 def _running_browser_features() -> set[str]:
     """The features the running Chromium disables: its last --disable-features (the one
     Chromium uses)."""
-    [cmd] = [cmd for _pid, cmd in chromium_descendants() if "--type=" not in cmd]
+    [cmd] = [cmd for _pid, cmd in chromium_descendants() if "--remote-debugging-pipe" in cmd
+             and "--type=" not in cmd]
     switches = [arg for arg in cmd.split() if arg.startswith("--disable-features=")]
     return set(switches[-1].split("=", 1)[1].split(",")) if switches else set()
 
 
+@pytest.mark.parametrize("guarded", [False, True])  # block_private adds switches of its own
 def test_launch_keeps_playwrights_disabled_features_without_omnibox_ui(
-        server: FixtureServer) -> None:
+        server: FixtureServer, guarded: bool) -> None:
     """Our --disable-features replaces Playwright's (Chromium keeps the last one), so it must
     repeat all of Playwright's; and a capture's window must not start the omnibox WebUI."""
     from playwright.async_api import async_playwright
 
-    from archiver.capture import LAUNCH_ARGS, find_browser
+    from archiver.capture import find_browser, launch_args
 
     async def features(args: list[str]) -> tuple[set[str], list[str]]:
         async with async_playwright() as pw:
@@ -194,7 +196,7 @@ def test_launch_keeps_playwrights_disabled_features_without_omnibox_ui(
                 await browser.close()
 
     playwrights, _ = asyncio.run(features([]))
-    ours, targets = asyncio.run(features(LAUNCH_ARGS))
+    ours, targets = asyncio.run(features(launch_args(CaptureSettings(block_private=guarded))))
     assert playwrights, "Playwright passes no --disable-features any more: drop ours"
     assert playwrights <= ours, f"add {sorted(playwrights - ours)} to PLAYWRIGHT_DISABLED_FEATURES"
     assert not [url for url in targets if "top-chrome" in url]

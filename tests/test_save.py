@@ -281,3 +281,34 @@ def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path)
     [row] = rows(db_path)
     assert png_size(blob(db_path, row["screenshot_hash"])) == (1280, 16000)
     assert "top of a very tall page" in row["text"]
+
+
+def test_page_that_fakes_its_own_size_still_gets_a_whole_screenshot(
+    server: FixtureServer, db_path: Path
+) -> None:
+    paragraphs = "".join(f"<p>Paragraph {n} of a page that lies.</p>" for n in range(80))
+    url = server.add_page("/liar", (
+        "<title>Liar</title><script>Math.max = () => NaN; Array.prototype.sort = null;"
+        "for (const name of ['scrollHeight', 'scrollWidth']) Object.defineProperty("
+        "Element.prototype, name, {get() { return 1e308 * 10; }});</script>"
+        f"<article>{paragraphs}</article>"))
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    [row] = rows(db_path)
+    assert row["status"] == "ok", row["error"]
+    width, height = png_size(blob(db_path, row["screenshot_hash"]))
+    assert width == 1280 and 2000 < height < 16000
+
+
+def test_lazy_images_below_the_fold_are_not_reported_as_late(
+    server: FixtureServer, db_path: Path
+) -> None:
+    server.add("/late.png", Reply(hang=True))
+    lazy = "".join(f"<img loading=lazy src='/lazy-{n}.png' width=100 height=100>" for n in range(3))
+    url = server.add_page("/lazy", "<title>Lazy</title><p>top</p><img src='/late.png'>"
+                          f"<div style='height:20000px'></div>{lazy}")
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    [row] = rows(db_path)
+    assert row["status"] == "partial"
+    assert "late.png" in row["error"] and "lazy-" not in row["error"]

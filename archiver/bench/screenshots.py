@@ -1,7 +1,8 @@
 """Full-page screenshot encodings: time and size per page, on the throughput benchmark's pages.
 
 One Chromium, one page, the pages one after another (so each figure is the encoder's own time,
-not a share of a busy machine); every page is shot with each method in turn:
+not a share of a busy machine); every page is shot once to warm up, then with each method in
+turn, the order rotating from page to page:
 
   playwright   page.screenshot(full_page=True), what the throughput floor does
   png          Page.captureScreenshot (the DevTools call Playwright makes), Chromium's default
@@ -27,7 +28,7 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from archiver.bench.pages import article_urls, site_process
-from archiver.capture import LAUNCH_ARGS, PAGE_SIZE_JS, find_browser, full_page_png
+from archiver.capture import LAUNCH_ARGS, find_browser, full_page_png
 
 METHODS = ("playwright", "png", "png-fast", "jpeg-90")
 
@@ -65,9 +66,12 @@ async def _shoot(urls: list[str]) -> tuple[dict[str, tuple[list[float], list[int
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         for url in urls:
             await page.goto(url, wait_until="load")
-            width, height = await page.evaluate(PAGE_SIZE_JS)
+            width, height = await page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            await _one(page, "png", width, height)  # warm-up, not counted
             shots: dict[str, bytes] = {}
-            for method in METHODS:
+            turn = urls.index(url) % len(METHODS)
+            for method in METHODS[turn:] + METHODS[:turn]:
                 started = time.monotonic()
                 shots[method] = await _one(page, method, width, height)
                 figures[method][0].append(time.monotonic() - started)
@@ -87,7 +91,7 @@ async def _one(page: Any, method: str, width: int, height: int) -> bytes:
             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
         await session.detach()
         return base64.b64decode(shot["data"])
-    return await full_page_png(page, width, height, fast=method == "png-fast")
+    return await full_page_png(page, 16000, fast=method == "png-fast")
 
 
 SAME_PIXELS_JS = """async ([a, b]) => {

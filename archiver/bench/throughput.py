@@ -33,7 +33,6 @@ from archiver import store
 from archiver.bench.pages import article_urls, site_process
 from archiver.capture import (
     LAUNCH_ARGS,
-    PAGE_SIZE_JS,
     CaptureSettings,
     find_browser,
     full_page_png,
@@ -155,8 +154,9 @@ class CpuClock:
 def machine_busy_seconds() -> float:
     with open("/proc/stat") as f:
         ticks = [int(v) for v in f.readline().split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+    # user, nice, system, irq, softirq: not idle, iowait, steal (another guest's), nor guest
+    # time (already counted in user and nice)
+    return (sum(ticks[0:3]) + ticks[5] + ticks[6]) / os.sysconf("SC_CLK_TCK")
 
 
 # --- one measured run ---------------------------------------------------------------------------
@@ -173,7 +173,7 @@ class RunStats:
     peak_chromium: int = 0
     peak_chromium_count: int = 0
     samples: list[Sample] = field(default_factory=list)
-    cpu: float = 0.0  # CPU seconds of this process and all it started (driver, Chromium)
+    cpu: float = 0.0  # busy CPU seconds of the whole machine during the run (CpuClock)
 
     @property
     def cpu_per_page(self) -> float:
@@ -292,8 +292,7 @@ async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: in
                     await page.goto(url, wait_until="load", timeout=settings.nav_timeout * 1000)
                     await page.content()
                     if fast_png:
-                        width, height = await page.evaluate(PAGE_SIZE_JS)
-                        await full_page_png(page, width, height, fast=True)
+                        await full_page_png(page, settings.max_screenshot_height, fast=True)
                     else:
                         await page.screenshot(full_page=True, timeout=30_000)
                     statuses.append("ok")
