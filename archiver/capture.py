@@ -438,6 +438,7 @@ class Browser:
     async def _screenshot(self, page: Page, log: _PageLog) -> bytes | None:
         """The whole page as a PNG; else what the viewport shows; else None (and why in log)."""
         timeout = self.settings.request_timeout + 10
+        await _evaluate_quietly(page, FINISH_ANIMATIONS_JS)
         try:
             return await asyncio.wait_for(
                 full_page_png(page, self.settings.max_screenshot_height,
@@ -491,6 +492,17 @@ UNFINISHED_JS = """() => [...new Set([
     .map(m => m.currentSrc || m.src),
 ].filter(Boolean))].sort()"""
 MAX_SCREENSHOT_WIDTH = 4000
+# Before the screenshot, as Playwright's `animations="disabled"` does: finite CSS animations,
+# transitions and script animations jump to their end (a fade-in is shown faded in), endless
+# ones go back to their start.
+FINISH_ANIMATIONS_JS = """() => {
+  for (const animation of document.getAnimations()) {
+    try {
+      const timing = animation.effect && animation.effect.getComputedTiming();
+      if (timing && Number.isFinite(timing.endTime)) animation.finish(); else animation.cancel();
+    } catch (e) { /* the page's own business */ }
+  }
+}"""
 
 
 async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,

@@ -312,3 +312,48 @@ def test_lazy_images_below_the_fold_are_not_reported_as_late(
     [row] = rows(db_path)
     assert row["status"] == "partial"
     assert "late.png" in row["error"] and "lazy-" not in row["error"]
+
+
+def test_animations_are_shown_finished_in_the_screenshot(
+    server: FixtureServer, db_path: Path
+) -> None:
+    """A block that fades in over a minute is in the screenshot as it ends: opaque red."""
+    url = server.add_page("/fade-in", (
+        "<title>Fade</title><style>@keyframes in { from { opacity: 0 } to { opacity: 1 } }"
+        "#box { animation: in 60s linear; background: rgb(255, 0, 0); width: 400px; "
+        "height: 300px; margin: 0 }</style><body style='margin:0'><div id=box></div>"))
+    result = run("save", url, "--db", str(db_path), *FAST)
+    assert result.exit_code == 0, result.output
+    [row] = rows(db_path)
+    assert pixel(blob(db_path, row["screenshot_hash"]), 200, 150) == [255, 0, 0, 255]
+
+
+def pixel(png: bytes, x: int, y: int) -> list[int]:
+    """The RGBA of one pixel of a PNG, decoded by Chromium."""
+    import asyncio
+    import base64
+
+    from playwright.async_api import async_playwright
+
+    from archiver.capture import find_browser
+
+    async def decode() -> list[int]:
+        async with async_playwright() as pw:
+            try:
+                own: str | None = str(pw.chromium.executable_path)
+            except Exception:  # noqa: BLE001 - no Playwright browser: one on PATH
+                own = None
+            browser = await pw.chromium.launch(executable_path=find_browser(None, own))
+            page = await browser.new_page()
+            rgba = await page.evaluate("""async ([data, x, y]) => {
+              const blob = await (await fetch('data:image/png;base64,' + data)).blob();
+              const bitmap = await createImageBitmap(blob);
+              const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+              const context = canvas.getContext('2d');
+              context.drawImage(bitmap, 0, 0);
+              return [...context.getImageData(x, y, 1, 1).data];
+            }""", [base64.b64encode(png).decode(), x, y])
+            await browser.close()
+            return list(rgba)
+
+    return asyncio.run(decode())
