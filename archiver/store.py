@@ -79,9 +79,17 @@ def _retry_when_locked(step: Callable[[], None]) -> None:
             step()
             return
         except (sqlite3.OperationalError, StorageError) as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+            if not _is_busy(exc) or time.monotonic() > deadline:
                 raise
         time.sleep(random.uniform(0.02, 0.1))
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY ("database is locked"), also when wrapped in a StorageError; not
+    SQLITE_LOCKED ("database table is locked"), which waiting does not cure."""
+    cause = exc.__cause__ if isinstance(exc, StorageError) else exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 @contextmanager
