@@ -130,6 +130,15 @@ def find_browser(explicit: str | None, playwright_path: str | None) -> str:
     raise BrowserNotFound(f"No Chromium or Chrome was found. {INSTALL_HINT}")
 
 
+def chromium_for(pw: Any, explicit: str | None = None) -> str:
+    """`find_browser` with the Chromium of this Playwright (sync or async), where it has one."""
+    try:
+        own: str | None = pw.chromium.executable_path
+    except PlaywrightError:
+        own = None
+    return find_browser(explicit, own)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -200,7 +209,7 @@ class Browser:
     async def start(self) -> None:
         self._pw = await async_playwright().start()
         try:
-            self.executable = find_browser(self._setting_browser(), self._playwright_browser())
+            self.executable = chromium_for(self._pw, self._setting_browser())
             self._browser = await self._launch()
         except BaseException:
             await self._pw.stop()
@@ -252,13 +261,6 @@ class Browser:
 
     def _setting_browser(self) -> str | None:
         return self.settings.browser_path or os.environ.get("ARCHIVER_BROWSER") or None
-
-    def _playwright_browser(self) -> str | None:
-        assert self._pw is not None
-        try:
-            return self._pw.chromium.executable_path
-        except PlaywrightError:
-            return None
 
     async def close(self) -> None:
         for browser in [*self._retired, *self._in_use]:

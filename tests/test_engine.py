@@ -174,15 +174,11 @@ def test_launch_keeps_playwrights_disabled_features_without_omnibox_ui(
     repeat all of Playwright's; and a capture's window must not start the omnibox WebUI."""
     from playwright.async_api import async_playwright
 
-    from archiver.capture import find_browser, launch_args
+    from archiver.capture import chromium_for, launch_args
 
     async def features(args: list[str]) -> tuple[set[str], list[str]]:
         async with async_playwright() as pw:
-            try:
-                own: str | None = str(pw.chromium.executable_path)
-            except Exception:  # noqa: BLE001 - no Playwright browser: one on PATH
-                own = None
-            browser = await pw.chromium.launch(executable_path=find_browser(None, own), args=args)
+            browser = await pw.chromium.launch(executable_path=chromium_for(pw), args=args)
             try:
                 context = await browser.new_context()
                 page = await context.new_page()

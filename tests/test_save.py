@@ -335,15 +335,11 @@ def pixel(png: bytes, x: int, y: int) -> list[int]:
 
     from playwright.async_api import async_playwright
 
-    from archiver.capture import find_browser
+    from archiver.capture import chromium_for
 
     async def decode() -> list[int]:
         async with async_playwright() as pw:
-            try:
-                own: str | None = str(pw.chromium.executable_path)
-            except Exception:  # noqa: BLE001 - no Playwright browser: one on PATH
-                own = None
-            browser = await pw.chromium.launch(executable_path=find_browser(None, own))
+            browser = await pw.chromium.launch(executable_path=chromium_for(pw))
             page = await browser.new_page()
             rgba = await page.evaluate("""async ([data, x, y]) => {
               const blob = await (await fetch('data:image/png;base64,' + data)).blob();

@@ -8,7 +8,6 @@ turn, the order rotating from page to page:
   png          Page.captureScreenshot (the DevTools call Playwright makes), Chromium's default
                PNG encoder: what `--compact-screenshots` does
   png-fast     the same with optimizeForSpeed: lossless, faster, bigger (the archiver's default)
-  jpeg-90      for scale only: lossy, not used by the archiver
 
 It also checks that `png` and `png-fast` decode to the same pixels (both are lossless).
 
@@ -28,9 +27,9 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from archiver.bench.pages import article_urls, site_process
-from archiver.capture import LAUNCH_ARGS, find_browser, full_page_png
+from archiver.capture import LAUNCH_ARGS, chromium_for, full_page_png
 
-METHODS = ("playwright", "png", "png-fast", "jpeg-90")
+METHODS = ("playwright", "png", "png-fast")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,23 +56,16 @@ async def _shoot(urls: list[str]) -> tuple[dict[str, tuple[list[float], list[int
     figures: dict[str, tuple[list[float], list[int]]] = {m: ([], []) for m in METHODS}
     same = 0
     async with async_playwright() as pw:
-        try:
-            own = str(pw.chromium.executable_path)
-        except Exception:  # noqa: BLE001 - no Playwright browser: use one on PATH
-            own = None
-        browser = await pw.chromium.launch(executable_path=find_browser(None, own),
-                                           args=LAUNCH_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_for(pw), args=LAUNCH_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        for url in urls:
+        for number, url in enumerate(urls):
             await page.goto(url, wait_until="load")
-            width, height = await page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
-            await _one(page, "png", width, height)  # warm-up, not counted
+            await _one(page, "png")  # warm-up, not counted
             shots: dict[str, bytes] = {}
-            turn = urls.index(url) % len(METHODS)
+            turn = number % len(METHODS)
             for method in METHODS[turn:] + METHODS[:turn]:
                 started = time.monotonic()
-                shots[method] = await _one(page, method, width, height)
+                shots[method] = await _one(page, method)
                 figures[method][0].append(time.monotonic() - started)
                 figures[method][1].append(len(shots[method]))
             same += await same_pixels(page, shots["png"], shots["png-fast"])
@@ -81,16 +73,9 @@ async def _shoot(urls: list[str]) -> tuple[dict[str, tuple[list[float], list[int
     return figures, same
 
 
-async def _one(page: Any, method: str, width: int, height: int) -> bytes:
+async def _one(page: Any, method: str) -> bytes:
     if method == "playwright":
         return bytes(await page.screenshot(full_page=True))
-    if method == "jpeg-90":
-        session = await page.context.new_cdp_session(page)
-        shot = await session.send("Page.captureScreenshot", {
-            "format": "jpeg", "quality": 90, "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
-        await session.detach()
-        return base64.b64decode(shot["data"])
     return await full_page_png(page, 16000, fast=method == "png-fast")
 
 

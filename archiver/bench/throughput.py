@@ -34,7 +34,7 @@ from archiver.bench.pages import article_urls, site_process
 from archiver.capture import (
     LAUNCH_ARGS,
     CaptureSettings,
-    find_browser,
+    chromium_for,
     full_page_png,
 )
 from archiver.save import Job, Runner, SaveResult
@@ -272,7 +272,7 @@ async def _floor(urls: Sequence[str], settings: CaptureSettings, concurrency: in
     semaphore = asyncio.Semaphore(concurrency)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
-            executable_path=find_browser(settings.browser_path, _playwright_path(pw)),
+            executable_path=chromium_for(pw, settings.browser_path),
             args=LAUNCH_ARGS,
         )
         options: dict[str, Any] = {
@@ -311,13 +311,6 @@ async def _pass_through(route: Any) -> None:
         await route.fulfill(response=await route.fetch(timeout=10_000))
     except Exception:  # noqa: BLE001 - the page went away, or the request failed
         await route.abort()
-
-
-def _playwright_path(pw: Any) -> str | None:
-    try:
-        return str(pw.chromium.executable_path)
-    except Exception:  # noqa: BLE001 - no Playwright browser installed: use one on PATH
-        return None
 
 
 def integrity_ok(db_path: Path) -> bool:
