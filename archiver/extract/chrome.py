@@ -1,0 +1,293 @@
+"""Chrome removal, before readability sees the page: consent prompts, hidden nodes, icon
+sprites, share/follow widgets, newsletter boxes, teasers, navigation; the byline; the heading
+that repeats the title."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE, has_ancestor
+from archiver.extract.dom import class_id, elements, link_density, norm, remove, text_of
+from archiver.extract.metadata import similarity
+
+_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+_UNLIKELY_ROLES = frozenset(
+    {"menu", "menubar", "navigation", "alert", "alertdialog", "dialog", "banner", "contentinfo",
+     "complementary", "search"}
+)
+# Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
+# Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js)
+_CMP_ID_RE = re.compile(
+    r"^(onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
+    r"sp_message|sp-message|truste-|trustarc|osano-|klaro|cmplz-|cky-|cookieyes|borlabs-|"
+    r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-|gdpr-|consent-|cookie-|cookies-|cookie_|"
+    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)",
+    re.I,
+)
+_CONSENT_FEATURE_RE = re.compile(
+    r"(?:cookie|consent|gdpr|cmp|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
+    r"modal|overlay|dialog|box|wall|message|prompt|alert|layer|container|wrapper|law|consent|"
+    r"info|manager|policy-banner|hint|accept|widget|sheet|panel)"
+    r"|(?:banner|bar|notice|popup|modal|overlay|dialog)[-_]?(?:cookie|consent|gdpr)",
+    re.I,
+)
+_CONSENT_TEXT_RE = re.compile(
+    r"cookie|consent|gdpr|datenschutz|einwilligung|privacy|tracking|personaldaten|rgpd|"
+    r"données personnelles|privacidad|protezione dei dati",
+    re.I,
+)
+_ACCEPT_RE = re.compile(
+    r"^\W*(?:accept|agree|allow|ok(?:ay)?|got it|i understand|understood|continue|close|"
+    r"yes|zulassen|akzeptieren|einverstanden|zustimmen|verstanden|alle akzeptieren|"
+    r"accepter|j'accepte|tout accepter|d'accord|aceptar|acepto|accetta|accetto|aceitar|"
+    r"accepteren|akkoord|cookies zulassen|alle cookies|accept all|allow all|allow cookies)"
+    r"\b[\w\s!.'’-]{0,40}$",
+    re.I,
+)
+_CHROME_FEATURE_RE = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|sharedaddy|social|socials|follow|addtoany|addthis|"
+    r"newsletter|subscribe|subscription|signup|sign-up|mailing-list|"
+    r"related|read-more|readmore|more-stories|recommended|recirculation|outbrain|taboola|"
+    r"breadcrumbs?|skip-link|skiplink|comment-form|comment-respond|respond|"
+    r"print-only|advert|advertisement|ad-slot|ad-container|sponsored)(?:$|[\s_-])",
+    re.I,
+)
+_TEASER_LEAD_RE = re.compile(
+    r"^\W*(?:mehr zum thema|lesen sie auch|lesen sie mehr|auch interessant|weitere artikel|"
+    r"das könnte sie auch interessieren|related|read more|see also|more on this|"
+    r"read also|also read|recommended|more from|à lire aussi|lire aussi|voir aussi|"
+    r"leer más|lee también|leggi anche|follow us|folge uns|folgen sie uns|suivez-nous|"
+    r"síguenos|seguici)\b",
+    re.I,
+)
+
+
+def remove_chrome(root: HtmlElement) -> None:
+    """Remove what is not the article: by attributes in one pass, then sprites and the
+    chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers)."""
+    for el in list(elements(root)):
+        if el.getparent() is not None and el.tag not in _NEVER_CHROME and _is_chrome(el):
+            remove(el)
+    _remove_icon_sprites(root)
+    _remove_consent_by_text(root)
+    _remove_teasers(root)
+
+
+_NEVER_CHROME = frozenset({"html", "body", "article", "main"})
+
+
+def _is_chrome(el: HtmlElement) -> bool:
+    return (
+        _is_hidden(el)
+        or _is_navigation(el)
+        or (_is_consent_prompt(el) and not _is_large(el))
+        or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
+            and not _looks_like_content(el))
+    )
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        return True
+    if el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
+        return True
+    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
+
+
+def _is_navigation(el: HtmlElement) -> bool:
+    """Navigation and page-level header/footer/aside: by ARIA role or by HTML5 element."""
+    role = (el.get("role") or "").lower()
+    if role in _UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
+        return not el.xpath(".//article | .//main")
+    if el.tag in ("header", "footer", "aside") and not _in_article(el):
+        return not el.xpath(".//article | .//main") and not _holds_article_text(el)
+    return False
+
+
+def _in_article(el: HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") for a in el.iterancestors())
+
+
+def _holds_article_text(el: HtmlElement) -> bool:
+    """A page-level <header>/<aside> that holds long paragraphs is a layout wrapper, not chrome."""
+    return sum(len(text_of(p)) for p in el.iter("p")) > 500
+
+
+def _is_consent_prompt(el: HtmlElement) -> bool:
+    label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
+    return bool(
+        _CMP_ID_RE.match(el.get("id") or "")
+        or any(_CMP_ID_RE.match(c) for c in (el.get("class") or "").split())
+        or _CONSENT_FEATURE_RE.search(class_id(el))
+        or _CONSENT_LABEL_RE.search(label)
+    )
+
+
+_CONSENT_LABEL_RE = re.compile(r"cookie|consent", re.I)
+
+
+def _is_large(el: HtmlElement) -> bool:
+    """Whether an element holds so much text it must be content, whatever its class says."""
+    return len(text_of(el)) > 3000 or bool(el.xpath(".//article | .//main"))
+
+
+def _remove_icon_sprites(root: HtmlElement) -> None:
+    """SVG sprite sheets (<symbol>s whose titles are icon names) and <svg> titles: not text."""
+    for svg in list(root.iter("svg", "{http://www.w3.org/2000/svg}svg")):
+        if svg.getparent() is None:
+            continue
+        if svg.xpath(".//*[local-name()='symbol']") or not svg.xpath(
+            ".//*[local-name()='path' or local-name()='use' or local-name()='image' or "
+            "local-name()='rect' or local-name()='circle' or local-name()='text']"
+        ):
+            remove(svg)
+            continue
+        for label in svg.xpath(".//*[local-name()='title' or local-name()='desc']"):
+            remove(label)
+
+
+def _remove_consent_by_text(root: HtmlElement) -> None:
+    """A short block with a consent text and an accept button, whatever its markup."""
+    controls = root.xpath(
+        "//button | //a | //input[@type='button' or @type='submit'] | //*[@role='button']"
+    )
+    for control in controls:
+        if control.getparent() is None:
+            continue
+        label = text_of(control) or (control.get("value") or "")
+        if len(label) > 60 or not _ACCEPT_RE.match(label):
+            continue
+        banner = _consent_container(control)
+        if banner is not None:
+            remove(banner)
+
+
+def _consent_container(control: HtmlElement) -> HtmlElement | None:
+    """The largest ancestor of an accept button that is still banner-sized and talks consent."""
+    found = None
+    for ancestor in control.iterancestors():
+        if ancestor.tag in ("body", "html", "article", "main"):
+            break
+        text = text_of(ancestor)
+        if len(text) > 1200 or len(ancestor.xpath(".//p")) > 4:
+            break
+        if _CONSENT_TEXT_RE.search(text):
+            found = ancestor
+    return found
+
+
+def _looks_like_content(el: HtmlElement) -> bool:
+    """Long, not-linky text is content even under a widget-like class name."""
+    text = text_of(el)
+    return len(text) > 500 and link_density(el) < 0.3
+
+
+def _remove_teasers(root: HtmlElement) -> None:
+    """Blocks that announce other pages ("Mehr zum Thema", "Read more", "Follow us on").
+
+    Found from their text nodes (cheap), then judged on the element that starts with them."""
+    for text in root.xpath("//text()[normalize-space()]"):
+        if not _TEASER_LEAD_RE.match(text):
+            continue
+        el = text.getparent()
+        if el is None or el.getparent() is None or not text.is_text:
+            continue
+        content = text_of(el)
+        if len(content) < 250 and (link_density(el) > 0.3 or len(content) < 40):
+            remove(_teaser_block(el))
+
+
+def _teaser_block(el: HtmlElement) -> HtmlElement:
+    """Widen a teaser's lead to the block that holds just it (and its linked card)."""
+    block = el
+    for ancestor in el.iterancestors():
+        if ancestor.tag in ("body", "article", "main") or len(text_of(ancestor)) > 300:
+            break
+        block = ancestor
+    return block
+
+
+_BYLINE_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+_NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_BYLINE_SKIP_ROLES = frozenset(
+    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
+)
+
+
+def take_byline(root: HtmlElement) -> str | None:
+    """Find the byline in the markup the way Reader View does, remove it, return its text.
+
+    The first element in document order, outside hidden nodes and outside the subtrees
+    Readability.js drops as unlikely (class/id like "sidebar", "comment", "header"; menu and
+    navigation roles), that is marked as the author (rel=author, itemprop=author) or whose
+    class/id says byline/author/dateline, and holds 1-99 characters of text. When it has an
+    itemprop=name descendant (schema.org Person), that names the author more exactly than the
+    whole element ("By", dates, "Follow" buttons)."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str) or el.tag in _NOT_TEXT_TAGS or _is_hidden(el):
+            continue
+        features = class_id(el)
+        if el.tag not in ("html", "body") and _is_byline(el, features):
+            name = next((d for d in el.iterdescendants()
+                         if isinstance(d.tag, str) and "name" in (d.get("itemprop") or "")),
+                        None)
+            byline = text_of(name if name is not None else el)
+            remove(el)
+            return byline
+        if _is_unlikely(el, features):
+            continue
+        stack.extend(reversed([child for child in el if isinstance(child.tag, str)]))
+    return None
+
+
+def _is_byline(el: HtmlElement, features: str) -> bool:
+    if not (el.get("rel") == "author" or "author" in (el.get("itemprop") or "")
+            or _BYLINE_RE.search(features)):
+        return False
+    return 0 < len(el.text_content().strip()) < 100
+
+
+def _is_unlikely(el: HtmlElement, features: str) -> bool:
+    """Readability.js's test for a subtree that holds no article (before any scoring), with
+    the exceptions our article finder makes too: a block that holds the <article>/<main> is
+    a layout wrapper, and a "header" inside an <article> is that article's header (where
+    HTML puts the author's name), not the page's."""
+    if (el.get("role") or "") in _BYLINE_SKIP_ROLES:
+        return True
+    if el.tag in ("html", "body", "a") or not UNLIKELY_RE.search(features):
+        return False
+    if _in_article(el) and not UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
+        return False
+    return (
+        not MAYBE_CANDIDATE_RE.search(features)
+        and not has_ancestor(el, "table")
+        and not has_ancestor(el, "code")
+        and not el.xpath("descendant::article | descendant::main")
+    )
+
+
+_HEADER_RE = re.compile("header", re.I)
+
+
+def itemprop_author(root: HtmlElement) -> str | None:
+    """A `<meta itemprop="author" content="...">`: the author when nothing else names one."""
+    for value in root.xpath('//meta[contains(@itemprop, "author")]/@content'):
+        if 0 < len(value.strip()) < 100:
+            return norm(value)
+    return None
+
+
+def remove_title_heading(root: HtmlElement, title: str | None) -> None:
+    """The first <h1>/<h2> that repeats the title: it is `Article.title`, not article text."""
+    if not title:
+        return
+    for heading in root.iter("h1", "h2"):
+        if similarity(title, text_of(heading)) > 0.75:
+            remove(heading)
+            return
+
+

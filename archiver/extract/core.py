@@ -1,0 +1,311 @@
+"""readability-lxml, with Readability.js's notion of "unlikely" and its article cleaning."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+from readability import Document
+
+from archiver.errors import ExtractionError
+from archiver.extract.dom import class_id, elements, link_density, norm, remove, text_of
+
+UNLIKELY_RE = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.I,
+)
+MAYBE_CANDIDATE_RE = re.compile(r"and|article|body|column|content|main|shadow", re.I)
+
+
+class ArticleFinder(Document):  # type: ignore[misc]
+    """readability-lxml's Document: its candidate scoring, with our cleaning of the winner."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        super().__init__(root)  # no url: only the article's links are made absolute, later
+        self._node: HtmlElement | None = None
+
+    def article(self) -> HtmlElement | None:
+        try:
+            self.summary(html_partial=True)
+        except Exception as exc:  # noqa: BLE001 - readability wraps everything in Unparseable
+            raise ExtractionError(f"readability could not find an article: {exc}") from exc
+        return self._node
+
+    def remove_unlikely_candidates(self) -> None:
+        for el in list(elements(self.html)):
+            features = class_id(el)
+            if (
+                len(features) > 1
+                and UNLIKELY_RE.search(features)
+                and not MAYBE_CANDIDATE_RE.search(features)
+                and el.tag not in ("html", "body", "a")
+                and not el.xpath("ancestor::table | ancestor-or-self::pre | ancestor::code")
+                and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
+                                 ".//math")
+            ):
+                remove(el)
+
+    def get_link_density(self, elem: HtmlElement) -> float:
+        return link_density(elem)
+
+    def score_node(self, elem: HtmlElement) -> dict[str, Any]:
+        """Readability.js's initial score: only <div> gets the container bonus, not <article>.
+        <body> gets no class weight: readability-lxml sets its id to "readabilityBody"."""
+        weight = _class_weight(elem) if elem.tag != "body" else 0
+        return {"content_score": _TAG_SCORES.get(elem.tag, 0) + weight, "elem": elem}
+
+    def score_paragraphs(self) -> dict[HtmlElement, dict[str, Any]]:
+        """Score like Readability.js: a paragraph's points go to five levels of ancestors
+        (divided by 1, 2, 6, 9, 12), so an article made of lists or nested blocks still wins."""
+        candidates: dict[HtmlElement, dict[str, Any]] = {}
+        for elem in self.html.iter("p", "pre", "td", "blockquote"):
+            text = norm(elem.text_content())
+            if len(text) < self.min_text_length:
+                continue
+            points = 1 + len(_COMMAS_RE.split(text)) + min(len(text) // 100, 3)
+            for level, ancestor in enumerate(_scorable_ancestors(elem)):
+                if ancestor not in candidates:
+                    candidates[ancestor] = self.score_node(ancestor)
+                divider = 1 if level == 0 else 2 if level == 1 else level * 3
+                candidates[ancestor]["content_score"] += points / divider
+        for elem, candidate in candidates.items():
+            candidate["content_score"] *= 1 - self.get_link_density(elem)
+        return candidates
+
+    def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
+        clean_article(node)
+        self._node = node
+        self.html = node
+        return etree.tostring(node, encoding="unicode", method="html")
+
+
+_COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
+
+
+_TAG_SCORES = {
+    "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
+    "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,
+    "h6": -5, "th": -5,
+}
+
+
+def _scorable_ancestors(elem: HtmlElement) -> Iterator[HtmlElement]:
+    for level, ancestor in enumerate(elem.iterancestors()):
+        if level == 5 or ancestor.getparent() is None:
+            return
+        yield ancestor
+
+
+_VIDEO_RE = re.compile(
+    r"//(www\.)?((dailymotion|youtube|youtube-nocookie|player\.vimeo|v\.qq)\.com|"
+    r"(archive|upload\.wikimedia)\.org|player\.twitch\.tv)",
+    re.I,
+)
+_NEGATIVE_RE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
+    r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
+    r"skyscraper|sponsor|shopping|tags|widget",
+    re.I,
+)
+_POSITIVE_RE = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
+)
+_SHARE_RE = re.compile(r"(\b|_)(share|sharedaddy)(\b|_)", re.I)
+_AD_WORDS_RE = re.compile(
+    r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio)$", re.I
+)
+_LOADING_RE = re.compile(r"^((loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$", re.I)
+_BLOCKISH = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "span", "li",
+             "td")
+
+
+def clean_article(node: HtmlElement) -> None:
+    """Clean the chosen article like Readability.js's _prepArticle: conditional, not greedy."""
+    data_tables = _data_tables(node)
+    for tag in ("form", "fieldset"):
+        _clean_conditionally(node, tag, data_tables)
+    for tag in ("object", "embed", "footer", "link", "aside", "iframe", "input", "textarea",
+                "select", "button", "nav", "noscript"):
+        _clean_tag(node, tag)
+    _clean_share_elements(node)
+    for heading in list(node.iter("h1", "h2")):
+        if _class_weight(heading) < 0:
+            remove(heading)
+    for tag in ("table", "ul", "div"):
+        _clean_conditionally(node, tag, data_tables)
+    for heading in node.iter("h1"):
+        heading.tag = "h2"
+    for p in list(node.iter("p")):
+        if not text_of(p) and not p.xpath(".//img | .//embed | .//object | .//iframe"):
+            remove(p)
+    _unwrap_single_cell_tables(node)
+
+
+def _clean_tag(node: HtmlElement, tag: str) -> None:
+    for el in list(node.iter(tag)):
+        if tag in ("object", "embed", "iframe") and _is_video(el):
+            continue
+        remove(el)
+
+
+def _is_video(el: HtmlElement) -> bool:
+    return any(_VIDEO_RE.search(value) for value in el.attrib.values())
+
+
+def _clean_share_elements(node: HtmlElement) -> None:
+    for child in list(node):
+        for el in list(child.iterdescendants()):
+            if isinstance(el.tag, str) and el.getparent() is not None and _SHARE_RE.search(
+                class_id(el)
+            ) and len(el.text_content()) < 500:
+                remove(el)
+
+
+def _class_weight(el: HtmlElement) -> int:
+    weight = 0
+    for feature in (el.get("class"), el.get("id")):
+        if feature:
+            weight -= 25 if _NEGATIVE_RE.search(feature) else 0
+            weight += 25 if _POSITIVE_RE.search(feature) else 0
+    return weight
+
+
+def _data_tables(node: HtmlElement) -> set[HtmlElement]:
+    return {table for table in node.iter("table") if _is_data_table(table)}
+
+
+def _is_data_table(table: HtmlElement) -> bool:
+    """Readability.js's _markDataTables: data table or layout table?"""
+    if table.get("role") == "presentation" or table.get("datatable") == "0":
+        return False
+    if table.get("summary"):
+        return True
+    caption = table.find(".//caption")
+    if caption is not None and len(caption):
+        return True
+    if caption is not None and (caption.text or "").strip():
+        return True
+    if table.xpath(".//col | .//colgroup | .//tfoot | .//thead | .//th"):
+        return True
+    if table.xpath(".//table"):
+        return False
+    rows, columns = _table_size(table)
+    if rows == 1 or columns == 1:
+        return False
+    return rows >= 10 or columns > 4 or rows * columns > 10
+
+
+def _table_size(table: HtmlElement) -> tuple[int, int]:
+    rows = columns = 0
+    for tr in table.iter("tr"):
+        rows += _int_attr(tr, "rowspan")
+        columns = max(columns, sum(_int_attr(td, "colspan") for td in tr.iter("td")))
+    return rows, columns
+
+
+def _int_attr(el: HtmlElement, name: str) -> int:
+    try:
+        return max(1, int(el.get(name) or 1))
+    except ValueError:
+        return 1
+
+
+def has_ancestor(el: HtmlElement, tag: str, max_depth: int = 3) -> bool:
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if max_depth > 0 and depth > max_depth:
+            return False
+        if ancestor.tag == tag:
+            return True
+    return False
+
+
+def _clean_conditionally(node: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> None:
+    for el in reversed(list(node.iter(tag))):
+        if el.getparent() is not None and el is not node and _is_fishy(el, tag, data_tables):
+            remove(el)
+
+
+def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
+    """Readability.js's _cleanConditionally test for one element."""
+    if el in data_tables or any(a in data_tables for a in el.iterancestors("table")):
+        return False
+    if has_ancestor(el, "code") or any(t in data_tables for t in el.iter("table")):
+        return False
+    weight = _class_weight(el)
+    if weight < 0:
+        return True
+    text = text_of(el)
+    if text.count(",") >= 10:
+        return False
+    is_list = tag in ("ul", "ol") or _list_share(el, text) > 0.9
+    counts = Counter(d.tag for d in el.iterdescendants() if isinstance(d.tag, str))
+    p, img, li = counts["p"], counts["img"], counts["li"] - 100
+    embeds = [e for e in el.iter("object", "embed", "iframe") if e is not el]
+    if any(_is_video(e) for e in embeds):
+        return False
+    if _AD_WORDS_RE.match(text) or _LOADING_RE.match(text):
+        return True
+    remove = _fails_checks(el, text, is_list, weight, p, img, li, counts["input"], len(embeds))
+    if is_list and remove:
+        return not _is_image_list(el, img)
+    return remove
+
+
+def _list_share(el: HtmlElement, text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(len(text_of(lst)) for lst in el.iter("ul", "ol") if lst is not el) / len(text)
+
+
+def _fails_checks(
+    el: HtmlElement, text: str, is_list: bool, weight: int, p: int, img: int, li: int,
+    inputs: int, embeds: int,
+) -> bool:
+    figure_child = has_ancestor(el, "figure")
+    links = link_density(el)
+    length = len(text)
+    heading_density = _density(el, text, ("h1", "h2", "h3", "h4", "h5", "h6"))
+    return (
+        (not figure_child and img > 1 and p / img < 0.5)
+        or (not is_list and li > p)
+        or inputs > p // 3
+        or (not is_list and not figure_child and heading_density < 0.9 and length < 25
+            and (img == 0 or img > 2) and links > 0)
+        or (not is_list and weight < 25 and links > 0.2)
+        or (weight >= 25 and links > 0.5)
+        or (embeds == 1 and length < 75) or embeds > 1
+        or (img == 0 and _density(el, text, _BLOCKISH) == 0)
+    )
+
+
+def _density(el: HtmlElement, text: str, tags: Iterable[str]) -> float:
+    if not text:
+        return 0.0
+    return sum(len(text_of(d)) for d in el.iter(*tags) if d is not el) / len(text)
+
+
+def _is_image_list(el: HtmlElement, img: int) -> bool:
+    if any(len(child) > 1 for child in el):
+        return False
+    return img == len(list(el.iter("li")))
+
+
+def _unwrap_single_cell_tables(node: HtmlElement) -> None:
+    for table in list(node.iter("table")):
+        rows = table.xpath("./tr | ./tbody/tr")
+        if len(table) > 1 or len(rows) != 1 or len(rows[0]) != 1 or rows[0][0].tag != "td":
+            continue
+        cell = rows[0][0]
+        cell.tag = "div" if cell.xpath(".//p | .//div | .//table | .//ul | .//ol") else "p"
+        cell.tail = table.tail
+        parent = table.getparent()
+        if parent is not None:
+            parent.replace(table, cell)
+
+

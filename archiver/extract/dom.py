@@ -1,0 +1,50 @@
+"""Small DOM helpers shared by the extraction stages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+WS_RE = re.compile(r"\s+")
+WORD_RE = re.compile(r"\w+")
+
+
+def norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def text_of(el: HtmlElement) -> str:
+    return norm(el.text_content())
+
+
+def class_id(el: HtmlElement) -> str:
+    """The class and id of an element, the strings Readability's heuristics look at."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def remove(el: HtmlElement) -> None:
+    """Remove an element and its subtree, keeping the text that follows it."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def elements(root: HtmlElement) -> Iterator[HtmlElement]:
+    """Every element under root, skipping comments/PIs (lxml yields those with a callable tag)."""
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            yield el
+
+
+def link_density(el: HtmlElement) -> float:
+    length = len(text_of(el))
+    if not length:
+        return 0.0
+    linked = 0.0
+    for a in el.iter("a"):
+        weight = 0.3 if (a.get("href") or "").startswith("#") else 1.0
+        linked += len(text_of(a)) * weight
+    return linked / length
+
+

@@ -1,0 +1,154 @@
+"""Output: absolute links, sanitized HTML (nh3), plain text."""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from lxml.html import HtmlElement
+
+from archiver.extract.dom import norm, text_of
+
+
+def prepare_article(node: HtmlElement, url: str | None) -> None:
+    for a in list(node.iter("a")):
+        if (a.get("href") or "").strip().lower().startswith("javascript:"):
+            a.drop_tag()
+    if url:
+        try:
+            node.make_links_absolute(url, resolve_base_href=False, handle_failures="discard")
+        except ValueError:
+            pass
+
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
+    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre",
+    "q", "s", "samp", "section", "small", "source", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+    "article", "header", "main", "video", "audio",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "srcset", "alt", "title", "width", "height"},
+    "source": {"src", "srcset", "type", "media"},
+    "video": {"src", "poster", "controls"},
+    "audio": {"src", "controls"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "ol": {"start", "reversed"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "abbr": {"title"},
+    "*": {"lang", "dir"},
+}
+
+
+def sanitize_html(html: str) -> str:
+    """Allowlist sanitizing: no scripts, handlers, frames, forms, or javascript:/data: URLs."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object",
+                            "form", "textarea", "select", "button"},
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+_LINE_TAGS = frozenset(
+    "li dt dd tr figcaption caption summary legend address br hr div section article header "
+    "footer main aside nav details fieldset form".split()
+)
+_PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre ul ol dl table figure".split())
+_CELL_TAGS = frozenset({"td", "th"})
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head",
+                        "title", "iframe", "object", "embed", "select", "textarea", "button"})
+_LINE, _PARAGRAPH = 1, 2
+
+
+def html_to_text(node: HtmlElement) -> str:
+    """Plain text: paragraphs separated by blank lines, list items and headings on their own
+    lines, cells separated by tabs, <pre> whitespace kept."""
+    out = _TextBuilder()
+    _walk(node, out, pre=False)
+    return out.text()
+
+
+class _TextBuilder:
+    """Collects text chunks. Like html-text (the benchmark's reference renderer), separate
+    chunks from different elements get a space unless punctuation follows: inline markup
+    inside a word is rare, block-ish <span>s without whitespace between them are not."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pending = _PARAGRAPH  # break owed before the next text
+        self.started = False
+        self.prev_raw = ""
+
+    def brk(self, kind: int) -> None:
+        self.pending = max(self.pending, kind)
+
+    def add(self, raw: str, pre: bool) -> None:
+        text = raw if pre else norm(raw)
+        if not text:
+            return
+        if self.pending and self.started:
+            self.parts.append("\n\n" if self.pending == _PARAGRAPH else "\n")
+        elif self.started and not pre and self._needs_space(text):
+            self.parts.append(" ")
+        self.pending = 0
+        self.started = True
+        self.parts.append(text)
+        self.prev_raw = raw
+
+    def _needs_space(self, text: str) -> bool:
+        if self.parts[-1] == "\t":
+            return False
+        if self.prev_raw[-1:].isspace():
+            return True
+        return not _PUNCT_AFTER_RE.match(text) and not self.prev_raw.endswith("(")
+
+    def text(self) -> str:
+        lines = "".join(self.parts).split("\n")
+        return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+_PUNCT_AFTER_RE = re.compile(r'^[,:;.!?")]')
+
+
+def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = tag.rsplit("}", 1)[-1].lower()
+    if tag in _SKIP_TAGS or not isinstance(el.tag, str):
+        return
+    pre = pre or tag in ("pre", "textarea")
+    kind = _PARAGRAPH if tag in _PARAGRAPH_TAGS else _LINE if tag in _LINE_TAGS else 0
+    if tag == "br":
+        if pre:
+            out.add("\n", pre=True)
+        else:
+            out.brk(_LINE)
+        return
+    out.brk(kind)
+    if tag in _CELL_TAGS and out.started and not out.pending:
+        out.add("\t", pre=True)
+    if el.text:
+        out.add(el.text, pre)
+    for child in el:
+        _walk(child, out, pre)
+        if child.tail:
+            out.add(child.tail, pre)
+    out.brk(kind)
+
+
+def first_paragraph(node: HtmlElement) -> str | None:
+    for p in node.iter("p"):
+        text = text_of(p)
+        if text:
+            return text
+    return None
