@@ -103,7 +103,7 @@ class CaptureSettings:
     screenshot: bool = True
     max_screenshot_height: int = 16000  # taller pages are clipped (the PNG would be enormous)
     # Chromium's fast PNG encoder: lossless like the default one, about 40 % less time for a
-    # full-page screenshot and about 30 % more bytes (measured: `python -m archiver.bench
+    # full-page screenshot and about 30 % more bytes (measured: `python -m tests.bench
     # screenshots`). False: the default encoder, smaller files.
     fast_screenshots: bool = True
     extra_args: list[str] = field(default_factory=list)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samples import minimal_pdf  # noqa: F401 - re-exported for the tests
 
 from archiver import store
-from archiver.bench.pages import minimal_pdf  # noqa: F401 - re-exported for the tests
 
 PAGES = Path(__file__).parent / "pages"
 

@@ -332,7 +332,7 @@ def test_garbage_gives_a_result_or_extraction_error(data: str) -> None:
 
 
 def test_bench_extract_reports_a_missing_harness(tmp_path: Path, capsys) -> None:
-    from archiver.bench.__main__ import main
+    from tests.bench.__main__ import main
 
     code = main(["extract", "--harness", str(tmp_path / "nope.py"), "--data-dir", str(tmp_path)])
     assert code == 2
@@ -340,7 +340,7 @@ def test_bench_extract_reports_a_missing_harness(tmp_path: Path, capsys) -> None
 
 
 def test_bench_scores_metadata_of_a_data_set(tmp_path: Path) -> None:
-    from archiver.bench.extract import score_metadata
+    from tests.bench.extract import score_metadata
 
     page = tmp_path / "page-1"
     page.mkdir()

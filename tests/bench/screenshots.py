@@ -12,7 +12,7 @@ turn, the order rotating from page to page:
 It also checks that `png` and `png-fast` decode to the same pixels (both are lossless).
 
 example:
-  python -m archiver.bench screenshots --pages 20
+  python -m tests.bench screenshots --pages 20
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
-from archiver.bench.pages import article_urls, site_process
 from archiver.capture import LAUNCH_ARGS, chromium_for, full_page_png
+from tests.bench.pages import article_urls, site_process
 
 METHODS = ("playwright", "png", "png-fast")
 

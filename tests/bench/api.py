@@ -7,8 +7,8 @@ its own idempotency key, so each one is extracted and stored. Target: median < 1
 typical page.
 
 example:
-  python -m archiver.bench api
-  python -m archiver.bench api --typical 50 --large 5
+  python -m tests.bench api
+  python -m tests.bench api --typical 50 --large 5
 """
 
 from __future__ import annotations

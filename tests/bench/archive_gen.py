@@ -6,7 +6,7 @@ times (later captures edit a paragraph), a mix of languages, tags on one capture
 one shared small screenshot. Rows go through `store.save_capture`, like real captures.
 
 example:
-  python -m archiver.bench gen-archive --captures 100000 --db /tmp/big.db
+  python -m tests.bench gen-archive --captures 100000 --db /tmp/big.db
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ against the database: every unique URL accounted for, saved and failed counts ex
 tags on every capture, integrity ok. Then runs the same import again: everything is skipped.
 
 example:
-  python -m archiver.bench import --bookmarks 1000
+  python -m tests.bench import --bookmarks 1000
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archiver.bench.pages import article_urls, fault_plan, site_process
+from tests.bench.pages import article_urls, fault_plan, site_process
 
 FOLDERS = ["Reading", "Recipes", "Travel", "Work", "Science"]
 

@@ -1,4 +1,4 @@
-"""`python -m archiver.bench SUBCOMMAND [options]`: run one of the project's benchmarks.
+"""`python -m tests.bench SUBCOMMAND [options]`: run one of the project's benchmarks.
 
 Each subcommand is a module with `add_arguments(parser)` and `run(args) -> int`; register a new
 one in SUBCOMMANDS.
@@ -11,23 +11,23 @@ import importlib
 import sys
 
 SUBCOMMANDS = {
-    "extract": "archiver.bench.extract",
-    "gen-archive": "archiver.bench.archive_gen",
-    "views": "archiver.bench.views",
-    "api": "archiver.bench.api",
-    "throughput": "archiver.bench.throughput",
-    "soak": "archiver.bench.soak",
-    "faults": "archiver.bench.faults",
-    "import": "archiver.bench.bulk_import",
-    "screenshots": "archiver.bench.screenshots",
+    "extract": "tests.bench.extract",
+    "gen-archive": "tests.bench.archive_gen",
+    "views": "tests.bench.views",
+    "api": "tests.bench.api",
+    "throughput": "tests.bench.throughput",
+    "soak": "tests.bench.soak",
+    "faults": "tests.bench.faults",
+    "import": "tests.bench.bulk_import",
+    "screenshots": "tests.bench.screenshots",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m archiver.bench",
+        prog="python -m tests.bench",
         description="Run a benchmark of the archiver.",
-        epilog="example: python -m archiver.bench extract --data-dir ../shared/bench/mozilla",
+        epilog="example: python -m tests.bench extract --data-dir ../shared/bench/mozilla",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
     for name, module_name in SUBCOMMANDS.items():

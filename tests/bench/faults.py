@@ -1,6 +1,6 @@
 """Faults: pages that hang, fail, are PDFs or redirect; is every one accounted for, in time?
 
-Serves `--pages` generated pages (archiver.bench.pages) of which 10 % hang (4 % an image that
+Serves `--pages` generated pages (tests.bench.pages) of which 10 % hang (4 % an image that
 never answers, 3 % a blocking script in <head> that never answers, 3 % the document itself),
 5 % answer HTTP 500, 5 % are PDFs and 5 % redirect (one or two hops), archives them with the
 project's Runner (no retries) and prints, per kind, what became of the pages next to what
@@ -8,8 +8,8 @@ should have: ok (articles, redirects, PDFs), partial (a hanging subresource), fa
 hanging document). Then the slowest capture against the page deadline.
 
 example:
-  python -m archiver.bench faults --pages 200
-  python -m archiver.bench faults --pages 50 --timeout 10 --request-timeout 3
+  python -m tests.bench faults --pages 200
+  python -m tests.bench faults --pages 50 --timeout 10 --request-timeout 3
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver.bench.pages import article_urls, fault_plan, site_process
-from archiver.bench.throughput import MB, integrity_ok, run_pipeline
 from archiver.capture import CaptureSettings
+from tests.bench.pages import article_urls, fault_plan, site_process
+from tests.bench.throughput import MB, integrity_ok, run_pipeline
 
 SHARES = {"hang_image": 0.04, "hang_script": 0.03, "hang_document": 0.03, "http_500": 0.05,
           "pdf": 0.05, "redirect": 0.05}

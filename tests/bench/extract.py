@@ -5,8 +5,8 @@ of pages with known article text, then scores the metadata against expected-meta
 title exact, language, byline and excerpt (each over the pages where the expectation has one).
 
 example:
-  python -m archiver.bench extract
-  python -m archiver.bench extract --data-dir ../shared/bench/mozilla --json result.json
+  python -m tests.bench extract
+  python -m tests.bench extract --data-dir ../shared/bench/mozilla --json result.json
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ home pages as Datasette renders them in-process (no network).
 Targets with 100,000 captures: search p95 < 50 ms, home page < 300 ms.
 
 example:
-  python -m archiver.bench gen-archive --captures 100000 --db /tmp/big.db
-  python -m archiver.bench views --db /tmp/big.db
+  python -m tests.bench gen-archive --captures 100000 --db /tmp/big.db
+  python -m tests.bench views --db /tmp/big.db
 """
 
 from __future__ import annotations

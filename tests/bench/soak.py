@@ -1,14 +1,14 @@
 """Soak: one long run of many captures; does anything creep (processes, memory, failures)?
 
-Archives `--captures` distinct generated pages (archiver.bench.pages) with the project's Runner
+Archives `--captures` distinct generated pages (tests.bench.pages) with the project's Runner
 in one run, sampling memory all along. Prints the Chromium process count before, at the start,
 at the end and after the run (back to the baseline?), the mean RSS of this process and of
 Chromium over the first and the last quarter of the captures (growth should stay under 20 %),
 and the failures (there should be none: every generated page is well-formed).
 
 example:
-  python -m archiver.bench soak --captures 2000
-  python -m archiver.bench soak --captures 500 --concurrency 2
+  python -m tests.bench soak --captures 2000
+  python -m tests.bench soak --captures 500 --concurrency 2
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from archiver.bench.pages import article_urls, site_process
-from archiver.bench.throughput import (
+from tests.bench.pages import article_urls, site_process
+from tests.bench.throughput import (
     MB,
     Sample,
     integrity_ok,

@@ -1,15 +1,15 @@
 """Capture throughput: the whole pipeline next to bare Playwright (the floor), same pages.
 
 Generates N article pages (20-200 KB of HTML, images, CSS, up to ~10,000 px tall; see
-archiver.bench.pages) on a local server, archives them with the project's Runner (screenshot,
+tests.bench.pages) on a local server, archives them with the project's Runner (screenshot,
 DOM, extraction, storage into a temp database), then captures the same pages with bare
 Playwright doing only goto (until `load`) + content + full-page screenshot, at the same
 concurrency with the same context policy. Prints pages/s, p50/p95 per page, peak RSS of this
 process and of Chromium (sum over its processes), and end-to-end / floor.
 
 example:
-  python -m archiver.bench throughput
-  python -m archiver.bench throughput --pages 100 --concurrency 2 --no-consent-handling
+  python -m tests.bench throughput
+  python -m tests.bench throughput --pages 100 --concurrency 2 --no-consent-handling
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from archiver import store
-from archiver.bench.pages import article_urls, site_process
 from archiver.capture import (
     LAUNCH_ARGS,
     CaptureSettings,
@@ -38,6 +37,7 @@ from archiver.capture import (
     full_page_png,
 )
 from archiver.save import Job, Runner, SaveResult
+from tests.bench.pages import article_urls, site_process
 
 TARGET_RATIO = 0.85
 MB = 1024 * 1024

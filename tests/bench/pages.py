@@ -28,6 +28,8 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.samples import minimal_pdf
+
 KINDS = ("ok", "hang_image", "hang_script", "hang_document", "http_500", "pdf", "redirect")
 COLUMN_PX = 720
 LINE_PX = 29  # 18 px text, line-height 1.6
@@ -210,31 +212,6 @@ def svg_image(seed: int) -> bytes:
             f'height="360"><rect width="640" height="360" fill="#eef"/>{shapes}</svg>').encode()
 
 
-def minimal_pdf(text: str = "Benchmark PDF") -> bytes:
-    """A valid one-page PDF, assembled by hand."""
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
 @dataclass
 class Reply:
     status: int = 200
@@ -355,7 +332,7 @@ def site_process(kinds: Sequence[str]) -> Iterator[str]:
     """Serve the site from a separate process (so generating pages costs the measured process
     neither CPU time under its GIL nor memory); yields the base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-c", "import json, sys; from archiver.bench.pages import serve_forever;"
+        [sys.executable, "-c", "import json, sys; from tests.bench.pages import serve_forever;"
          " serve_forever(json.loads(sys.stdin.readline()))"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )

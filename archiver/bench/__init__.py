@@ -1,1 +1,0 @@
-"""Benchmarks: `python -m archiver.bench SUBCOMMAND`."""
