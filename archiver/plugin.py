@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from archiver import store
 
-ARCHIVE_TABLES = ("captures", "pages", "blobs")
+ARCHIVE_TABLES = ("captures", "pages", "blobs", "resources", "frames")
 
 CAPTURE_COLUMNS = {
     "url": "The URL as asked for",
@@ -42,6 +42,11 @@ CAPTURE_COLUMNS = {
     "body_hash": "The response body as served, for non-HTML pages (a blob)",
     "screenshot_hash": "Full-page screenshot, PNG (a blob)",
     "page_id": "The page (normalized URL) this is a capture of",
+    "resources_status": "Resources of the page kept: complete, partial (some not kept: see "
+                        "the resources table) or none (not recorded)",
+    "resources_stored": "Resources (stylesheets, images, fonts, frames ...) kept",
+    "resources_skipped": "Resources not kept (too large, timed out, failed, blocked)",
+    "resources_bytes": "Bytes of the resources kept (before deduplication)",
 }
 
 CANNED_QUERIES = {
@@ -94,6 +99,18 @@ def database_metadata() -> dict[str, Any]:
                 "facets": ["site"],
             },
             "capture_tags": TAGS_METADATA,
+            "resources": {
+                "description": "Every response a capture's page used: stylesheets, images, "
+                               "fonts, scripts, frame documents, XHR. The body is a blob "
+                               "(stored once for all captures); `skipped` says why one was "
+                               "not kept.",
+                "facets": ["kind", "skipped", "mime_type"],
+                "label_column": "url",
+            },
+            "frames": {
+                "description": "The rendered DOM of each frame of a captured page.",
+                "label_column": "url",
+            },
             "blobs": {
                 "description": "Raw HTML snapshots, screenshots and bodies, stored once by "
                                "sha256, zlib-compressed where that helps.",

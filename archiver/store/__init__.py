@@ -44,6 +44,16 @@ from archiver.store.reading import (
     site_counts,
     tag_counts,
 )
+from archiver.store.resources import (
+    ResourceTotals,
+    capture_frames,
+    capture_resources,
+    frame_snapshot,
+    get_resource,
+    resource_body,
+    resource_by_url,
+    resource_map,
+)
 
 __all__ = [
     "BUSY_TIMEOUT_S", "LISTING_COLUMNS", "RANK_WINDOW", "SNIPPET_END", "SNIPPET_START", "Blob",
@@ -53,5 +63,6 @@ __all__ = [
     "get_capture", "get_page", "get_tags", "iter_captures", "languages", "open_db",
     "page_captures", "put_blob", "recent_captures", "remove_tags", "replace_api_token",
     "save_capture", "search_captures", "set_note", "sha256", "site_counts", "tag_counts",
-    "write_transaction",
+    "write_transaction", "ResourceTotals", "capture_frames", "capture_resources",
+    "frame_snapshot", "get_resource", "resource_body", "resource_by_url", "resource_map",
 ]
