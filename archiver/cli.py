@@ -293,7 +293,8 @@ def _print_result(result: Any, as_json: bool) -> None:
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["netscape", "pocket", "pinboard", "urls"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["netscape", "pocket", "pinboard", "urls", "wacz", "warc"]),
               help="The file's format (default: guessed from its name and content).")
 @click.option("--tag", "extra_tags", multiple=True, help="Add this tag to every capture.")
 @db_option
@@ -302,21 +303,32 @@ def _print_result(result: Any, as_json: bool) -> None:
 @json_option
 def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_path: Path,
                    as_json: bool, **options: Any) -> None:
-    """Archive every URL of a bookmark export, keeping its tags and dates.
+    """Archive every URL of a bookmark export, keeping its tags and dates; or import the
+    pages of a web archive (WACZ, WARC).
 
     Reads a browser's bookmark export (Netscape HTML: folders become tags), Pocket's CSV,
     Pinboard's JSON, or a plain list of URLs. The whole file is checked before anything
     is saved. URLs already archived are skipped (unless --recapture); a rerun after an
     interruption picks up where it stopped.
 
+    A .wacz (Browsertrix Crawler, ArchiveWeb.page) or .warc/.warc.gz file is not captured
+    again: each of its pages becomes a capture with its resources, time and status as
+    recorded (importing the same file twice adds nothing). Damaged records are reported
+    with their offset and left out.
+
     \b
     Example:
         archiver import bookmarks.html --concurrency 4
         archiver import pocket.csv --tag pocket
+        archiver import crawl.wacz --tag crawl
     """
-    from archiver import imports
+    from archiver import cli_warc, imports
     from archiver.save import Job
 
+    if cli_warc.is_web_archive(file, fmt):
+        cli_warc.run_import(open_archive(db_path), file, list(extra_tags), as_json,
+                            options["progress"])
+        return
     try:
         bookmarks = imports.parse(file.name, file.read_bytes(), fmt)
     except ArchiverError as exc:
@@ -371,6 +383,7 @@ def retry(db_path: Path, as_json: bool, **options: Any) -> None:
 
 
 @cli.command()
+@click.argument("databases", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on.")
@@ -379,22 +392,28 @@ def retry(db_path: Path, as_json: bool, **options: Any) -> None:
 @click.option("--allow-private-targets", is_flag=True, envvar="ARCHIVER_ALLOW_PRIVATE",
               help="Let the extension's \"archive link\" reach localhost and private networks "
                    "(env ARCHIVER_ALLOW_PRIVATE).")
-def serve(db_path: Path, host: str, port: int, open_browser: bool,
+def serve(databases: tuple[Path, ...], db_path: Path, host: str, port: int, open_browser: bool,
           allow_private_targets: bool) -> None:
-    """Explore the archive in Datasette (with full-text search).
+    """Explore the archive in Datasette (with full-text search). DATABASES: more archive
+    files to serve side by side (default: the one of --db).
 
     \b
     Example:
         archiver serve --port 8001
+        archiver serve crawl-a.db crawl-b.db
     """
-    open_archive(db_path).close()
-    args = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host,
+    paths = list(dict.fromkeys(databases)) or [db_path]
+    for path in paths:
+        open_archive(path).close()
+    db_path = paths[0]
+    args = [sys.executable, "-m", "datasette", "serve", *map(str, paths), "--host", host,
             "--port", str(port), "--setting", "truncate_cells_html", "120",
             "--setting", "default_page_size", "50"]
     if open_browser:
         args.append("--open")
-    click.echo(f"Serving {db_path}: read and search at http://{host}:{port}/-/archiver/, "
-               f"tables at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    click.echo(f"Serving {', '.join(map(str, paths))}: read and search at "
+               f"http://{host}:{port}/-/archiver/, tables at http://{host}:{port}/ "
+               "(Ctrl-C to stop)", err=True)
     click.echo(f"Browser extension: Server URL http://{host}:{port}, Token: run `archiver token`",
                err=True)
     os.environ["ARCHIVER_ALLOW_PRIVATE"] = "1" if allow_private_targets else "0"
@@ -653,26 +672,38 @@ def note(capture_id: int, text: str, db_path: Path) -> None:
 
 @cli.command("export")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown", "html"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["jsonl", "markdown", "html", "wacz", "warc"]),
               default="jsonl", show_default=True,
               help="jsonl: one JSON object a line; markdown: a .md file per capture with YAML "
-                   "front matter; html: a static reader copy (index.html + a page per capture).")
+                   "front matter; html: a static reader copy (index.html + a page per capture); "
+                   "wacz: a web archive package (ReplayWeb.page, pywb); warc: a .warc.gz.")
 @click.option("-q", "--query", help="Only the captures matching this full-text search.")
+@click.option("--since", metavar="DATE", help="Only captures taken on or after DATE "
+                                              "(YYYY-MM-DD, UTC).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File (jsonl) or folder (markdown, html) to write.")
-def export_command(db_path: Path, fmt: str, query: str | None, output: Path) -> None:
-    """Write the archive (or a search's hits) out as JSON lines, Markdown or static HTML.
+              help="File (jsonl, wacz, warc) or folder (markdown, html) to write.")
+def export_command(db_path: Path, fmt: str, query: str | None, since: str | None,
+                   output: Path) -> None:
+    """Write the archive (or a search's hits) out as JSON lines, Markdown, static HTML, or a
+    web archive (WACZ, WARC) that other web-archive tools open.
 
     \b
     Example:
         archiver export --format html --output archive-site/
         archiver export --format jsonl --query "climate" --output climate.jsonl
+        archiver export --format wacz --since 2026-01-01 --output 2026.wacz
     """
     from archiver.export import export
 
     db = open_archive(db_path)
+    if fmt in ("wacz", "warc"):
+        from archiver import cli_warc
+
+        cli_warc.run_export(db, fmt, output, query, since)
+        return
     try:
-        count = export(db, fmt, output, query)
+        count = export(db, fmt, output, query, since)
     except ArchiverError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Exported {count} capture(s) to {output}", err=True)

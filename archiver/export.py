@@ -33,9 +33,12 @@ class ExportError(ArchiverError):
     pass
 
 
-def export(db: Database, fmt: str, output: Path, query: str | None = None) -> int:
-    """Write every capture (or the hits of `query`) to `output` in `fmt`. Returns how many."""
-    captures = store.iter_captures(db, query)
+def export(db: Database, fmt: str, output: Path, query: str | None = None,
+           since: str | None = None) -> int:
+    """Write every capture (or the hits of `query`, or those taken on or after `since`) to
+    `output` in `fmt`. Returns how many."""
+    captures = (c for c in store.iter_captures(db, query)
+                if not since or c["captured_at"] >= since)
     if fmt == "jsonl":
         with _open_file(output) as out:
             return write_jsonl(captures, out)

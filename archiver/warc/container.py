@@ -190,7 +190,7 @@ def _check_ratio(info: zipfile.ZipInfo, name: str) -> None:
 
 
 def _listed_pages(raw: IO[bytes], name: str) -> Iterator[ListedPage | str]:
-    lines = io.BufferedReader(raw, buffer_size=1024 * 1024)  # type: ignore[arg-type]
+    lines = raw  # a ZipExtFile: buffered, and readline() takes a limit
     number = 0
     try:
         while line := lines.readline(MAX_PAGE_LINE + 1):
@@ -206,7 +206,7 @@ def _listed_pages(raw: IO[bytes], name: str) -> Iterator[ListedPage | str]:
         yield f"{name}: cannot be read after line {number} ({exc})"
 
 
-def _skip_line(lines: io.BufferedReader) -> None:
+def _skip_line(lines: IO[bytes]) -> None:
     while chunk := lines.readline(MAX_PAGE_LINE):
         if chunk.endswith(b"\n"):
             return

@@ -20,7 +20,7 @@ from archiver.warc.container import ListedPage, WebArchive
 
 LOAD_STATES = {
     0: "it failed to load",
-    1: "only its HTML arrived (DOMContentLoaded), not the full page",
+    1: "only its HTML arrived, not the full page",
     2: "the full page loaded",
     3: "the full page loaded and its text was extracted",
     4: "the full page loaded and the crawler's behaviors ran",

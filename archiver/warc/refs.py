@@ -28,8 +28,9 @@ URL_ATTRIBUTES = (
 )
 SRCSET_ATTRIBUTES = (("img", "srcset"), ("img", "data-srcset"), ("source", "srcset"))
 # <link rel=...> values that load something (not canonical, alternate, next ...).
-LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
-                "mask-icon", "preload", "modulepreload", "prefetch", "image_src"}
+LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon",
+                "apple-touch-icon-precomposed", "mask-icon", "preload", "modulepreload",
+                "prefetch", "image_src"}
 
 _CSS_URL_RE = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
 _CSS_IMPORT_RE = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)

@@ -1,0 +1,127 @@
+"""The CLI side of web archives: `archiver import FILE.wacz|FILE.warc[.gz]` and
+`archiver export --format wacz|warc`, with progress bars on stderr and a summary.
+
+Kept out of cli.py so that the commands there stay small; like cli.py, the only place where
+library errors become click exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archiver.errors import ArchiverError
+from archiver.save import SaveResult
+
+
+def is_web_archive(path: Path, fmt: str | None) -> bool:
+    """Whether `archiver import` reads this file as a WACZ or WARC (by --format, else by
+    its first bytes)."""
+    if fmt in ("wacz", "warc"):
+        return True
+    if fmt is not None:
+        return False
+    from archiver.warc.container import detect_kind
+
+    return detect_kind(path) is not None
+
+
+def _progress_wanted(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _bar(length: int, label: str, show: bool) -> Any:
+    if not show:
+        return _NoBar()
+    return click.progressbar(length=max(length, 1), file=sys.stderr, label=label,
+                             show_pos=True, show_eta=True)
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update(self, steps: int, item: Any = None) -> None:
+        pass
+
+
+def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
+               progress: bool | None) -> None:
+    """Import every page of a WACZ/WARC file; exit 1 if a page failed or a record was bad."""
+    from archiver.warc.importer import WebArchiveImport
+
+    show = _progress_wanted(progress)
+    started = time.monotonic()
+    try:
+        with WebArchiveImport(db, file, tags) as job:
+            with _bar(job.total_bytes(), "Reading records", show) as bar:
+                job.scan(bar.update)
+            pages = job.count_pages()
+            click.echo(f"{file.name}: {job.summary.records} records, {pages} pages "
+                       f"(from its {job.summary.pages_from}).", err=True)
+            with _bar(pages, "Importing", show) as bar:
+
+                def on_result(result: SaveResult | None) -> None:
+                    bar.update(1)
+                    if result is not None:
+                        _print_result(result, as_json)
+
+                job.run(on_result)
+            summary = job.summary
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_summary(summary, time.monotonic() - started)
+    if summary.failed or summary.bad_records:
+        sys.exit(1)
+
+
+def _print_result(result: SaveResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    elif result.status == "failed":
+        click.secho(f"failed: {result.url}: {result.error}", err=True, fg="red")
+        if result.id is not None:
+            click.echo(f"{result.id}\tfailed\t{result.url}")
+    else:
+        click.echo(f"{result.id}\t{result.title or '(no title)'}")
+
+
+def _print_summary(summary: Any, seconds: float) -> None:
+    for message in summary.bad_records:
+        click.secho(f"bad record: {message}", err=True, fg="red")
+    for message in summary.problems:
+        click.secho(f"skipped: {message}", err=True, fg="yellow")
+    parts = [f"{summary.saved} saved", f"{summary.skipped} skipped as already imported",
+             f"{summary.failed} failed"]
+    if summary.bad_records:
+        parts.append(f"{len(summary.bad_records)} bad record(s)")
+    click.echo(f"Done in {seconds:.1f} s: " + ", ".join(parts) + ".", err=True)
+
+
+def run_export(db: Any, fmt: str, output: Path, query: str | None, since: str | None,
+               progress: bool | None = None) -> None:
+    """Write a WACZ or a WARC file; say what was written."""
+    from archiver.warc import wacz
+
+    started = time.monotonic()
+    try:
+        total = wacz.count(db, query, since)
+        with _bar(total, "Exporting", _progress_wanted(progress) and total > 1) as bar:
+            write = wacz.export_wacz if fmt == "wacz" else wacz.export_warc
+            summary = write(db, output, query, since, bar.update)
+    except ArchiverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    not_kept = (f", {summary.not_kept} resource(s) without a stored body left out"
+                if summary.not_kept else "")
+    click.echo(f"Exported {summary.captures} capture(s) to {output} ({summary.responses} "
+               f"responses, {summary.revisits} revisits{not_kept}; "
+               f"{summary.bytes / 2**20:.1f} MB in {time.monotonic() - started:.1f} s)",
+               err=True)
