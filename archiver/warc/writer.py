@@ -105,7 +105,8 @@ class CaptureWriter:
             written.not_kept += 1
             return False
         response = _Response(
-            url=row["url"], status=status, headers=_loads(row["headers"]), body=body or b"",
+            url=row["url"], status=status, body=body or b"",
+            headers=_with_type(_loads(row["headers"]), row["mime_type"] if body else None),
             date=dates.warc_date(row["fetched_at"] or capture["captured_at"]),
             body_hash=row["body_hash"] or "", method=row["method"] or "GET",
             request_headers=_loads(row["request_headers"]))
@@ -117,7 +118,7 @@ class CaptureWriter:
     def _snapshot_response(self, capture: dict[str, Any]) -> _Response | None:
         """The page's response for a capture that kept no resources: its DOM snapshot (HTML,
         re-encoded as UTF-8) or its body (PDF, image, text ...)."""
-        headers = _loads(capture["headers"])
+        headers = _with_type(_loads(capture["headers"]), capture["content_type"])
         if capture["snapshot_hash"]:
             body_hash = capture["snapshot_hash"]
             headers["content-type"] = "text/html; charset=utf-8"
@@ -201,6 +202,13 @@ def _loads(headers: str | None) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _with_type(headers: dict[str, str], content_type: str | None) -> dict[str, str]:
+    """Headers with a Content-Type (the stored type, when the headers name none)."""
+    if content_type and not any(k.lower() == "content-type" for k in headers):
+        headers["content-type"] = content_type
+    return headers
 
 
 def _mime(headers: dict[str, str]) -> str | None:
