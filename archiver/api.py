@@ -31,9 +31,9 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archiver import __version__, store, tokens
-from archiver.capture import Browser, CaptureSettings, now_iso
+from archiver.capture import Browser, CaptureSettings
 from archiver.errors import ArchiverError
-from archiver.models import Capture
+from archiver.models import Capture, now_iso
 from archiver.urls import InvalidURL, check_archivable
 
 PREFIX = "/-/archiver/api/"

@@ -535,7 +535,7 @@ def setup(no_autoconsent: bool) -> None:
         archiver setup
     """
     from archiver.capture import find_browser
-    from archiver.consent import install_autoconsent
+    from archiver.capture.consent import install_autoconsent
 
     if not no_autoconsent:
         try:

@@ -24,8 +24,7 @@ import pytest
 from conftest import Reply
 from test_api import EXT_ORIGIN, make_token
 
-from archiver import capture as capture_mod
-from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason
+from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason, guard
 
 
 @pytest.mark.parametrize("address, problem", [
@@ -59,12 +58,12 @@ def test_blocked_reason(url: str, says: str | None) -> None:
 @pytest.fixture
 def localhost_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1."""
-    real = capture_mod.resolve_host
+    real = guard.resolve_host
 
     async def fake(host: str, port: int) -> list[str]:
         return ["93.184.216.34"] if host == "localhost" else await real(host, port)
 
-    monkeypatch.setattr(capture_mod, "resolve_host", fake)
+    monkeypatch.setattr(guard, "resolve_host", fake)
 
 
 def guarded_capture(url: str) -> Any:
