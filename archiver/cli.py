@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import click
 
 from archiver import __version__, store
-from archiver.capture import CaptureSettings
 from archiver.errors import ArchiverError
+from archiver.settings import CaptureSettings, RunSettings
 from archiver.urls import InvalidURL, check_archivable
 
 DEFAULT_DB = Path("db") / "archive.db"
@@ -159,18 +159,18 @@ def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_js
 def _run_jobs(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: bool,
               options: dict[str, Any]) -> None:
     """Capture jobs with a progress bar; print results, then a summary; exit 1 on failures."""
-    from archiver.save import Runner
-
     for url, reason in bad:
         if as_json:
             click.echo(json.dumps({"id": None, "url": url, "title": None, "status": "failed",
                                    "error": reason}))
         click.secho(f"skipped: {reason}", err=True, fg="red")
+    from archiver.save import run_jobs, without_archived
+
     db = open_archive(db_path)
-    jobs, skipped = _without_archived(db, jobs, options.pop("recapture"))
+    jobs, skipped = without_archived(db, jobs, options["recapture"])
     summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
-    runner = Runner(db, settings_from(options), options["concurrency"], options["retries"],
-                    per_host=options["per_host"])
+    run = RunSettings(concurrency=options["concurrency"], retries=options["retries"],
+                      per_host=options["per_host"])
     show_progress = options["progress"]
     if show_progress is None:
         show_progress = sys.stderr.isatty() and len(jobs) > 1
@@ -186,7 +186,7 @@ def _run_jobs(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_jso
                                      show_pos=True, show_eta=True, item_show_func=summary.line)
     with progress as bar:
         try:
-            asyncio.run(runner.run(jobs, on_result))
+            asyncio.run(run_jobs(db, settings_from(options), run, jobs, on_result))
         except ArchiverError as exc:
             raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt:
@@ -211,18 +211,6 @@ class _NoBar:
 
     def update(self, steps: int, item: Any = None) -> None:
         pass
-
-
-def _without_archived(db: Any, jobs: list[Any], recapture: bool) -> tuple[list[Any], int]:
-    """Drop duplicate URLs, and (unless `recapture`) URLs that are already archived."""
-    from archiver.urls import normalize
-
-    unique: dict[str, Any] = {}
-    for job in jobs:
-        unique.setdefault(normalize(job.url), job)
-    archived = set() if recapture else store.archived_urls(db, unique)
-    kept = [job for key, job in unique.items() if job.recapture or key not in archived]
-    return kept, len(jobs) - len(kept)
 
 
 class Summary:
@@ -362,8 +350,7 @@ def retry(db_path: Path, as_json: bool, **options: Any) -> None:
     """
     from archiver.save import Job
 
-    jobs = [Job(row["url"]) for row in store.failures(open_archive(db_path))]
-    options["recapture"] = True
+    jobs = [Job(row["url"], recapture=True) for row in store.failures(open_archive(db_path))]
     if not jobs:
         click.echo("No failures to retry.", err=True)
         return
