@@ -6,8 +6,9 @@ environment, and pass them down explicitly; the library reads no environment var
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -48,3 +49,32 @@ class RunSettings:
     per_host: int = 2  # pages of one site at the same time
     retries: int = 0  # network errors, 5xx and 429 are tried again this often
     retry_delay: float = 2.0  # seconds before the first retry; doubles each time
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The archive server's own settings (the browser extension's API, "archive link").
+
+    `archiver serve` builds them from its options and hands them to the Datasette plugin as
+    its plugin configuration (`plugins: archiver:` in Datasette's metadata), which is also how
+    a plain `datasette` user sets them."""
+
+    allow_private_targets: bool = False  # "archive link" may reach localhost/private networks
+    max_body: int = 50 * 1024 * 1024  # bytes of one API request
+    extra_hosts: tuple[str, ...] = ()  # more Host names the server may be reached by
+    browser_path: str | None = None  # for "archive link" (default: Playwright's, else PATH)
+
+    def as_config(self) -> dict[str, Any]:
+        return {**asdict(self), "extra_hosts": list(self.extra_hosts)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> ServerSettings:
+        """From Datasette's plugin configuration; unknown keys are ignored."""
+        config = config or {}
+        hosts = config.get("extra_hosts") or ()
+        return cls(
+            allow_private_targets=bool(config.get("allow_private_targets", False)),
+            max_body=int(config.get("max_body") or cls.max_body),
+            extra_hosts=tuple(str(h).strip().lower() for h in hosts if str(h).strip()),
+            browser_path=config.get("browser_path") or None,
+        )

@@ -8,10 +8,17 @@ answers cookie prompts.
 
 from archiver.capture.browser import Browser
 from archiver.capture.guard import address_problem, blocked_reason
-from archiver.capture.launch import LAUNCH_ARGS, chromium_for, find_browser, launch_args
+from archiver.capture.launch import (
+    LAUNCH_ARGS,
+    chromium_for,
+    find_browser,
+    installed_browser,
+    launch_args,
+)
 from archiver.capture.quietly import friendly_error
 from archiver.capture.screenshot import full_page_png
 from archiver.settings import CaptureSettings
 
 __all__ = ["LAUNCH_ARGS", "Browser", "CaptureSettings", "address_problem", "blocked_reason",
-           "chromium_for", "find_browser", "friendly_error", "full_page_png", "launch_args"]
+           "chromium_for", "find_browser", "friendly_error", "full_page_png",
+           "installed_browser", "launch_args"]

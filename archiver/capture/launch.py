@@ -92,3 +92,14 @@ def launch_args(settings: CaptureSettings) -> list[str]:
     guard = ["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,SitePerProcess"]
     return merged_args(LAUNCH_ARGS + (guard if settings.block_private else [])
                        + settings.extra_args, ())
+
+
+def installed_browser(explicit: str | None = None) -> str:
+    """`find_browser` with Playwright's own Chromium, from outside an event loop (setup)."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            return chromium_for(pw, explicit)
+    except PlaywrightError:
+        return find_browser(explicit, None)

@@ -21,7 +21,7 @@ import binascii
 import json
 import re
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,39 +32,17 @@ from archiver import __version__, tokens
 from archiver.errors import ArchiverError
 from archiver.models import Capture, now_iso
 from archiver.save import Job
-from archiver.settings import CaptureSettings, RunSettings
+from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.urls import InvalidURL, check_archivable
 from archiver.worker import Worker
 
 PREFIX = "/-/archiver/api/"
-DEFAULT_MAX_BODY = 50 * 1024 * 1024
 EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,200}$")
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 100
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-TRUE_WORDS = ("1", "true", "yes", "on")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """Resolved at the edge (`archiver serve` options -> environment -> plugin startup)."""
-
-    allow_private_targets: bool = False
-    max_body: int = DEFAULT_MAX_BODY
-    extra_hosts: tuple[str, ...] = ()  # more names the server may be reached by
-    browser_path: str | None = None  # for "archive link" (default: Playwright's, else PATH)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> ApiSettings:
-        hosts = environ.get("ARCHIVER_API_HOSTS", "")
-        return cls(
-            allow_private_targets=environ.get("ARCHIVER_ALLOW_PRIVATE", "").lower() in TRUE_WORDS,
-            max_body=int(environ.get("ARCHIVER_API_MAX_BODY") or DEFAULT_MAX_BODY),
-            extra_hosts=tuple(h.strip().lower() for h in hosts.split(",") if h.strip()),
-            browser_path=environ.get("ARCHIVER_BROWSER") or None,
-        )
 
 
 class ApiError(Exception):
@@ -81,7 +59,7 @@ class ApiError(Exception):
 
 @dataclass
 class ApiState:
-    settings: ApiSettings
+    settings: ServerSettings
     database: str
     worker: Worker  # the pipeline: captures from the extension and queued links
 
@@ -89,7 +67,7 @@ class ApiState:
 _STATES: weakref.WeakKeyDictionary[Any, ApiState] = weakref.WeakKeyDictionary()
 
 
-def configure(datasette: Any, settings: ApiSettings) -> None:
+def configure(datasette: Any, settings: ServerSettings) -> None:
     """Called by the plugin's startup hook with settings resolved from the environment."""
     try:
         name, path = _archive_database(datasette)
@@ -105,7 +83,7 @@ def configure(datasette: Any, settings: ApiSettings) -> None:
 
 def _state(datasette: Any) -> ApiState:
     if datasette not in _STATES:
-        configure(datasette, ApiSettings())
+        configure(datasette, ServerSettings())
     return _STATES[datasette]
 
 
@@ -119,7 +97,7 @@ def _archive_database(datasette: Any) -> tuple[str, str]:
 # --- checks shared by every route
 
 
-def _check_host(request: Any, settings: ApiSettings) -> None:
+def _check_host(request: Any, settings: ServerSettings) -> None:
     """DNS rebinding: a page on attacker.example whose name now points at 127.0.0.1."""
     host = (request.headers.get("host") or "").lower()
     server = request.scope.get("server")
@@ -131,7 +109,7 @@ def _check_host(request: Any, settings: ApiSettings) -> None:
         allowed = {"localhost", "127.0.0.1"}
     if host not in allowed | set(settings.extra_hosts):
         raise ApiError(403, f"Host {host!r} is not this server's name (DNS rebinding guard); "
-                            "set ARCHIVER_API_HOSTS to allow more names")
+                            "start archiver serve with --allow-host NAME to allow more names")
 
 
 def _check_origin(request: Any) -> None:
@@ -177,7 +155,7 @@ async def _read_body(request: Any, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"The body is {int(declared)} bytes; the limit is {limit} "
-                            "(ARCHIVER_API_MAX_BODY)")
+                            "(archiver serve --max-body)")
     chunks, size = [], 0
     while True:
         message = await request.receive()
@@ -185,7 +163,7 @@ async def _read_body(request: Any, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise ApiError(413, f"The body is larger than the limit of {limit} bytes "
-                                "(ARCHIVER_API_MAX_BODY)")
+                                "(archiver serve --max-body)")
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)

@@ -7,13 +7,13 @@ Declared as a `datasette` entry point, so it is active in `archiver serve` and i
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.render import TEMPLATES
+from archiver.settings import ServerSettings
 from archiver.web import api, archived, views
 from archiver.web.metadata import (
     ARCHIVE_TABLES,
@@ -59,8 +59,8 @@ def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    """The companion API's settings, resolved from the environment `archiver serve` sets."""
-    api.configure(datasette, api.ApiSettings.from_env(os.environ))
+    """The server's settings, from the plugin configuration (which `archiver serve` sets)."""
+    api.configure(datasette, ServerSettings.from_config(datasette.plugin_config("archiver")))
 
 
 @hookimpl
