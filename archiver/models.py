@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 
 @dataclass
@@ -98,3 +99,8 @@ class Capture:
     def is_html(self) -> bool:
         ct = (self.content_type or "").split(";")[0].strip().lower()
         return self.html is not None and ct in ("", "text/html", "application/xhtml+xml")
+
+
+def now_iso() -> str:
+    """The time now, as stored: ISO 8601 UTC with milliseconds and a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

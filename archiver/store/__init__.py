@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from archiver.store.blobs import Blob, decode_blob, get_blob, put_blob, sha256
+from archiver.store.blobs import (
+    BLOB_COLUMNS,
+    Blob,
+    capture_blob,
+    decode_blob,
+    get_blob,
+    put_blob,
+    sha256,
+)
 from archiver.store.captures import (
     add_tags,
     api_token_hashes,
@@ -56,6 +64,7 @@ from archiver.store.resources import (
 )
 
 __all__ = [
+    "BLOB_COLUMNS", "capture_blob",
     "BUSY_TIMEOUT_S", "LISTING_COLUMNS", "RANK_WINDOW", "SNIPPET_END", "SNIPPET_START", "Blob",
     "Database", "SearchFilters", "StorageError", "add_tags", "api_token_hashes",
     "archive_counts", "archived_urls", "capture_id_for_key", "capture_texts",

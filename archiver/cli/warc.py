@@ -1,13 +1,11 @@
 """The CLI side of web archives: `archiver import FILE.wacz|FILE.warc[.gz]` and
 `archiver export --format wacz|warc`, with progress bars on stderr and a summary.
 
-Kept out of cli.py so that the commands there stay small; like cli.py, the only place where
-library errors become click exceptions.
+Library errors (ArchiverError) become messages in `ArchiverGroup`, as for every command.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import click
 
-from archiver.errors import ArchiverError
+from archiver.cli.report import NoBar, print_result
 from archiver.save import SaveResult
 
 
@@ -37,20 +35,9 @@ def _progress_wanted(progress: bool | None) -> bool:
 
 def _bar(length: int, label: str, show: bool) -> Any:
     if not show:
-        return _NoBar()
+        return NoBar()
     return click.progressbar(length=max(length, 1), file=sys.stderr, label=label,
                              show_pos=True, show_eta=True)
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def update(self, steps: int, item: Any = None) -> None:
-        pass
 
 
 def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
@@ -60,38 +47,24 @@ def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
 
     show = _progress_wanted(progress)
     started = time.monotonic()
-    try:
-        with WebArchiveImport(db, file, tags) as job:
-            with _bar(job.total_bytes(), "Reading records", show) as bar:
-                job.scan(bar.update)
-            pages = job.count_pages()
-            click.echo(f"{file.name}: {job.summary.records} records, {pages} pages "
-                       f"(from its {job.summary.pages_from}).", err=True)
-            with _bar(pages, "Importing", show) as bar:
+    with WebArchiveImport(db, file, tags) as job:
+        with _bar(job.total_bytes(), "Reading records", show) as bar:
+            job.scan(bar.update)
+        pages = job.count_pages()
+        click.echo(f"{file.name}: {job.summary.records} records, {pages} pages "
+                   f"(from its {job.summary.pages_from}).", err=True)
+        with _bar(pages, "Importing", show) as bar:
 
-                def on_result(result: SaveResult | None) -> None:
-                    bar.update(1)
-                    if result is not None:
-                        _print_result(result, as_json)
+            def on_result(result: SaveResult | None) -> None:
+                bar.update(1)
+                if result is not None:
+                    print_result(result, as_json)
 
-                job.run(on_result)
-            summary = job.summary
-    except ArchiverError as exc:
-        raise click.ClickException(str(exc)) from exc
+            job.run(on_result)
+        summary = job.summary
     _print_summary(summary, time.monotonic() - started)
     if summary.failed or summary.bad_records:
         sys.exit(1)
-
-
-def _print_result(result: SaveResult, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
-    elif result.status == "failed":
-        click.secho(f"failed: {result.url}: {result.error}", err=True, fg="red")
-        if result.id is not None:
-            click.echo(f"{result.id}\tfailed\t{result.url}")
-    else:
-        click.echo(f"{result.id}\t{result.title or '(no title)'}")
 
 
 def _print_summary(summary: Any, seconds: float) -> None:
@@ -112,13 +85,10 @@ def run_export(db: Any, fmt: str, output: Path, query: str | None, since: str | 
     from archiver.warc import wacz
 
     started = time.monotonic()
-    try:
-        total = wacz.count(db, query, since)
-        with _bar(total, "Exporting", _progress_wanted(progress) and total > 1) as bar:
-            write = wacz.export_wacz if fmt == "wacz" else wacz.export_warc
-            summary = write(db, output, query, since, bar.update)
-    except ArchiverError as exc:
-        raise click.ClickException(str(exc)) from exc
+    total = wacz.count(db, query, since)
+    with _bar(total, "Exporting", _progress_wanted(progress) and total > 1) as bar:
+        write = wacz.export_wacz if fmt == "wacz" else wacz.export_warc
+        summary = write(db, output, query, since, bar.update)
     not_kept = (f", {summary.not_kept} resource(s) without a stored body left out"
                 if summary.not_kept else "")
     click.echo(f"Exported {summary.captures} capture(s) to {output} ({summary.responses} "
