@@ -7,17 +7,25 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PYWB_VENV ?= .venv-pywb
 URL ?= https://en.wikipedia.org/wiki/Web_archiving
 PORT ?= 8001
 
 .PHONY: setup browser demo test lint lint-js clean
 
-setup: $(VENV)/.installed browser
+setup: $(VENV)/.installed browser $(PYWB_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# pywb, Webrecorder's wayback machine, in a venv of its own (its pins of werkzeug, redis and
+# brotlipy do not mix with the archiver's): the tests replay an exported WACZ with it.
+$(PYWB_VENV)/.installed:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb==2.10.0'
 	touch $@
 
 # Playwright's own Chromium first; where that cannot be downloaded, Debian's package.
@@ -47,4 +55,4 @@ test: setup lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) .pytest_cache .mypy_cache .ruff_cache

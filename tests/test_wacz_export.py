@@ -18,83 +18,15 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FixtureServer, LiveServer
 from warcio.archiveiterator import ArchiveIterator
+from warcs import PNG, archive, html_capture, page_html, resource
 
 from archiver import store
 from archiver.cli import cli
-from archiver.models import Capture, Resource
-from archiver.save import store_capture
 from archiver.warc.wacz import export_wacz
-from tests.bench.pages import png_image
-
-PNG = png_image(3, 40, 30)
-CSS = b"@font-face { font-family: F; src: url('/fonts/f.woff2') }\nh1 { color: navy }\n"
-FONT = bytes(range(256)) * 20
 
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
-
-
-def page_html(n: int) -> bytes:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Keeper {n}"
-            "</title><link rel='stylesheet' href='/site.css'></head><body><article><h1>"
-            f"Lighthouse {n}</h1><p>The keepers of lighthouse number {n} kept the lamp lit "
-            "through every winter storm, and wrote each night in the log what the sea had done."
-            f"</p><img src='/img/{n}.png' alt='The light'></article></body></html>").encode()
-
-
-def resource(url: str, body: bytes | None, mime: str, kind: str, status: int = 200,
-             **extra: Any) -> Resource:
-    headers = {"content-type": mime, "content-encoding": "gzip", "content-length": "7",
-               "x-served-by": "cache-1", **extra.pop("headers", {})}
-    return Resource(url=url, kind=kind, status=status, mime_type=mime.split(";")[0],
-                    headers=headers, request_headers={"user-agent": "Test", "accept": "*/*"},
-                    body=body, fetched_at=extra.pop("fetched_at", None), **extra)
-
-
-def html_capture(n: int) -> Capture:
-    """A page as a capture with resources records it: a redirect, the document, a stylesheet
-    (shared by every page, so later copies become revisits) and the font it loads, an
-    image, a video not kept; a screenshot."""
-    base, when = "https://light.example", f"2026-02-0{n}T08:00:00.000Z"
-    final = f"{base}/keepers/{n}"
-    html = page_html(n)
-    return Capture(
-        url=f"{base}/k{n}", final_url=final, http_status=200, captured_at=when,
-        content_type="text/html; charset=utf-8",
-        headers={"content-type": "text/html; charset=utf-8", "set-cookie": "a=1\nb=2"},
-        html=html.decode(), screenshot=PNG, title=f"Keeper {n}",
-        resources=[
-            resource(f"{base}/k{n}", None, "text/html", "document", 301,
-                     headers={"location": final}),
-            resource(final, html, "text/html; charset=utf-8", "document",
-                     headers={"set-cookie": "a=1\nb=2"}),
-            resource(f"{base}/site.css", CSS, "text/css", "stylesheet"),
-            resource(f"{base}/fonts/f.woff2", FONT, "font/woff2", "font"),
-            resource(f"{base}/img/{n}.png", png_image(n, 60, 40), "image/png", "image"),
-            resource(f"{base}/intro.mp4", None, "video/mp4", "media", size=90_000_000,
-                     skipped="too large"),
-        ])
-
-
-def archive(db_path: Path) -> Any:
-    db = store.open_db(db_path)
-    for n in (1, 2, 3):
-        store_capture(db, html_capture(n), "cli")
-    old = Capture(url="https://old.example/", final_url="https://old.example/home",
-                  http_status=200, content_type="text/html", captured_at="2025-05-01T00:00:00.000Z",
-                  html="<html><head><title>Before resources</title></head><body><p>Kept from "
-                       "the days before resources were stored, only the DOM.</p></body></html>",
-                  resources_kept=False)
-    store_capture(db, old, "cli")
-    pdf = Capture(url="https://docs.example/a.pdf", final_url="https://docs.example/a.pdf",
-                  http_status=200, content_type="application/pdf", body=b"%PDF-1.4 tiny",
-                  captured_at="2025-06-01T00:00:00.000Z", resources_kept=False)
-    store_capture(db, pdf, "cli")
-    failed = Capture(url="https://gone.example/", status="failed", captured_at=
-                     "2025-07-01T00:00:00.000Z", error="DNS: no such host", resources_kept=False)
-    store_capture(db, failed, "cli")
-    return db
 
 
 def read_warc(data: bytes) -> list[dict[str, Any]]:
