@@ -279,3 +279,17 @@ def test_a_file_that_is_no_web_archive_is_a_clear_error(db_path: Path, tmp_path:
     result = run("import", str(gz), "--db", str(db_path), "--no-progress")
     assert result.exit_code == 1
     assert "notes.warc.gz" in result.stderr and "record at offset 0" in result.stderr
+
+
+def test_a_page_built_by_scripts_keeps_the_crawlers_text(db_path: Path, tmp_path: Path) -> None:
+    shell = b"<html><head><title>App</title></head><body><div id=app></div>" \
+            b"<script src=/app.js></script></body></html>"
+    warc = warc_file(tmp_path / "app.warc.gz", [Response("https://app.example/", shell)])
+    path = wacz_file(tmp_path / "app.wacz", warc, [{
+        "url": "https://app.example/", "ts": "2026-03-01T10:00:00Z", "loadState": 4,
+        "text": "Quarterly tide tables rendered by the application"}])
+    assert imported(db_path, path).exit_code == 0
+    [capture] = captures(db_path).values()
+    assert capture["text"] == "Quarterly tide tables rendered by the application"
+    hits = store.search_captures(store.open_db(db_path), "tide tables")
+    assert [h["id"] for h in hits] == [capture["id"]]

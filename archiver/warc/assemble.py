@@ -32,6 +32,7 @@ MAX_PAGE_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 3  # page -> stylesheet -> imported stylesheet -> font
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SCREENSHOTS = ("urn:fullPage:", "urn:view:")
+TEXTS = ("urn:textFinal:", "urn:text:")  # Browsertrix's --text to-warc / final-to-warc
 KIND_BY_DEST = {"document": "document", "iframe": "document", "frame": "document",
                 "style": "stylesheet", "script": "script", "image": "image", "font": "font",
                 "audio": "media", "video": "media", "track": "texttrack",
@@ -94,7 +95,7 @@ class Assembler:
         if capture.html is not None:
             self._subresources(capture, page, final)
         capture.screenshot = self._screenshot(page, capture)
-        return Assembled(capture, page.text)
+        return Assembled(capture, page.text or self._crawl_text(page))
 
     def _follow_redirects(self, capture: Capture, row: sqlite3.Row) -> sqlite3.Row:
         """Record each 3xx hop as a resource; returns the row of the final document."""
@@ -207,6 +208,16 @@ class Assembler:
         except WebArchiveError:
             return request["method"] or "GET", {}, request["fetch_dest"]
         return request["method"] or "GET", headers_dict(fetched.headers), request["fetch_dest"]
+
+    def _crawl_text(self, page: PageRef) -> str | None:
+        row = self.index.resource_records(TEXTS, page.url, page.ms)
+        if row is None:
+            return None
+        try:
+            body = self.read(row).body
+        except WebArchiveError:
+            return None
+        return body.decode("utf-8", errors="replace") if body else None
 
     def _screenshot(self, page: PageRef, capture: Capture) -> bytes | None:
         for url in dict.fromkeys([page.url, capture.final_url or page.url]):
