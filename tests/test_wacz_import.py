@@ -293,3 +293,20 @@ def test_a_page_built_by_scripts_keeps_the_crawlers_text(db_path: Path, tmp_path
     assert capture["text"] == "Quarterly tide tables rendered by the application"
     hits = store.search_captures(store.open_db(db_path), "tide tables")
     assert [h["id"] for h in hits] == [capture["id"]]
+
+
+def test_an_imported_crawl_reads_and_searches_in_archiver_serve(
+        db_path: Path, live_server: Any) -> None:
+    import urllib.request
+
+    imported(db_path, BROWSERTRIX)
+    page = captures(db_path)["https://example.com/"]
+    srv = live_server()
+    base = f"{srv.url}/-/archiver/archive"
+    search = urllib.request.urlopen(f"{base}/search?q=illustrative").read().decode()
+    assert "Example Domain" in search
+    reader = urllib.request.urlopen(f"{base}/{page['id']}").read().decode()
+    assert "illustrative examples" in reader
+    snapshot = urllib.request.urlopen(f"{base}/{page['id']}/snapshot")
+    assert snapshot.headers["Content-Security-Policy"].startswith("sandbox")
+    assert b"<title>Example Domain</title>" in snapshot.read()
