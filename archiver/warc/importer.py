@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from archiver.models import Capture
-from archiver.save import SaveResult, store_capture
+from archiver.save import MAX_PLAIN_TEXT, SaveResult, store_capture
 from archiver.store import warc as warc_store
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
@@ -63,11 +63,15 @@ class WebArchiveImport:
     def __init__(self, db: Database, path: Path, tags: Sequence[str] = ()) -> None:
         self.db, self.path, self.tags = db, path, list(tags)
         self._stack = ExitStack()
-        scratch = Path(self._stack.enter_context(tempfile.TemporaryDirectory(
-            prefix="archiver-import-")))
-        self.archive = self._stack.enter_context(WebArchive(path, scratch))
-        self.index = RecordIndex(scratch / "records.db")
-        self._stack.callback(self.index.close)
+        try:
+            scratch = Path(self._stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="archiver-import-")))
+            self.archive = self._stack.enter_context(WebArchive(path, scratch))
+            self.index = RecordIndex(scratch / "records.db")
+            self._stack.callback(self.index.close)
+        except BaseException:
+            self._stack.close()
+            raise
         self.summary = ImportSummary(source=self.archive.kind or "warc")
         self.assembler = Assembler(self.index, self.archive.warcs)
         self._pages: PageSource | None = None
@@ -173,7 +177,7 @@ def _fill_text(db: Database, result: SaveResult, built: Assembled) -> None:
     crawler's own text of the rendered page, so that the page can be found by search."""
     if result.id is None or not built.crawl_text or built.capture.html is None:
         return
-    warc_store.fill_missing_text(db, result.id, built.crawl_text)
+    warc_store.fill_missing_text(db, result.id, built.crawl_text[:MAX_PLAIN_TEXT])
 
 
 def _index_values(file: int, info: RecordInfo) -> dict[str, Any]:

@@ -94,6 +94,9 @@ def _from_pageinfo(index: RecordIndex,
         url = data.get("url") if isinstance(data, dict) else None
         if not isinstance(url, str):
             url = str(row["url"])[len("urn:pageinfo:"):]
+        if not url.startswith(("http://", "https://")):
+            yield f"{row['url']}: not an http(s) page"
+            continue
         page = PageRef(url=url, ts=_text(data.get("ts")) if isinstance(data, dict) else None)
         page.ts = page.ts or row["date"]
         if isinstance(data, dict):
@@ -117,6 +120,9 @@ def _add_pageinfo(page: PageRef, data: Any) -> None:
 
 def _from_documents(index: RecordIndex) -> Iterator[PageRef | str]:
     for row in index.document_records():
+        if not str(row["url"]).startswith(("http://", "https://")):
+            yield f"{row['url']}: not an http(s) page"
+            continue
         first = _first_hop(index, row)
         yield PageRef(url=first["url"], ts=first["date"], page_id=row["page_id"],
                       document=first)

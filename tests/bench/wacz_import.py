@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -94,16 +93,30 @@ def write_crawl(folder: Path, count: int) -> Path:
 
 
 def timed(command: list[str]) -> tuple[float, int, str]:
-    """Seconds, peak RSS (MB) of the process, and its stderr."""
+    """Seconds, peak RSS (MB) of the process, and its stderr. The peak is the process's own
+    VmHWM, read while it runs (ru_maxrss of a child counts the parent's memory at fork)."""
     started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
-    stderr = process.stderr.read() if process.stderr else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _vm_hwm(process.pid))
+            time.sleep(0.1)
+        errors.seek(0)
+        stderr = errors.read()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
-    return time.monotonic() - started, usage.ru_maxrss // 1024, stderr
+    return time.monotonic() - started, peak // 1024, stderr
+
+
+def _vm_hwm(pid: int) -> int:
+    """Peak resident memory of a running process, in kB (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1])
 
 
 def archiver(*args: str) -> list[str]:
@@ -119,11 +132,15 @@ def database_size(path: Path) -> int:
 
 def import_figures(folder: Path, pages: int, queries: int) -> Path:
     started = time.monotonic()
-    wacz = write_crawl(folder, pages)
+    wacz = folder / "crawl.wacz"
+    if not wacz.exists():  # kept from an earlier run with --keep
+        write_crawl(folder, pages)
     size = wacz.stat().st_size
     print(f"generated {wacz.name}: {pages} pages, {size / 2**20:.0f} MB in "
           f"{time.monotonic() - started:.0f} s")
     db_path = folder / "imported.db"
+    for old in folder.glob("imported.db*"):
+        old.unlink()
     seconds, rss, stderr = timed(archiver("import", str(wacz), "--db", str(db_path),
                                           "--no-progress"))
     print(stderr.strip().splitlines()[-1])
@@ -154,6 +171,8 @@ def export_figures(db_path: Path, folder: Path, label: str) -> None:
 
 def synthetic_archive(path: Path, count: int) -> Path:
     """`count` captures with a document, the shared stylesheet and an image each."""
+    if path.exists():  # kept from an earlier run with --keep
+        return path
     db = store.open_db(path)
     rng = random.Random(count)
     with db.conn:
