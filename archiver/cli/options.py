@@ -4,7 +4,7 @@ options and environment variables become the typed settings the library takes)."
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,6 +56,11 @@ def capture_options(func: F) -> F:
         click.option("--no-consent-handling", is_flag=True,
                      help="Leave cookie/consent prompts as the site shows them."),
     ]
+    return _with(options, func)
+
+
+def _with(options: Sequence[Callable[[Any], Any]], func: F) -> F:
+    """`func` with every option of the list, in the order listed (in --help too)."""
     for option in reversed(options):
         func = option(func)
     return func
@@ -77,9 +82,7 @@ def bulk_options(func: F) -> F:
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr (default: when stderr is a terminal)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with(options, func)
 
 
 def settings_from(options: dict[str, Any]) -> CaptureSettings:
