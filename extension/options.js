@@ -36,4 +36,21 @@ document.getElementById("test").addEventListener("click", async (event) => {
   }
 });
 
-load().catch((error) => show(error.message, "error"));
+const allSites = document.getElementById("all-sites");
+const ALL_SITES = { origins: ["<all_urls>"] };
+
+allSites.addEventListener("change", async () => {
+  // Asked from here, the page the user clicked on: a permission request needs that gesture.
+  const granted = allSites.checked
+    ? await chrome.permissions.request(ALL_SITES)
+    : !(await chrome.permissions.remove(ALL_SITES));
+  allSites.checked = granted;
+  show(granted ? "Resources from other sites will be kept." :
+    "Only resources from the archived page's own site will be kept.", "ok");
+});
+
+async function loadPermission() {
+  allSites.checked = await chrome.permissions.contains(ALL_SITES);
+}
+
+load().then(loadPermission).catch((error) => show(error.message, "error"));

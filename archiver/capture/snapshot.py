@@ -1,4 +1,5 @@
-"""The DOM snapshot of a page and of each of its frames (see snapshot.js for what it keeps).
+"""The DOM snapshot of a page and of each of its frames (see snapshot.js for what it keeps:
+the browser extension runs the same script, extension/lib/snapshot.js, linked from here).
 
 Each frame's <iframe> element is marked `data-archiver-frame="N"` first, so that the parent's
 snapshot says which stored frame snapshot goes where (same- and cross-origin frames alike).
@@ -22,7 +23,9 @@ MARK_JS = "(element, n) => element.setAttribute('data-archiver-frame', String(n)
 
 @functools.lru_cache(maxsize=1)
 def snapshot_script() -> str:
-    return Path(__file__).with_name("snapshot.js").read_text(encoding="utf-8")
+    """The script, as an expression whose value is the function Playwright then calls."""
+    script = Path(__file__).with_name("snapshot.js").read_text(encoding="utf-8")
+    return f"{script}\n;globalThis.archiverSnapshot"
 
 
 async def take_snapshot(page: Page) -> tuple[str, list[FrameSnapshot]]:
@@ -54,7 +57,8 @@ async def _mark_frames(page: Page) -> dict[Frame, int]:
 
 async def _frame_html(frame: Frame, timeout: float | None = FRAME_TIMEOUT) -> str | None:
     try:
-        html = await asyncio.wait_for(frame.evaluate(snapshot_script()), timeout)
+        found = await asyncio.wait_for(frame.evaluate(snapshot_script(), {}), timeout)
     except (PlaywrightError, TimeoutError):
         return None
+    html = found.get("html") if isinstance(found, dict) else None
     return html if isinstance(html, str) and html else None
