@@ -173,7 +173,7 @@ def test_a_word_on_most_pages_ranks_only_the_newest_matches(
         store.save_capture(db, *make_capture(f"https://new.example/{n}", f"New {n}",
                                              "the harbour once"))
     assert search(db, "harbour")[0]["url"] == "https://old.example/"  # best match overall
-    monkeypatch.setattr(store, "RANK_WINDOW", 2)
+    monkeypatch.setattr(store.reading, "RANK_WINDOW", 2)
     assert [h["url"] for h in search(db, "harbour")] == [
         "https://new.example/1", "https://new.example/2"]
 

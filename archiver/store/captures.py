@@ -1,0 +1,231 @@
+"""Captures: storing one (blobs first, then its row, then its tags), reading one back, tags,
+notes, idempotency keys and API tokens."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from archiver.errors import NotFound
+from archiver.models import Article, Capture
+from archiver.store.blobs import put_blob
+from archiver.store.connection import dict_rows, write_transaction
+from archiver.urls import host_of, normalize
+
+
+def _upsert_page(db: Database, url: str, captured_at: str) -> int:
+    key = normalize(url)
+    db.execute(
+        """INSERT INTO pages (url, site, first_captured, last_captured) VALUES (?, ?, ?, ?)
+           ON CONFLICT(url) DO UPDATE
+           SET last_captured = max(last_captured, excluded.last_captured)""",
+        [key, host_of(url), captured_at, captured_at],
+    )
+    row = db.execute("SELECT id FROM pages WHERE url = ?", [key]).fetchone()
+    return int(row[0])
+
+
+def save_capture(
+    db: Database,
+    capture: Capture,
+    article: Article | None,
+    source: str = "cli",
+    extraction_error: str | None = None,
+    *,
+    tags: Sequence[str] = (),
+    bookmarked_at: str | None = None,
+) -> int:
+    """Store one capture (blobs first, then the row pointing at them, then its tags), in one
+    transaction. Returns its id."""
+    with write_transaction(db):
+        blobs = _put_capture_blobs(db, capture)
+        page_id = _upsert_page(db, capture.url, capture.captured_at)
+        row = _capture_row(capture, article, source, extraction_error)
+        row.update(blobs, page_id=page_id, bookmarked_at=bookmarked_at)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        sql = f"INSERT INTO captures ({columns}) VALUES ({marks})"
+        capture_id = int(db.execute(sql, list(row.values())).lastrowid or 0)
+        _insert_tags(db, capture_id, tags)
+        return capture_id
+
+
+def _insert_tags(db: Database, capture_id: int, tags: Sequence[str]) -> None:
+    for tag in clean_tags(list(tags)):
+        db.execute("INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",
+                   [capture_id, tag])
+
+
+def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
+    """Which of `urls` (normalized) already have a capture that did not fail."""
+    keys = {normalize(u) for u in urls}
+    found: set[str] = set()
+    sql = ("SELECT DISTINCT p.url FROM pages p JOIN captures c ON c.page_id = p.id "
+           "WHERE c.status != 'failed' AND p.url IN (SELECT value FROM json_each(?))")
+    chunk = list(keys)
+    for start in range(0, len(chunk), 5000):
+        part = json.dumps(chunk[start:start + 5000])
+        found.update(r[0] for r in db.execute(sql, [part]).fetchall())
+    return found
+
+
+def failures(db: Database) -> list[dict[str, Any]]:
+    """Pages whose latest capture failed, with the reason: what `archiver retry` retries."""
+    sql = """
+        SELECT c.id, c.url, c.error, c.http_status, c.captured_at FROM captures c
+        WHERE c.status = 'failed' AND c.id = (
+            SELECT max(c2.id) FROM captures c2 WHERE c2.page_id = c.page_id)
+        ORDER BY c.id"""
+    return dict_rows(db.execute(sql))
+
+
+def _put_capture_blobs(db: Database, capture: Capture) -> dict[str, Any]:
+    blobs: dict[str, Any] = {}
+    if capture.html is not None:
+        snapshot = capture.html.encode("utf-8", errors="replace")
+        blobs["snapshot_hash"] = put_blob(db, snapshot, "text/html; charset=utf-8")
+    if capture.body is not None:
+        blobs["body_hash"] = put_blob(db, capture.body, capture.content_type)
+    if capture.screenshot:
+        blobs["screenshot_hash"] = put_blob(db, capture.screenshot, "image/png")
+        size = _png_size(capture.screenshot)
+        if size:
+            blobs["screenshot_width"], blobs["screenshot_height"] = size
+    return blobs
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return None
+
+
+def _capture_row(
+    capture: Capture, article: Article | None, source: str, extraction_error: str | None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "url": capture.url,
+        "final_url": capture.final_url,
+        "site": host_of(capture.final_url or capture.url),
+        "status": capture.status,
+        "error": capture.error,
+        "http_status": capture.http_status,
+        "content_type": capture.content_type,
+        "title": capture.title or None,
+        "captured_at": capture.captured_at,
+        "duration_ms": capture.duration_ms,
+        "source": source,
+        "browser_version": capture.browser_version,
+        "headers": json.dumps(capture.headers) if capture.headers else None,
+        "extraction_error": extraction_error,
+    }
+    if capture.consent is not None:
+        row["consent_cmp"] = capture.consent.cmp
+        row["consent_action"] = capture.consent.action
+        row["consent_ms"] = capture.consent.duration_ms
+    if article is not None:
+        row.update(
+            title=article.title or row["title"],
+            byline=article.byline,
+            published=article.published,
+            lang=article.lang,
+            site_name=article.site_name,
+            description=article.description,
+            canonical_url=article.canonical_url,
+            image_url=article.image_url,
+            text=article.text,
+            html=article.html or None,
+            word_count=article.word_count,
+        )
+    return row
+
+
+def get_capture(db: Database, capture_id: int) -> dict[str, Any]:
+    row = db.execute("SELECT * FROM captures WHERE id = ?", [capture_id]).fetchone()
+    if row is None:
+        raise NotFound(f"There is no capture {capture_id} in this archive.")
+    columns = [d[0] for d in db.execute("SELECT * FROM captures LIMIT 0").description]
+    return dict(zip(columns, row, strict=True))
+
+
+
+def clean_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Tags as stored: surrounding and repeated whitespace removed, empty ones dropped."""
+    cleaned = (" ".join(t.split()) for t in tags)
+    return sorted({t for t in cleaned if t})
+
+
+def _require_capture(db: Database, capture_id: int) -> None:
+    if not db.execute("SELECT 1 FROM captures WHERE id = ?", [capture_id]).fetchone():
+        raise NotFound(f"There is no capture {capture_id} in this archive.")
+
+
+def add_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Tag a capture (tags it already has are kept once). Returns all its tags."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        _insert_tags(db, capture_id, tags)
+    return get_tags(db, capture_id)
+
+
+def remove_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Take tags off a capture (absent ones are ignored). Returns the tags it still has."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        for tag in clean_tags(tags):
+            db.execute("DELETE FROM capture_tags WHERE capture_id = ? AND tag = ?",
+                       [capture_id, tag])
+    return get_tags(db, capture_id)
+
+
+def set_note(db: Database, capture_id: int, note: str | None) -> None:
+    """Set (or, with an empty `note`, clear) the note of a capture."""
+    with write_transaction(db):
+        _require_capture(db, capture_id)
+        text = (note or "").strip() or None
+        db.execute("UPDATE captures SET note = ? WHERE id = ?", [text, capture_id])
+
+
+def get_tags(db: Database, capture_id: int) -> list[str]:
+    sql = "SELECT tag FROM capture_tags WHERE capture_id = ? ORDER BY tag"
+    return [r[0] for r in db.execute(sql, [capture_id]).fetchall()]
+
+
+
+# --- extension captures
+
+
+def capture_id_for_key(db: Database, key: str) -> int | None:
+    """The capture already stored under this idempotency key, if any."""
+    row = db.execute("SELECT id FROM captures WHERE idempotency_key = ?", [key]).fetchone()
+    return int(row[0]) if row else None
+
+
+def claim_idempotency_key(db: Database, capture_id: int, key: str) -> int:
+    """Give a just-stored capture its idempotency key. If another capture holds the key already
+    (a retry that raced this one), the new row is removed and the holder's id returned."""
+    with write_transaction(db):
+        holder = capture_id_for_key(db, key)
+        if holder is not None and holder != capture_id:
+            db.execute("DELETE FROM capture_tags WHERE capture_id = ?", [capture_id])
+            db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
+            return holder
+        db.execute("UPDATE captures SET idempotency_key = ? WHERE id = ?", [key, capture_id])
+    return capture_id
+
+
+def api_token_hashes(db: Database, scope: str) -> list[str]:
+    rows = db.execute("SELECT token_hash FROM api_tokens WHERE scope = ?", [scope]).fetchall()
+    return [r[0] for r in rows]
+
+
+def replace_api_token(db: Database, token_hash: str, scope: str, created_at: str) -> None:
+    """The new token (by its hash) becomes the only one with this scope."""
+    with write_transaction(db):
+        db.execute("DELETE FROM api_tokens WHERE scope = ?", [scope])
+        db.execute("INSERT INTO api_tokens (token_hash, scope, created_at) VALUES (?, ?, ?)",
+                   [token_hash, scope, created_at])
+
