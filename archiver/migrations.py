@@ -152,3 +152,9 @@ def m004_bookmarks(db: Database) -> None:
 def m005_lang_index(db: Database) -> None:
     """Filtering and faceting by language reads an index instead of every capture."""
     db.execute("CREATE INDEX captures_lang ON captures(lang)")
+
+
+@migrations()
+def m007_extraction_path(db: Database) -> None:
+    """Which extraction path produced a capture's text (cleaned, readability, trafilatura, page)."""
+    db.execute("ALTER TABLE captures ADD COLUMN extraction_path TEXT")

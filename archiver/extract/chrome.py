@@ -78,6 +78,17 @@ def remove_chrome(root: HtmlElement) -> None:
 _NEVER_CHROME = frozenset({"html", "body", "article", "main"})
 
 
+def clean_fragment(node: HtmlElement) -> None:
+    """What must go from any extractor's result: hidden nodes, consent prompts, icon sprites."""
+    for el in list(node.iterdescendants()):
+        if isinstance(el.tag, str) and el.getparent() is not None and (
+            _is_hidden(el) or (_is_consent_prompt(el) and not _is_large(el))
+        ):
+            remove(el)
+    _remove_icon_sprites(node)
+    _remove_consent_by_text(node)
+
+
 def _is_chrome(el: HtmlElement) -> bool:
     return (
         _is_hidden(el)
