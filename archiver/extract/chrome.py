@@ -19,13 +19,14 @@ _UNLIKELY_ROLES = frozenset(
 )
 # Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
 # Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js)
-_CMP_ID_RE = re.compile(
-    r"^(onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
+_CMP_PREFIXES = (
+    r"(?:onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
     r"sp_message|sp-message|truste-|trustarc|osano-|klaro|cmplz-|cky-|cookieyes|borlabs-|"
     r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-|gdpr-|consent-|cookie-|cookies-|cookie_|"
-    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)",
-    re.I,
+    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)"
 )
+_CMP_ID_RE = re.compile(_CMP_PREFIXES, re.I)
+_CMP_CLASS_RE = re.compile(r"(?:^|\s)" + _CMP_PREFIXES, re.I)
 _CONSENT_FEATURE_RE = re.compile(
     r"(?:cookie|consent|gdpr|cmp|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
     r"modal|overlay|dialog|box|wall|message|prompt|alert|layer|container|wrapper|law|consent|"
@@ -68,7 +69,8 @@ def remove_chrome(root: HtmlElement) -> None:
     """Remove what is not the article: by attributes in one pass, then sprites and the
     chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers)."""
     for el in list(elements(root)):
-        if el.getparent() is not None and el.tag not in _NEVER_CHROME and _is_chrome(el):
+        if (el.getparent() is not None and (el.attrib or el.tag in _CHROME_TAGS)
+                and el.tag not in _NEVER_CHROME and _is_chrome(el)):
             remove(el)
     _remove_icon_sprites(root)
     _remove_consent_by_text(root)
@@ -76,6 +78,8 @@ def remove_chrome(root: HtmlElement) -> None:
 
 
 _NEVER_CHROME = frozenset({"html", "body", "article", "main"})
+_CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
+"""Elements that can be chrome without any attribute saying so."""
 
 
 def clean_fragment(node: HtmlElement) -> None:
@@ -130,7 +134,7 @@ def _is_consent_prompt(el: HtmlElement) -> bool:
     label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
     return bool(
         _CMP_ID_RE.match(el.get("id") or "")
-        or any(_CMP_ID_RE.match(c) for c in (el.get("class") or "").split())
+        or _CMP_CLASS_RE.search(el.get("class") or "")
         or _CONSENT_FEATURE_RE.search(class_id(el))
         or _CONSENT_LABEL_RE.search(label)
     )

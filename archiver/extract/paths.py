@@ -108,8 +108,9 @@ def trafilatura_article(html: str, url: str | None) -> Candidate | None:
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
-        found = trafilatura.extract(html, url=url, output_format="html", include_comments=False,
-                                    include_links=True, include_tables=True)
+        found = trafilatura.extract(html, url=url, output_format="html",
+                                    include_comments=False, include_links=True,
+                                    include_tables=True)
     except Exception:  # noqa: BLE001 - a second opinion that fails gives none
         return None
     return candidate("trafilatura", _fragment(found))
