@@ -22,6 +22,7 @@ from lxml import etree
 
 from archiver.errors import ExtractionError
 from archiver.extract import paths
+from archiver.extract.body import remove_signup_forms
 from archiver.extract.chrome import (
     itemprop_author,
     remove_chrome,
@@ -64,25 +65,17 @@ def _extract(html: str, url: str | None) -> Article:
     meta = read_metadata(root, url)
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
     page_words = paths.paragraph_words(root)
+    remove_signup_forms(root)
     remove_chrome(root)
-    title = meta.get("title")
-    remove_title_heading(root, title)
-    found = paths.choose(paths.cleaned(root), page_words, [
-        lambda: _titled(paths.plain_readability(html), title),
-        lambda: _titled(paths.trafilatura_article(html, url), title),
-    ]) or paths.page_text(root)
+    remove_title_heading(root, meta.get("title"))
+    found = paths.choose(paths.cleaned(root, meta), page_words, [
+        lambda: paths.plain_readability(html, meta),
+        lambda: paths.trafilatura_article(html, url, meta),
+    ]) or paths.page_text(root, meta)
     if found is None:
         raise ExtractionError("no article text found in the document")
     prepare_article(found.node, url)
     return _article(meta, byline, found)
-
-
-def _titled(found: paths.Candidate | None, title: str | None) -> paths.Candidate | None:
-    """Another path's result without the heading that repeats the title."""
-    if found is None:
-        return None
-    remove_title_heading(found.node, title)
-    return paths.candidate(found.path, found.node)
 
 
 def _article(meta: dict[str, str], byline: str | None, found: paths.Candidate) -> Article:

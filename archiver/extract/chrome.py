@@ -83,14 +83,34 @@ _CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
 
 
 def clean_fragment(node: HtmlElement) -> None:
-    """What must go from any extractor's result: hidden nodes, consent prompts, icon sprites."""
+    """What must go from another extractor's result (which saw the page with its chrome):
+    hidden nodes, consent prompts, icon sprites, a consent tool's descriptions of cookies."""
     for el in list(node.iterdescendants()):
         if isinstance(el.tag, str) and el.getparent() is not None and (
             _is_hidden(el) or (_is_consent_prompt(el) and not _is_large(el))
+            or _is_cookie_category(el)
         ):
             remove(el)
     _remove_icon_sprites(node)
     _remove_consent_by_text(node)
+
+
+_COOKIE_CATEGORY_RE = re.compile(
+    r"\b(?:necessary|essential|functional|performance|analytics?|advertising|advertisement|"
+    r"marketing|targeting|non-necessary|preference|statistics?) cookies\b.*\b(?:website|site|"
+    r"browser|personal (?:data|information))\b"
+    r"|\bcookies\b.*\bnecessary\b.*\bwebsite\b.*\bcookies\b",
+    re.I,
+)
+
+
+def _is_cookie_category(el: HtmlElement) -> bool:
+    """A consent tool's text about a category of cookies ("Necessary cookies are essential for
+    the website to function"), which extractors that do not know the tool take for prose."""
+    if el.tag not in ("p", "div", "li", "td", "span"):
+        return False
+    text = text_of(el)
+    return len(text) < 400 and bool(_COOKIE_CATEGORY_RE.search(text))
 
 
 def _is_chrome(el: HtmlElement) -> bool:

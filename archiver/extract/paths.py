@@ -24,7 +24,8 @@ import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
-from archiver.extract.chrome import clean_fragment
+from archiver.extract.body import trim
+from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
 from archiver.extract.dom import WORD_RE, link_density
 from archiver.extract.output import html_to_text
@@ -52,9 +53,12 @@ class Candidate:
         return len(WORD_RE.findall(self.text))
 
 
-def candidate(path: str, node: HtmlElement | None) -> Candidate | None:
+def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Candidate | None:
+    """A path's article, trimmed to its body (`body.trim`), if it has any text."""
     if node is None:
         return None
+    remove_title_heading(node, meta.get("title"))
+    trim(node, meta)
     text = html_to_text(node)
     if not WORD_RE.search(text) or link_density(node) > MAX_LINK_DENSITY:
         return None
@@ -88,21 +92,21 @@ def _lazily(makers: list[Callable[[], Candidate | None]]) -> Iterator[Candidate 
 # ---------------------------------------------------------------------------------------------
 
 
-def cleaned(root: HtmlElement) -> Candidate | None:
+def cleaned(root: HtmlElement, meta: dict[str, str]) -> Candidate | None:
     """readability-lxml on the page without its chrome (`chrome.remove_chrome` ran before)."""
-    return candidate("cleaned", ArticleFinder(root).article())
+    return candidate("cleaned", ArticleFinder(root).article(), meta)
 
 
-def plain_readability(html: str) -> Candidate | None:
+def plain_readability(html: str, meta: dict[str, str]) -> Candidate | None:
     """readability-lxml as it is, on the page as it came."""
     try:
         summary = Document(html).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability wraps everything in Unparseable
         return None
-    return candidate("readability", _fragment(summary))
+    return candidate("readability", _fragment(summary), meta)
 
 
-def trafilatura_article(html: str, url: str | None) -> Candidate | None:
+def trafilatura_article(html: str, url: str | None, meta: dict[str, str]) -> Candidate | None:
     """trafilatura's article, as HTML (it keeps headings, lists, tables and quotes)."""
     import trafilatura
 
@@ -113,15 +117,15 @@ def trafilatura_article(html: str, url: str | None) -> Candidate | None:
                                     include_tables=True)
     except Exception:  # noqa: BLE001 - a second opinion that fails gives none
         return None
-    return candidate("trafilatura", _fragment(found))
+    return candidate("trafilatura", _fragment(found), meta)
 
 
-def page_text(root: HtmlElement) -> Candidate | None:
+def page_text(root: HtmlElement, meta: dict[str, str]) -> Candidate | None:
     """The page's main region without its chrome: <main>, the only <article>, or <body>."""
     articles = root.xpath("//article")
     for node in (*root.xpath("//main"), *(articles if len(articles) == 1 else ()),
                  root.find("body")):
-        found = candidate("page", node)
+        found = candidate("page", node, meta)
         if found is not None:
             return found
     return None
