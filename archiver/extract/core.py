@@ -246,7 +246,7 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if has_ancestor(el, "code") or any(t in data_tables for t in el.iter("table")):
         return False
     weight = _class_weight(el)
-    if weight < 0:
+    if weight < 0 and not _holds_prose(el):
         return True
     text = text_of(el)
     if text.count(",") >= 10:
@@ -263,6 +263,14 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if is_list and remove:
         return not _is_image_list(el, img)
     return remove
+
+
+def _holds_prose(el: HtmlElement) -> bool:
+    """Paragraphs of text enough to be the article, whatever the class says: page builders
+    wrap the article in "widget" blocks (Readability.js adds the block's content score to
+    its class weight for this)."""
+    prose = sum(len(text_of(p)) for p in el.iter("p"))
+    return prose > 1000 and link_density(el) < 0.25
 
 
 def _list_share(el: HtmlElement, text: str) -> float:
