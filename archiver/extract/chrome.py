@@ -231,7 +231,19 @@ def _remove_teasers(root: HtmlElement) -> None:
             continue
         content = text_of(el)
         if len(content) < 250 and (link_density(el) > 0.3 or len(content) < 40):
-            remove(_teaser_block(el))
+            block = _teaser_block(el)
+            _remove_linked_siblings(block)
+            remove(block)
+
+
+def _remove_linked_siblings(label: HtmlElement) -> None:
+    """The lists of links that follow a teaser's label ("Related stories" and its cards)."""
+    for sibling in list(label.itersiblings()):
+        if not isinstance(sibling.tag, str) or not text_of(sibling):
+            continue
+        if link_density(sibling) <= 0.5:
+            return
+        remove(sibling)
 
 
 def _teaser_block(el: HtmlElement) -> HtmlElement:
