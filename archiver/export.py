@@ -15,11 +15,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlite_utils import Database
 
 from archiver import store
 from archiver.errors import ArchiverError
+from archiver.render import (
+    STATIC,
+    reading_minutes,
+    render_article,
+    template_environment,
+    text_direction,
+)
 
 FORMATS = ("jsonl", "markdown", "html")
 SKIPPED_COLUMNS = ("headers", "idempotency_key")
@@ -113,18 +119,9 @@ def write_markdown(captures: Iterable[dict[str, Any]], folder: Path) -> int:
     return count
 
 
-def _environment() -> Environment:
-    from archiver.views import TEMPLATES
-
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                       autoescape=select_autoescape(default=True))
-
-
 def write_html(captures: Iterable[dict[str, Any]], folder: Path) -> int:
     """A static reader copy: one page per capture and an index linking them."""
-    from archiver.views import STATIC, reading_minutes, render_article, text_direction
-
-    env = _environment()
+    env = template_environment()
     css = (STATIC / "archiver.css").read_text(encoding="utf-8")
     page = env.get_template("export_capture.html")
     (folder / "captures").mkdir(exist_ok=True)

@@ -155,6 +155,50 @@ def m005_lang_index(db: Database) -> None:
 
 
 @migrations()
+def m006_resources(db: Database) -> None:
+    """Every response a page used (stylesheets, images, fonts, frames, scripts, XHR), its
+    frames' DOMs, and per capture how many resources were kept. Captures made before this are
+    marked `resources_status = 'none'`: they still replay, without their resources."""
+    db.execute(
+        """
+        CREATE TABLE resources (
+            id INTEGER PRIMARY KEY,
+            capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            method TEXT NOT NULL DEFAULT 'GET',
+            kind TEXT,                      -- document, stylesheet, image, font, script, ...
+            status INTEGER,                 -- HTTP status
+            mime_type TEXT,
+            headers TEXT,                   -- response headers, JSON
+            request_headers TEXT,           -- request headers, JSON
+            body_hash TEXT REFERENCES blobs(hash),  -- NULL when the body was not kept
+            size INTEGER,                   -- bytes of the body (also when not kept, if known)
+            skipped TEXT,                   -- why the body was not kept, NULL when it was
+            detail TEXT,
+            fetched_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX resources_capture_url ON resources(capture_id, url)")
+    db.execute("CREATE INDEX resources_body ON resources(body_hash)")
+    db.execute(
+        """
+        CREATE TABLE frames (
+            id INTEGER PRIMARY KEY,
+            capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,      -- data-archiver-frame="POSITION" in the parent's DOM
+            parent INTEGER,                 -- the parent frame's position; NULL: the page
+            url TEXT,
+            snapshot_hash TEXT REFERENCES blobs(hash),  -- the frame's rendered DOM
+            UNIQUE (capture_id, position)
+        )"""
+    )
+    for column in ("resources_stored INTEGER", "resources_skipped INTEGER",
+                   "resources_bytes INTEGER", "resources_status TEXT"):
+        db.execute(f"ALTER TABLE captures ADD COLUMN {column}")
+    db.execute("UPDATE captures SET resources_status = 'none'")
+
+
+@migrations()
 def m007_extraction_path(db: Database) -> None:
     """Which extraction path produced a capture's text (cleaned, readability, trafilatura, page)."""
     db.execute("ALTER TABLE captures ADD COLUMN extraction_path TEXT")

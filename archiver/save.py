@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,10 +16,11 @@ from sqlite_utils import Database
 
 from archiver import extract as extract_mod
 from archiver import store
-from archiver.capture import Browser, CaptureSettings
+from archiver.capture import Browser
 from archiver.errors import ExtractionError
 from archiver.models import Article, Capture
-from archiver.urls import host_of
+from archiver.settings import CaptureSettings, RunSettings
+from archiver.urls import host_of, normalize
 
 TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
 MAX_PLAIN_TEXT = 2_000_000  # characters of a text/JSON response kept for search
@@ -34,6 +35,7 @@ class SaveResult:
     status: str
     title: str | None = None
     error: str | None = None
+    created: bool = True  # False when an idempotency key found an earlier capture
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "title": self.title, "status": self.status,
@@ -111,6 +113,8 @@ class Job:
     bookmarked_at: str | None = None
     title: str | None = None  # the bookmark's title, used if the capture gets none
     recapture: bool = False  # capture even if the URL is already archived
+    idempotency_key: str | None = None  # a retried request with the same key lands once
+    source: str | None = None  # cli, import, extension, api ... (default: the Runner's)
 
 
 def retryable(capture: Capture) -> bool:
@@ -138,71 +142,111 @@ def retry_after(capture: Capture) -> float | None:
 
 
 class Runner:
-    """Captures jobs with one browser, `concurrency` pages at a time; extraction and storage
-    run in one writer thread (one SQLite connection, writes in order) so they never stall the
-    browser. `on_result` is called for each job as it finishes."""
+    """The one pipeline: capture (with retries and the concurrency and per-host limits), then
+    extract and store in one writer thread (one SQLite connection, writes in order), so the
+    browser never waits for SQLite. The CLI, imports and the server all go through it.
 
-    def __init__(self, db: Database, settings: CaptureSettings, concurrency: int = 2,
-                 retries: int = 0, source: str = "cli", retry_delay: float = 2.0,
-                 per_host: int = 2) -> None:
+    Use as ``async with Runner(...) as runner:`` and ``await runner.submit(job)``; Chromium is
+    started on the first job that needs it."""
+
+    def __init__(self, db: Database, settings: CaptureSettings,
+                 run: RunSettings | None = None, source: str = "cli") -> None:
         self.db = db
         self.settings = settings
-        self.concurrency = max(1, concurrency)
-        self.retries = max(0, retries)
+        self.run_settings = run or RunSettings()
         self.source = source
-        self.retry_delay = retry_delay
-        self.per_host = max(1, per_host)
+        self._slots = asyncio.Semaphore(max(1, self.run_settings.concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-writer")
+        self._browser: Browser | None = None
+        self._browser_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Runner:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._browser is not None:
+            await self._browser.close()
+            self._browser = None
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.shutdown)
+
+    async def submit(self, job: Job, on_start: Callable[[], None] | None = None) -> SaveResult:
+        """Capture and store one job; never raises for a bad page (see SaveResult.status)."""
+        per_host = max(1, self.run_settings.per_host)
+        host = self._hosts.setdefault(host_of(job.url), asyncio.Semaphore(per_host))
+        async with host, self._slots:
+            if on_start is not None:
+                on_start()
+            capture = await self._capture(job)
+        return await self.store(capture, job)
+
+    async def store(self, capture: Capture, job: Job) -> SaveResult:
+        """Extract and store a capture made elsewhere (or by `submit`), in the writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._store, capture, job)
 
     async def run(self, jobs: Iterable[Job], on_result: Callable[[SaveResult], None]) -> None:
-        semaphore = asyncio.Semaphore(self.concurrency)
-        hosts: dict[str, asyncio.Semaphore] = {}
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-writer")
-        loop = asyncio.get_running_loop()
-        try:
-            async with Browser(self.settings) as browser:
+        """Submit every job; `on_result` is called for each as it finishes."""
 
-                async def one(job: Job) -> None:
-                    host = hosts.setdefault(host_of(job.url), asyncio.Semaphore(self.per_host))
-                    async with host, semaphore:
-                        capture = await self._capture(browser, job)
-                    result = await loop.run_in_executor(writer, self._store, capture, job)
-                    on_result(result)
+        async def one(job: Job) -> None:
+            on_result(await self.submit(job))
 
-                await asyncio.gather(*(one(job) for job in jobs))
-        finally:
-            writer.shutdown(wait=True)
+        await asyncio.gather(*(one(job) for job in jobs))
 
-    async def _capture(self, browser: Browser, job: Job) -> Capture:
+    async def _browser_for_job(self) -> Browser:
+        async with self._browser_lock:
+            if self._browser is None:
+                browser = Browser(self.settings)
+                await browser.start()
+                self._browser = browser
+            return self._browser
+
+    async def _capture(self, job: Job) -> Capture:
+        browser = await self._browser_for_job()
         capture = await browser.capture(job.url)
-        for attempt in range(self.retries):
+        for attempt in range(max(0, self.run_settings.retries)):
             if not retryable(capture):
                 break
-            await asyncio.sleep(retry_after(capture) or self.retry_delay * 2**attempt)
+            delay = retry_after(capture) or self.run_settings.retry_delay * 2**attempt
+            await asyncio.sleep(delay)
             capture = await browser.capture(job.url)
         return capture
 
     def _store(self, capture: Capture, job: Job) -> SaveResult:
         if capture.status == "failed" and not capture.title:
             capture.title = job.title
-        return store_capture(self.db, capture, self.source, tags=job.tags,
-                             bookmarked_at=job.bookmarked_at)
+        source = job.source or self.source
+        key = job.idempotency_key
+        existing = store.capture_id_for_key(self.db, key) if key else None
+        if existing is not None:
+            return SaveResult(capture.url, existing, capture.status, capture.title,
+                              capture.error, created=False)
+        result = store_capture(self.db, capture, source, tags=job.tags,
+                               bookmarked_at=job.bookmarked_at)
+        if key and result.id is not None:
+            holder = store.claim_idempotency_key(self.db, result.id, key)
+            result.created, result.id = holder == result.id, holder
+        return result
 
 
-async def save_urls(
-    db: Database, urls: Iterable[str], settings: CaptureSettings, concurrency: int = 2,
-    source: str = "cli",
-) -> AsyncIterator[SaveResult]:
-    """Capture, extract and store each URL, yielding results in the order they finish."""
-    queue: asyncio.Queue[SaveResult | None] = asyncio.Queue()
-    runner = Runner(db, settings, concurrency, source=source)
+def without_archived(db: Database, jobs: Sequence[Job], recapture: bool) -> tuple[list[Job], int]:
+    """The skip policy of lists, files and imports: each URL once (by normalized URL), and
+    (unless `recapture`, or the job itself says so) not URLs already archived. Returns the jobs
+    to run and how many were skipped."""
+    unique: dict[str, Job] = {}
+    for job in jobs:
+        unique.setdefault(normalize(job.url), job)
+    archived = set() if recapture else store.archived_urls(db, unique)
+    kept = [job for key, job in unique.items() if job.recapture or key not in archived]
+    return kept, len(jobs) - len(kept)
 
-    async def work() -> None:
-        try:
-            await runner.run([Job(url) for url in urls], queue.put_nowait)
-        finally:
-            queue.put_nowait(None)
 
-    task = asyncio.create_task(work())
-    while (result := await queue.get()) is not None:
-        yield result
-    await task
+async def run_jobs(db: Database, settings: CaptureSettings, run: RunSettings,
+                   jobs: Iterable[Job], on_result: Callable[[SaveResult], None],
+                   source: str = "cli") -> None:
+    """Run a batch of jobs through one Runner, then close it."""
+    async with Runner(db, settings, run, source) as runner:
+        await runner.run(jobs, on_result)

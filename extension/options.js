@@ -1,22 +1,10 @@
 // The options page: a thin view. It sends messages; the service worker does the work.
 
+import { ask, show } from "./lib/ui.js";
+
 const form = document.getElementById("settings");
 const serverUrl = document.getElementById("server-url");
 const token = document.getElementById("token");
-const message = document.getElementById("message");
-
-function show(text, kind) {
-  message.textContent = text;
-  message.className = `message ${kind}`;
-}
-
-async function ask(request) {
-  const reply = await chrome.runtime.sendMessage(request);
-  if (!reply || !reply.ok) {
-    throw new Error(reply ? reply.error : "The extension did not answer");
-  }
-  return reply.result;
-}
 
 async function load() {
   const settings = await ask({ type: "get-settings" });

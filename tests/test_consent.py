@@ -21,7 +21,7 @@ import pytest
 from conftest import PAGES, FixtureServer, Reply
 
 from archiver.capture import Browser, CaptureSettings
-from archiver.consent import (
+from archiver.capture.consent import (
     AUTOCONSENT_VERSION,
     AutoconsentInstallError,
     find_autoconsent,
@@ -69,7 +69,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 @pytest.fixture(scope="module")
 def autoconsent() -> Path:
-    """The pinned autoconsent, downloaded once (into $ARCHIVER_AUTOCONSENT_DIR or the default)."""
+    """The pinned autoconsent, downloaded once (into its default place)."""
     return install_autoconsent()
 
 
@@ -226,8 +226,8 @@ def test_fallback_alone_without_autoconsent(
     loop: asyncio.AbstractEventLoop, browser: Browser, plain: Browser, server: FixtureServer,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("ARCHIVER_AUTOCONSENT_DIR", str(tmp_path / "absent"))
-    assert find_autoconsent() is None
+    monkeypatch.setattr(browser.settings, "autoconsent_dir", tmp_path / "absent")
+    assert find_autoconsent(browser.settings.autoconsent_dir) is None
     names = ["onetrust", "didomi", "homemade"]
     captures = capture_all(loop, browser, {n: page_url(server, n) for n in names})
     pixels = prompt_pixels(loop, plain, server, {n: c.screenshot for n, c in captures.items()})

@@ -15,7 +15,8 @@ from conftest import FixtureServer, Reply
 
 from archiver import store
 from archiver.capture import Browser, CaptureSettings
-from archiver.save import Job, Runner, SaveResult
+from archiver.save import Job, SaveResult, run_jobs
+from archiver.settings import RunSettings
 
 SETTINGS = dict(screenshot=False, consent_handling=False, nav_timeout=10, request_timeout=2)
 
@@ -95,8 +96,9 @@ def test_at_most_k_pages_of_one_host_at_a_time(server: FixtureServer, db: Any) -
 
     urls = [server.add(f"/engine/slow/{n}", slow) for n in range(4)]
     results: list[SaveResult] = []
-    runner = Runner(db, CaptureSettings(**SETTINGS), concurrency=4, per_host=1)
-    asyncio.run(runner.run([Job(u) for u in urls], results.append))
+    run = RunSettings(concurrency=4, per_host=1)
+    asyncio.run(run_jobs(db, CaptureSettings(**SETTINGS), run, [Job(u) for u in urls],
+                         results.append))
     assert [r.status for r in results] == ["ok"] * 4
     assert in_flight["max"] == 1
 
@@ -106,9 +108,9 @@ def test_retry_after_is_honoured(server: FixtureServer, db: Any) -> None:
                     Reply(body=b"<title>Now</title><p>welcome back</p>")])
     url = server.add("/engine/busy", lambda _h: next(answers))
     results: list[SaveResult] = []
-    runner = Runner(db, CaptureSettings(**SETTINGS), retries=1, retry_delay=30)
+    run = RunSettings(retries=1, retry_delay=30)
     started = time.monotonic()
-    asyncio.run(runner.run([Job(url)], results.append))
+    asyncio.run(run_jobs(db, CaptureSettings(**SETTINGS), run, [Job(url)], results.append))
     elapsed = time.monotonic() - started
     assert [r.status for r in results] == ["ok"]
     assert 1 <= elapsed < 15  # waited what Retry-After said, not the 30 s default delay
@@ -145,8 +147,9 @@ def test_a_page_that_crashes_its_renderer_is_recorded_as_failed(
     killer = threading.Thread(target=lambda: loading.wait(30) and killed.append(_kill_renderers()))
     killer.start()
     results: list[SaveResult] = []
-    runner = Runner(db, CaptureSettings(**SETTINGS), concurrency=1)
-    asyncio.run(runner.run([Job(doomed), Job(fine)], results.append))
+    run = RunSettings(concurrency=1)
+    asyncio.run(run_jobs(db, CaptureSettings(**SETTINGS), run, [Job(doomed), Job(fine)],
+                         results.append))
     killer.join()
     assert killed and killed[0] >= 1
     by_url = {r.url: r for r in results}

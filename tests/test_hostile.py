@@ -10,7 +10,6 @@ archived code ran in the archive.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import subprocess
 import sys
@@ -20,10 +19,9 @@ from typing import Any
 
 import pytest
 from conftest import FixtureServer, LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from archiver import store
-from archiver.capture import find_browser
 from archiver.models import Capture
 
 XSS_TITLE = "<img src=x onerror=alert(1)>"
@@ -120,12 +118,8 @@ def hostile(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        path = find_browser(os.environ.get("ARCHIVER_BROWSER"), p.chromium.executable_path)
-        chromium = p.chromium.launch(executable_path=path, args=["--disable-gpu"])
-        yield chromium
-        chromium.close()
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 class Visit:

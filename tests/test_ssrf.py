@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 import urllib.request
 from pathlib import Path
@@ -24,8 +25,7 @@ import pytest
 from conftest import Reply
 from test_api import EXT_ORIGIN, make_token
 
-from archiver import capture as capture_mod
-from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason
+from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason, guard
 
 
 @pytest.mark.parametrize("address, problem", [
@@ -59,12 +59,12 @@ def test_blocked_reason(url: str, says: str | None) -> None:
 @pytest.fixture
 def localhost_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1."""
-    real = capture_mod.resolve_host
+    real = guard.resolve_host
 
     async def fake(host: str, port: int) -> list[str]:
         return ["93.184.216.34"] if host == "localhost" else await real(host, port)
 
-    monkeypatch.setattr(capture_mod, "resolve_host", fake)
+    monkeypatch.setattr(guard, "resolve_host", fake)
 
 
 def guarded_capture(url: str) -> Any:
@@ -186,3 +186,22 @@ def test_archive_link_with_private_targets_allowed(server: Any, live_server: Any
     assert job["status"] == "done" and job["capture_id"], job
     assert job["capture_url"].endswith(f"/captures/{job['capture_id']}")
     assert server.hits["/ssrf/allowed"] == 1
+
+
+def test_archive_link_goes_through_the_pipeline_with_retries(server: Any, live_server: Any,
+                                                              db_path: Path) -> None:
+    """A link sent by the extension is captured by the same Runner as `archiver save`: a 503
+    is tried again (the server runs with retries), and the capture is stored from the extension."""
+    answers = iter([Reply(status=503, body=b"busy"),
+                    Reply(body=b"<title>Second try</title><article><p>Worth the wait, this "
+                               b"page answers the second time it is asked.</p></article>")])
+    url = server.add("/ssrf/flaky", lambda _h: next(answers))
+    token = make_token(db_path)
+    srv = live_server("--allow-private-targets")
+    job = wait_for_job(srv, token, post_link(srv, token, url)["status_url"], timeout=60)
+    assert job["status"] == "done", job
+    assert server.hits["/ssrf/flaky"] == 2
+    row = sqlite3.connect(db_path).execute(
+        "select status, http_status, source, title from captures where id = ?",
+        [job["capture_id"]]).fetchone()
+    assert row == ("ok", 200, "extension", "Second try")

@@ -196,3 +196,50 @@ def test_open_waits_for_another_process_creating_the_same_archive(tmp_path: Path
     assert "captures" in db.table_names() and "notes" in db.table_names()
     db.close()
     other.close()
+
+
+def test_resources_and_frames_are_stored_with_their_capture_and_bodies_once(db: Any) -> None:
+    from archiver.models import FrameSnapshot, Resource
+
+    css = b"body { color: rebeccapurple }" * 50
+    for n in (1, 2):
+        capture, article = make_capture(f"https://site.example/{n}", f"Page {n}", "Text.")
+        capture.resources = [
+            Resource(url="https://cdn.example/site.css", kind="stylesheet", status=200,
+                     mime_type="text/css", headers={"content-type": "text/css"}, body=css),
+            Resource(url="https://cdn.example/video.mp4", kind="media", status=200,
+                     mime_type="video/mp4", size=50_000_000, skipped="too large",
+                     detail="50 MB is more than the 20 MB limit"),
+        ]
+        capture.frames = [FrameSnapshot(position=0, url="https://other.example/frame",
+                                        html="<p>inside the frame</p>")]
+        capture_id = store.save_capture(db, capture, article)
+    row = store.get_capture(db, capture_id)
+    assert (row["resources_stored"], row["resources_skipped"], row["resources_bytes"]) == (
+        1, 1, len(css))
+    assert row["resources_status"] == "partial"
+    stored = store.resource_by_url(db, capture_id, "https://cdn.example/site.css")
+    assert stored is not None and store.resource_body(db, stored) == css
+    skipped = store.resource_by_url(db, capture_id, "https://cdn.example/video.mp4")
+    assert skipped is not None and skipped["skipped"] == "too large"
+    assert skipped["body_hash"] is None and skipped["size"] == 50_000_000
+    assert db.execute("SELECT count(*) FROM blobs WHERE size = ?", [len(css)]).fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM resources").fetchone()[0] == 4
+    assert store.frame_snapshot(db, capture_id, 0) == b"<p>inside the frame</p>"
+
+
+def test_captures_from_before_resources_were_kept_are_marked_so(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = store.open_db(path)
+    capture_id = store.save_capture(old, *make_capture("https://a.example/", "Old", "Old text."))
+    old.execute("ALTER TABLE captures DROP COLUMN resources_status")  # as before m006
+    old.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_resources'")
+    for table in ("resources", "frames"):
+        old.execute(f"DROP TABLE {table}")
+    for column in ("resources_stored", "resources_skipped", "resources_bytes"):
+        old.execute(f"ALTER TABLE captures DROP COLUMN {column}")
+    old.close()
+    db = store.open_db(path)  # migrates
+    row = store.get_capture(db, capture_id)
+    assert row["resources_status"] == "none" and row["title"] == "Old"
+    assert store.capture_resources(db, capture_id) == []

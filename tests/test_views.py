@@ -6,7 +6,6 @@ screenshots of the home page and the reader view go to tests/output/ for a perso
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import urllib.error
@@ -17,10 +16,9 @@ from typing import Any
 
 import pytest
 from conftest import FixtureServer, LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from archiver import store
-from archiver.capture import find_browser
 from archiver.textdiff import diff_words
 from archiver.thumbnail import crop_top
 
@@ -50,12 +48,8 @@ def save(db_path: Path, *urls: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        path = find_browser(os.environ.get("ARCHIVER_BROWSER"), p.chromium.executable_path)
-        chromium = p.chromium.launch(executable_path=path, args=["--disable-gpu"])
-        yield chromium
-        chromium.close()
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,9 @@ from archiver.extract.chrome import (
 from archiver.extract.document import checked_input, parse, repair_text
 from archiver.extract.dom import WORD_RE
 from archiver.extract.metadata import guess_language, read_metadata
-from archiver.extract.output import first_paragraph, html_to_text, prepare_article, sanitize_html
+from archiver.extract.output import first_paragraph, html_to_text, prepare_article
 from archiver.models import Article
+from archiver.sanitize import sanitize_html
 
 __all__ = ["extract", "extract_text", "guess_language", "html_to_text", "sanitize_html"]
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from archiver.store.blobs import Blob, decode_blob, get_blob, put_blob, sha256
+from archiver.store.blobs import (
+    BLOB_COLUMNS,
+    Blob,
+    capture_blob,
+    decode_blob,
+    get_blob,
+    put_blob,
+    sha256,
+)
 from archiver.store.captures import (
     add_tags,
     api_token_hashes,
@@ -44,8 +52,19 @@ from archiver.store.reading import (
     site_counts,
     tag_counts,
 )
+from archiver.store.resources import (
+    ResourceTotals,
+    capture_frames,
+    capture_resources,
+    frame_snapshot,
+    get_resource,
+    resource_body,
+    resource_by_url,
+    resource_map,
+)
 
 __all__ = [
+    "BLOB_COLUMNS", "capture_blob",
     "BUSY_TIMEOUT_S", "LISTING_COLUMNS", "RANK_WINDOW", "SNIPPET_END", "SNIPPET_START", "Blob",
     "Database", "SearchFilters", "StorageError", "add_tags", "api_token_hashes",
     "archive_counts", "archived_urls", "capture_id_for_key", "capture_texts",
@@ -53,5 +72,6 @@ __all__ = [
     "get_capture", "get_page", "get_tags", "iter_captures", "languages", "open_db",
     "page_captures", "put_blob", "recent_captures", "remove_tags", "replace_api_token",
     "save_capture", "search_captures", "set_note", "sha256", "site_counts", "tag_counts",
-    "write_transaction",
+    "write_transaction", "ResourceTotals", "capture_frames", "capture_resources",
+    "frame_snapshot", "get_resource", "resource_body", "resource_by_url", "resource_map",
 ]

@@ -68,3 +68,14 @@ def decode_blob(encoding: str, content: bytes) -> bytes:
     """The stored bytes of a blob, uncompressed."""
     return zlib.decompress(content) if encoding == "zlib" else bytes(content)
 
+
+
+BLOB_COLUMNS = {"screenshot": "screenshot_hash", "snapshot": "snapshot_hash", "body": "body_hash"}
+"""What a capture keeps as blobs, by kind: the column of `captures` that holds its hash."""
+
+
+def capture_blob(db: Database, capture_id: int, kind: str) -> Blob | None:
+    """One of a capture's blobs (see BLOB_COLUMNS), or None when it has none of that kind."""
+    column = BLOB_COLUMNS[kind]
+    row = db.execute(f"SELECT {column} FROM captures WHERE id = ?", [capture_id]).fetchone()
+    return get_blob(db, row[0]) if row and row[0] else None

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from archiver.errors import NotFound
 from archiver.models import Article, Capture
+from archiver.store import resources
 from archiver.store.blobs import put_blob
 from archiver.store.connection import dict_rows, write_transaction
 from archiver.urls import host_of, normalize
@@ -38,19 +39,29 @@ def save_capture(
     tags: Sequence[str] = (),
     bookmarked_at: str | None = None,
 ) -> int:
-    """Store one capture (blobs first, then the row pointing at them, then its tags), in one
-    transaction. Returns its id."""
+    """Store one capture (blobs first, then the row pointing at them, then its tags, resources
+    and frames), in one transaction. Returns its id."""
     with write_transaction(db):
         blobs = _put_capture_blobs(db, capture)
         page_id = _upsert_page(db, capture.url, capture.captured_at)
         row = _capture_row(capture, article, source, extraction_error)
         row.update(blobs, page_id=page_id, bookmarked_at=bookmarked_at)
+        row.update(_resource_columns(capture))
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         sql = f"INSERT INTO captures ({columns}) VALUES ({marks})"
         capture_id = int(db.execute(sql, list(row.values())).lastrowid or 0)
         _insert_tags(db, capture_id, tags)
+        resources.insert_resources(db, capture_id, capture.resources)
+        resources.insert_frames(db, capture_id, capture.frames)
         return capture_id
+
+
+def _resource_columns(capture: Capture) -> dict[str, Any]:
+    found = resources.totals(capture.resources)
+    return {"resources_stored": found.stored, "resources_skipped": found.skipped,
+            "resources_bytes": found.bytes,
+            "resources_status": found.status(capture.resources_kept)}
 
 
 def _insert_tags(db: Database, capture_id: int, tags: Sequence[str]) -> None:

@@ -36,7 +36,8 @@ from archiver.capture import (
     chromium_for,
     full_page_png,
 )
-from archiver.save import Job, Runner, SaveResult
+from archiver.save import Job, SaveResult, run_jobs
+from archiver.settings import RunSettings
 from tests.bench.pages import article_urls, site_process
 
 TARGET_RATIO = 0.85
@@ -219,10 +220,10 @@ def run_pipeline(urls: Sequence[str], settings: CaptureSettings, concurrency: in
     The per-host limit is lifted: every generated page is on 127.0.0.1."""
     db = store.open_db(db_path)
     results: list[SaveResult] = []
-    runner = Runner(db, settings, concurrency, per_host=concurrency)  # one host, by design
+    run = RunSettings(concurrency=concurrency, per_host=concurrency)  # one host, by design
     with Sampler(lambda: len(results)) as sampler, CpuClock() as cpu:
         started = time.monotonic()
-        asyncio.run(runner.run([Job(url) for url in urls], results.append))
+        asyncio.run(run_jobs(db, settings, run, [Job(url) for url in urls], results.append))
         seconds = time.monotonic() - started
     durations = [ms / 1000 for (ms,) in db.execute("select duration_ms from captures")]
     db.close()

@@ -1,14 +1,12 @@
-"""Cookie/consent prompts in the capture browser.
+"""Answering cookie/consent prompts in the capture browser.
 
-`prepare(page, enabled)` is called before navigation; it returns a handler whose
+`prepare(page, enabled, folder)` is called before navigation; it returns a handler whose
 `settle(timeout)` is awaited after the page loaded and before the screenshot and the DOM
 snapshot are taken. It reports what was done as a `ConsentOutcome`.
 
 Two layers answer a prompt with the most privacy-preserving choice:
 
-1. DuckDuckGo's autoconsent (npm `@duckduckgo/autoconsent`, MPL-2.0): about 800 rules that
-   recognise consent platforms and opt out. It is not in git: `install_autoconsent()` fetches
-   the pinned release from the npm registry (no Node needed) into a git-ignored folder.
+1. autoconsent (see `installer`): about 800 rules that recognise consent platforms and opt out.
 2. A fallback (`consent.js`) for prompts no rule knows, and for any prompt still visible after
    autoconsent: it clicks a visible reject / "only necessary" button, else removes the prompt,
    its backdrop and its scroll lock. Consent UI left hidden in the DOM is removed too, so that
@@ -18,17 +16,9 @@ Two layers answer a prompt with the most privacy-preserving choice:
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
-import hashlib
-import io
 import json
-import os
-import shutil
-import tarfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,24 +26,11 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 
-from archiver.errors import ArchiverError
+from archiver.capture.consent.installer import RULES_FILE, SCRIPT_FILE, find_autoconsent
 from archiver.models import ConsentOutcome
 
-AUTOCONSENT_VERSION = "16.23.0"
-AUTOCONSENT_INTEGRITY = (
-    "sha512-NTmDhASFf5pUsSwg2TyT9R75GYUcuYZXPyBnRcYgJgozg6RLeXXP9uH8ADxA364yQ2gJBMu83AN/D24Y4nkPKg=="
-)
-AUTOCONSENT_URL = (
-    "https://registry.npmjs.org/@duckduckgo/autoconsent/-/"
-    f"autoconsent-{AUTOCONSENT_VERSION}.tgz"
-)
-AUTOCONSENT_DIR_ENV = "ARCHIVER_AUTOCONSENT_DIR"
-SCRIPT_FILE = "dist/autoconsent.playwright.js"
-RULES_FILE = "rules/compact-rules.json"
-MARKER_FILE = "VERSION"
-MAX_DOWNLOAD = 50 * 1024 * 1024
-
 FALLBACK_JS = Path(__file__).with_name("consent.js")
+
 
 # autoconsent's content-script settings (see its lib/types.ts `Config`).
 AUTOCONSENT_CONFIG: dict[str, Any] = {
@@ -69,128 +46,36 @@ AUTOCONSENT_CONFIG: dict[str, Any] = {
              "errors": False, "messages": False, "waits": False},
 }
 
+
 # How long settle() waits for each situation, in seconds (all bounded by its timeout).
 GRACE = 1.2  # no platform detected and no prompt seen: nothing to do
+
+
 DETECTED_WAIT = 2.0  # a platform is present but shows no prompt
+
+
 UNKNOWN_WAIT = 1.0  # the fallback sees a prompt that autoconsent has not taken on
+
+
 RESULT_WAIT = 1.0  # opt-out succeeded on an intermediate step; wait for the final one
+
+
 AFTER_DONE = 0.3  # let a banner finish closing
+
+
 GONE_WAIT = 0.5  # a prompt went away: wait this long for autoconsent's report
+
+
 POLL = 0.2
+
+
 FALLBACK_BUDGET = 1.5  # kept for the fallback out of the timeout
+
+
 CLICK_WAIT = 1.0  # a clicked reject button closes its prompt within this
+
+
 HARD_SLACK = 1.0  # settle() returns by timeout + this, even when the page stops responding
-
-
-class AutoconsentInstallError(ArchiverError):
-    """autoconsent could not be downloaded, verified or unpacked."""
-
-
-# --- installing autoconsent -------------------------------------------------------------------
-
-
-def default_autoconsent_dir() -> Path:
-    """Where autoconsent lives: $ARCHIVER_AUTOCONSENT_DIR, else archiver/vendor/autoconsent."""
-    configured = os.environ.get(AUTOCONSENT_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    return Path(__file__).parent / "vendor" / "autoconsent"
-
-
-def find_autoconsent(path: Path | None = None) -> Path | None:
-    """The folder holding the pinned autoconsent, or None when it is not installed there."""
-    folder = path or default_autoconsent_dir()
-    return folder if _is_installed(folder) else None
-
-
-def install_autoconsent(
-    dest: Path | None = None, *, url: str = AUTOCONSENT_URL, integrity: str = AUTOCONSENT_INTEGRITY
-) -> Path:
-    """Fetch the pinned autoconsent from the npm registry into `dest`; no-op when present.
-
-    The tarball's sha512 must match the pinned `dist.integrity`; only the Playwright content
-    script, the rules and the licence are kept.
-    """
-    folder = dest or default_autoconsent_dir()
-    if _is_installed(folder, integrity):
-        return folder
-    data = _download(url)
-    _check_integrity(data, integrity, url)
-    _unpack(data, folder, integrity)
-    return folder
-
-
-def _is_installed(folder: Path, integrity: str = AUTOCONSENT_INTEGRITY) -> bool:
-    marker = folder / MARKER_FILE
-    try:
-        recorded = marker.read_text().split()
-    except OSError:
-        return False
-    expected = [AUTOCONSENT_VERSION, integrity]
-    return recorded == expected and all((folder / f).is_file() for f in (SCRIPT_FILE, RULES_FILE))
-
-
-def _download(url: str) -> bytes:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            data: bytes = response.read(MAX_DOWNLOAD + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise AutoconsentInstallError(
-            f"Could not download autoconsent {AUTOCONSENT_VERSION} from {url}: {exc}. "
-            "Check the network connection to registry.npmjs.org and try again."
-        ) from exc
-    if len(data) > MAX_DOWNLOAD:
-        raise AutoconsentInstallError(f"The download from {url} is larger than expected.")
-    return data
-
-
-def _check_integrity(data: bytes, integrity: str, url: str) -> None:
-    algorithm, _, expected = integrity.partition("-")
-    try:
-        digest = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
-    except ValueError as exc:
-        raise AutoconsentInstallError(f"Unknown integrity algorithm {algorithm!r}") from exc
-    if digest != expected:
-        raise AutoconsentInstallError(
-            f"The autoconsent tarball from {url} failed its integrity check: expected "
-            f"{integrity}, got {algorithm}-{digest}. Nothing was installed."
-        )
-
-
-def _wanted(name: str) -> str | None:
-    """The path to keep for a tarball member, or None to skip it."""
-    relative = name.removeprefix("package/")
-    parts = relative.split("/")
-    if relative in (SCRIPT_FILE, "LICENSE"):
-        return relative
-    if len(parts) == 2 and parts[0] == "rules" and parts[1].endswith(".json"):
-        return relative
-    return None
-
-
-def _unpack(data: bytes, folder: Path, integrity: str) -> None:
-    staging = folder.with_name(f".{folder.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            for member in tar.getmembers():
-                relative = _wanted(member.name)
-                source = tar.extractfile(member) if member.isfile() and relative else None
-                if relative and source:
-                    (staging / relative).parent.mkdir(parents=True, exist_ok=True)
-                    (staging / relative).write_bytes(source.read())
-        if not (staging / SCRIPT_FILE).is_file() or not (staging / RULES_FILE).is_file():
-            raise AutoconsentInstallError("The autoconsent tarball lacks its script or rules.")
-        (staging / MARKER_FILE).write_text(f"{AUTOCONSENT_VERSION}\n{integrity}\n")
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
-    except (tarfile.TarError, OSError) as exc:
-        raise AutoconsentInstallError(f"Could not unpack autoconsent into {folder}: {exc}") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-# --- loading it --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -219,9 +104,6 @@ def _load_autoconsent(folder: Path) -> _Autoconsent:
 @functools.lru_cache(maxsize=1)
 def _fallback_script() -> str:
     return FALLBACK_JS.read_text(encoding="utf-8")
-
-
-# --- what autoconsent told us ------------------------------------------------------------------
 
 
 @dataclass
@@ -270,9 +152,6 @@ class _Messages:
     @property
     def succeeded(self) -> bool:
         return any(self.opt_out.values())
-
-
-# --- the handler -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -517,11 +396,12 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def prepare(page: Page, enabled: bool = True) -> ConsentHandler:
-    """Set up consent handling on `page` before it navigates. Never raises."""
+async def prepare(page: Page, enabled: bool = True, folder: Path | None = None) -> ConsentHandler:
+    """Set up consent handling on `page` before it navigates (autoconsent from `folder`, else
+    from its default place). Never raises."""
     if not enabled:
         return ConsentHandler(None)
-    folder = find_autoconsent()
+    folder = find_autoconsent(folder)
     if folder is None:
         return ConsentHandler(page, note="autoconsent is not installed (run `archiver setup`)")
     try:

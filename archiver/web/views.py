@@ -1,216 +1,62 @@
-"""Reading the archive in Datasette: reader view, history, diff (routes under /-/archiver/).
-
-Every page here shows archived (hostile) text, so each goes out with a strict
-Content-Security-Policy as a second line of defence behind escaping and sanitizing: no scripts
-from anywhere but the archive, no network but the archive, no forms posting elsewhere.
-"""
+"""Reading the archive in Datasette: home, search, reader view, history with a diff, thumbnails
+(routes under /-/archiver/)."""
 
 from __future__ import annotations
 
-import math
-import sqlite3
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
-import lxml.html
 from datasette.utils.asgi import Response
-from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from archiver import store
-from archiver.errors import ArchiverError, NotFound
-from archiver.extract import sanitize_html
+from archiver.errors import NotFound
+from archiver.render import (
+    STATIC,
+    capture_path,
+    highlight,
+    page_path,
+    reading_minutes,
+    render_article,
+    text_direction,
+)
 from archiver.textdiff import diff_words
 from archiver.thumbnail import crop_top
+from archiver.web.http import (
+    CSP,
+    CSP_LIVE_IMAGES,
+    BadRequest,
+    database_name,
+    error_page,
+    filters_from,
+    first_database,
+    handles_errors,
+    int_arg,
+    page_headers,
+    query,
+    render,
+)
 
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
 PAGE_SIZE = 20
-WORDS_PER_MINUTE = 230
+
+
 THUMBNAIL_HEIGHT = 900
+
+
 LANGUAGES_TTL_S = 600
-RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ks ps sd ug ur yi".split())
+
+
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-
-def datasette_script_hashes() -> str:
-    """CSP hashes of the inline script Datasette's base.html includes (closes open menus)."""
-    import base64
-    import hashlib
-
-    import datasette
-
-    template = Path(datasette.__file__).parent / "templates" / "_close_open_menus.html"
-    text = template.read_text() if template.is_file() else ""
-    start, end = text.find("<script>"), text.find("</script>")
-    if start < 0 or end < 0:
-        return ""
-    digest = hashlib.sha256(text[start + len("<script>"):end].encode()).digest()
-    return f" 'sha256-{base64.b64encode(digest).decode()}'"
-
-
-CSP = (f"default-src 'self'; script-src 'self'{datasette_script_hashes()}; "
-       "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; "
-       "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'")
-CSP_LIVE_IMAGES = CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
-T = TypeVar("T")
-
-
-class BadRequest(ArchiverError):
-    pass
-
-
-# --- plumbing shared by the views -----------------------------------------------------------
-
-
-def page_headers(csp: str = CSP) -> dict[str, str]:
-    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "X-DNS-Prefetch-Control": "off"}
-
-
-async def query(datasette: Any, name: str, fn: Callable[[Database], T]) -> T:
-    """Run a `store` reading function on one of Datasette's read connections."""
-    db = datasette.get_database(name)
-
-    def run(conn: sqlite3.Connection) -> T:
-        return fn(Database(conn, recursive_triggers=False, execute_plugins=False))
-
-    return await db.execute_fn(run)  # type: ignore[no-any-return]
-
-
-async def render(datasette: Any, request: Any, template: str, context: dict[str, Any],
-                 csp: str = CSP) -> Response:
-    html = await datasette.render_template(template, context, request=request)
-    return Response.html(html, headers=page_headers(csp))
-
-
-def error_page(message: str, status: int) -> Response:
-    return Response.text(message, status=status, headers=page_headers())
-
-
-def database_name(request: Any, datasette: Any) -> str:
-    name = str(request.url_vars["database"])
-    if name not in datasette.databases or name.startswith("_"):
-        raise NotFound(f"There is no database {name!r}.")
-    return name
-
-
-def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Library errors become plain-text 404/400 pages (never a traceback)."""
-
-    async def wrapper(request: Any, datasette: Any) -> Response:
-        try:
-            return await view(request, datasette)  # type: ignore[no-any-return]
-        except NotFound as exc:
-            return error_page(str(exc), 404)
-        except ArchiverError as exc:
-            return error_page(str(exc), 400)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-def first_database(datasette: Any) -> str | None:
-    names = [n for n in datasette.databases if not n.startswith("_")]
-    return names[0] if names else None
-
-
-# --- rendering helpers (pure) ---------------------------------------------------------------
-
-
-def text_direction(lang: str | None) -> str:
-    primary = (lang or "").replace("_", "-").split("-")[0].lower()
-    return "rtl" if primary in RTL_LANGUAGES else "ltr"
-
-
-def reading_minutes(word_count: int | None) -> int:
-    return max(1, math.ceil((word_count or 0) / WORDS_PER_MINUTE))
-
-
-def highlight(snippet: str) -> Markup:
-    """An FTS snippet, HTML-escaped, with its match marks turned into <mark>."""
-    escaped = str(escape(snippet))
-    return Markup(escaped.replace(store.SNIPPET_START, "<mark>")
-                  .replace(store.SNIPPET_END, "</mark>"))
-
-
-def render_article(html: str | None, live_images: bool = False) -> Markup:
-    """The stored article HTML, sanitized again; unless `live_images`, images (which are not
-    archived) become links to their original address, so reading contacts no other site."""
-    safe = sanitize_html(html or "")
-    if not safe or live_images:
-        return Markup(safe)
-    return Markup(_placeholder_media(safe))
-
-
-def _placeholder_media(safe_html: str) -> str:
-    root = lxml.html.fragment_fromstring(safe_html, create_parent="div")
-    for source in list(root.iter("source")):
-        source.drop_tree()
-    for media in list(root.iter("img", "video", "audio")):
-        media.addprevious(_placeholder(media))
-        media.drop_tree()
-    inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return (root.text and str(escape(root.text)) or "") + inner
-
-
-def _placeholder(media: Any) -> Any:
-    url = media.get("src") or media.get("poster") or ""
-    label = media.get("alt") or media.get("title") or media.tag
-    link = lxml.html.Element("a", {"class": "not-archived", "rel": "noopener noreferrer"})
-    if url.startswith(("http://", "https://")):
-        link.set("href", url)
-    link.set("title", "Not archived: opening it contacts the original site")
-    link.text = f"{media.tag}: {label}"
-    link.tail = media.tail
-    return link
-
-
-def filters_from(request: Any) -> store.SearchFilters:
-    args = request.args
-    return store.SearchFilters(
-        site=args.get("site") or None, tag=args.get("tag") or None,
-        lang=args.get("lang") or None, since=_date_arg(args.get("since")),
-        until=_date_arg(args.get("until")))
-
-
-def _date_arg(value: str | None) -> str | None:
-    if not value:
-        return None
-    if len(value) != 10 or not value[:4].isdigit() or value[4] != "-" or value[7] != "-":
-        raise BadRequest(f"Dates are written YYYY-MM-DD, not {value!r}.")
-    return value
-
-
-def int_arg(request: Any, name: str, default: int) -> int:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    if not str(value).isdigit():
-        raise BadRequest(f"{name} must be a whole number, not {value!r}.")
-    return int(value)
-
-
 def links_for(datasette: Any, name: str, capture: dict[str, Any]) -> dict[str, str]:
-    base = f"/-/archiver/{name}/{capture['id']}"
-    return {
-        "reader": base,
-        "raw": base + "/raw",
-        "screenshot": base + "/screenshot",
-        "thumbnail": base + "/thumbnail",
-        "body": base + "/body",
-        "snapshot": base + "/snapshot",
-        "row": datasette.urls.row(name, "captures", str(capture["id"])),
-        "history": f"/-/archiver/{name}/page/{capture['page_id']}",
-    }
-
-
-# --- views -------------------------------------------------------------------------------
+    kinds = ("raw", "screenshot", "thumbnail", "body", "snapshot")
+    links = {kind: capture_path(name, capture["id"], kind) for kind in kinds}
+    links.update(reader=capture_path(name, capture["id"]),
+                 row=datasette.urls.row(name, "captures", str(capture["id"])),
+                 history=page_path(name, capture["page_id"]))
+    return links
 
 
 async def archive_index(request: Any, datasette: Any) -> Response:
@@ -386,6 +232,8 @@ async def static(request: Any, datasette: Any) -> Response:
 
 
 _DB = r"^/-/archiver/(?P<database>[^/]+)"
+
+
 ROUTES: list[tuple[str, Any]] = [
     (r"^/-/archiver/?$", archive_index),
     (r"^/-/archiver/static/(?P<name>[\w.-]+)$", static),

@@ -4,64 +4,45 @@
 - `POST /-/archiver/api/captures`: store a page as the browser shows it (DOM + screenshot),
   through the same extraction and storage as `archiver save`. An `idempotency_key` makes a
   retried upload land once.
-- `POST /-/archiver/api/archive-link`: queue a URL; a worker thread with its own event loop and
-  one Chromium captures it (private addresses blocked unless the server allows them).
+- `POST /-/archiver/api/archive-link`: queue a URL for the pipeline (`archiver.worker`, the
+  same Runner as `archiver save`: retries, per-host limits), private addresses blocked unless
+  the server allows them.
 - `GET  /-/archiver/api/jobs/ID`: how that went.
 
 Every route needs `Authorization: Bearer <token>` (see `archiver.tokens`); requests from web
 origins and with a foreign `Host` header are refused. Nothing here blocks Datasette's event loop:
-SQLite work runs in worker threads on the API's own connection.
+reads run on Datasette's connections, captures and writes in the worker's thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import re
-import threading
-import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from datasette.utils.asgi import Response
+from sqlite_utils import Database
 
-from archiver import __version__, store, tokens
-from archiver.capture import Browser, CaptureSettings, now_iso
+from archiver import __version__, tokens
 from archiver.errors import ArchiverError
-from archiver.models import Capture
+from archiver.models import Capture, now_iso
+from archiver.save import Job
+from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.urls import InvalidURL, check_archivable
+from archiver.worker import Worker
 
 PREFIX = "/-/archiver/api/"
-DEFAULT_MAX_BODY = 50 * 1024 * 1024
 EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,200}$")
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 100
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-TRUE_WORDS = ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """Resolved at the edge (`archiver serve` options -> environment -> plugin startup)."""
-
-    allow_private_targets: bool = False
-    max_body: int = DEFAULT_MAX_BODY
-    extra_hosts: tuple[str, ...] = ()  # more names the server may be reached by
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> ApiSettings:
-        hosts = environ.get("ARCHIVER_API_HOSTS", "")
-        return cls(
-            allow_private_targets=environ.get("ARCHIVER_ALLOW_PRIVATE", "").lower() in TRUE_WORDS,
-            max_body=int(environ.get("ARCHIVER_API_MAX_BODY") or DEFAULT_MAX_BODY),
-            extra_hosts=tuple(h.strip().lower() for h in hosts.split(",") if h.strip()),
-        )
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -76,153 +57,33 @@ class ApiError(Exception):
 # --- state per Datasette instance
 
 
-class Writer:
-    """The API's own SQLite connection, used from worker threads one call at a time."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = path
-        self._db: Any = None
-        self._lock = threading.Lock()
-
-    def _open(self) -> Any:
-        if self._db is None:
-            self._db = store.open_db(self.path)
-        return self._db
-
-    def token_ok(self, token: str) -> bool:
-        with self._lock:
-            return tokens.is_valid(self._open(), token)
-
-    def has_token(self) -> bool:
-        with self._lock:
-            return tokens.has_token(self._open())
-
-    def save(self, capture: Capture, key: str | None, tags: list[str]) -> tuple[int, bool]:
-        """Extract and store (as `archiver save` does); returns (id, created). A key seen
-        before returns the capture stored under it and stores nothing."""
-        from archiver.save import store_capture
-
-        with self._lock:
-            db = self._open()
-            existing = store.capture_id_for_key(db, key) if key else None
-            if existing is not None:
-                return existing, False
-            result = store_capture(db, capture, source="extension", tags=tags)
-            assert result.id is not None
-            if key is None:
-                return result.id, True
-            capture_id = store.claim_idempotency_key(db, result.id, key)
-            return capture_id, capture_id == result.id
-
-
-@dataclass
-class Job:
-    id: str
-    url: str
-    tags: list[str]
-    key: str | None
-    status: str = "queued"  # queued | running | done | failed
-    capture_id: int | None = None
-    error: str | None = None
-    created_at: str = field(default_factory=now_iso)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "status": self.status,
-                "capture_id": self.capture_id, "error": self.error,
-                "created_at": self.created_at}
-
-
-class LinkWorker:
-    """Captures queued URLs in a background thread with its own event loop and one Chromium,
-    started on the first job. Jobs are kept in memory; their captures are in the archive."""
-
-    def __init__(self, writer: Writer, settings: CaptureSettings, concurrency: int = 2) -> None:
-        self.writer = writer
-        self.settings = settings
-        self.concurrency = concurrency
-        self._jobs: dict[str, Job] = {}
-        self._by_key: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._browser: Browser | None = None
-        self._browser_lock: asyncio.Lock | None = None
-        self._slots: asyncio.Semaphore | None = None
-
-    def submit(self, url: str, tags: list[str], key: str | None) -> Job:
-        with self._lock:
-            if key and key in self._by_key:
-                return self._jobs[self._by_key[key]]
-            job = Job(uuid.uuid4().hex[:16], url, tags, key)
-            self._jobs[job.id] = job
-            if key:
-                self._by_key[key] = job.id
-            loop = self._ensure_loop()
-        asyncio.run_coroutine_threadsafe(self._run(job), loop)
-        return job
-
-    def job(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
-
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            threading.Thread(target=self._loop.run_forever, name="archiver-links",
-                             daemon=True).start()
-        return self._loop
-
-    async def _run(self, job: Job) -> None:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
-        async with self._slots:
-            job.status = "running"
-            try:
-                browser = await self._get_browser()
-                capture = await browser.capture(job.url)
-                job.capture_id, _ = await asyncio.to_thread(
-                    self.writer.save, capture, job.key, job.tags)
-                job.error = capture.error
-                job.status = "failed" if capture.status == "failed" else "done"
-            except Exception as exc:  # noqa: BLE001 - a job must end with a reason, always
-                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-
-    async def _get_browser(self) -> Browser:
-        if self._browser_lock is None:
-            self._browser_lock = asyncio.Lock()
-        async with self._browser_lock:
-            if self._browser is None:
-                browser = Browser(self.settings)
-                await browser.start()
-                self._browser = browser
-            return self._browser
-
-
 @dataclass
 class ApiState:
-    settings: ApiSettings
+    settings: ServerSettings
     database: str
-    writer: Writer
-    links: LinkWorker
+    worker: Worker  # the pipeline: captures from the extension and queued links
 
 
 _STATES: weakref.WeakKeyDictionary[Any, ApiState] = weakref.WeakKeyDictionary()
 
 
-def configure(datasette: Any, settings: ApiSettings) -> None:
+def configure(datasette: Any, settings: ServerSettings) -> None:
     """Called by the plugin's startup hook with settings resolved from the environment."""
     try:
         name, path = _archive_database(datasette)
     except ApiError:
         return  # no archive file (e.g. `datasette --memory`): the API answers 500 saying so
-    writer = Writer(path)
-    capture_settings = CaptureSettings(block_private=not settings.allow_private_targets,
+    capture_settings = CaptureSettings(browser_path=settings.browser_path,
+                                       block_private=not settings.allow_private_targets,
                                        page_deadline=60.0)
-    _STATES[datasette] = ApiState(settings, name, writer, LinkWorker(writer, capture_settings))
+    worker = Worker(path, capture_settings, RunSettings(concurrency=2, retries=2),
+                    source="extension")
+    _STATES[datasette] = ApiState(settings, name, worker)
 
 
 def _state(datasette: Any) -> ApiState:
     if datasette not in _STATES:
-        configure(datasette, ApiSettings())
+        configure(datasette, ServerSettings())
     return _STATES[datasette]
 
 
@@ -236,7 +97,7 @@ def _archive_database(datasette: Any) -> tuple[str, str]:
 # --- checks shared by every route
 
 
-def _check_host(request: Any, settings: ApiSettings) -> None:
+def _check_host(request: Any, settings: ServerSettings) -> None:
     """DNS rebinding: a page on attacker.example whose name now points at 127.0.0.1."""
     host = (request.headers.get("host") or "").lower()
     server = request.scope.get("server")
@@ -248,7 +109,7 @@ def _check_host(request: Any, settings: ApiSettings) -> None:
         allowed = {"localhost", "127.0.0.1"}
     if host not in allowed | set(settings.extra_hosts):
         raise ApiError(403, f"Host {host!r} is not this server's name (DNS rebinding guard); "
-                            "set ARCHIVER_API_HOSTS to allow more names")
+                            "start archiver serve with --allow-host NAME to allow more names")
 
 
 def _check_origin(request: Any) -> None:
@@ -265,20 +126,28 @@ def _check_method(request: Any, methods: tuple[str, ...]) -> None:
                        {"Allow": ", ".join(methods)})
 
 
-async def _authorize(request: Any, state: ApiState) -> None:
+async def _authorize(request: Any, datasette: Any, state: ApiState) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     challenge = {"WWW-Authenticate": "Bearer"}
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "Missing token: send 'Authorization: Bearer <token>' "
                             "(the token is shown by `archiver token`)", challenge)
-    if await asyncio.to_thread(state.writer.token_ok, token):
+    if await _read(datasette, state, lambda db: tokens.is_valid(db, token)):
         return
-    if not await asyncio.to_thread(state.writer.has_token):
+    if not await _read(datasette, state, tokens.has_token):
         raise ApiError(401, "This archive has no token yet: run `archiver token` and paste "
                             "what it prints into the extension's options", challenge)
     raise ApiError(401, "Wrong token: paste the one `archiver token` shows "
                         "(`archiver token --rotate` makes a new one)", challenge)
+
+
+async def _read(datasette: Any, state: ApiState, fn: Callable[[Database], T]) -> T:
+    """Run a reading function on one of Datasette's own connections to the archive."""
+    def run(conn: Any) -> T:
+        return fn(Database(conn, recursive_triggers=False, execute_plugins=False))
+
+    return await datasette.get_database(state.database).execute_fn(run)  # type: ignore[no-any-return]
 
 
 async def _read_body(request: Any, limit: int) -> bytes:
@@ -286,7 +155,7 @@ async def _read_body(request: Any, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"The body is {int(declared)} bytes; the limit is {limit} "
-                            "(ARCHIVER_API_MAX_BODY)")
+                            "(archiver serve --max-body)")
     chunks, size = [], 0
     while True:
         message = await request.receive()
@@ -294,7 +163,7 @@ async def _read_body(request: Any, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise ApiError(413, f"The body is larger than the limit of {limit} bytes "
-                                "(ARCHIVER_API_MAX_BODY)")
+                                "(archiver serve --max-body)")
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
@@ -324,7 +193,7 @@ def _route(methods: tuple[str, ...], handler: Handler) -> Callable[[Any, Any], A
             _check_host(request, state.settings)
             _check_origin(request)
             _check_method(request, methods)
-            await _authorize(request, state)
+            await _authorize(request, datasette, state)
             return await handler(request, datasette, state)
         except ApiError as exc:
             return Response.json({"ok": False, "error": str(exc)}, status=exc.status,
@@ -421,28 +290,30 @@ async def ping(request: Any, datasette: Any, state: ApiState) -> Response:
 async def post_capture(request: Any, datasette: Any, state: ApiState) -> Response:
     data = await _json_object(request, state.settings.max_body)
     capture = capture_from(data, request.headers.get("user-agent"))
-    key, tags = _key(data), _tags(data)
+    job = Job(capture.url, tags=_tags(data), idempotency_key=_key(data), source="extension")
     try:
-        capture_id, created = await asyncio.to_thread(state.writer.save, capture, key, tags)
+        result = await state.worker.store(capture, job)
     except ArchiverError as exc:
         raise ApiError(503, f"The archive could not store this capture: {exc}") from exc
+    assert result.id is not None
     return Response.json(
-        {"ok": True, "id": capture_id, "created": created,
-         "url": _capture_url(request, datasette, state, capture_id)},
-        status=201 if created else 200,
+        {"ok": True, "id": result.id, "created": result.created,
+         "url": _capture_url(request, datasette, state, result.id)},
+        status=201 if result.created else 200,
     )
 
 
 async def archive_link(request: Any, datasette: Any, state: ApiState) -> Response:
     data = await _json_object(request, state.settings.max_body)
-    job = state.links.submit(_url(data), _tags(data), _key(data))
+    job = state.worker.submit(Job(_url(data), tags=_tags(data), idempotency_key=_key(data),
+                                  source="extension"))
     status_url = datasette.absolute_url(request, f"{PREFIX}jobs/{job.id}")
     return Response.json({"ok": True, "status": job.status, "job": job.as_json(),
                           "status_url": status_url}, status=202)
 
 
 async def job_status(request: Any, datasette: Any, state: ApiState) -> Response:
-    job = state.links.job(request.url_vars["job_id"])
+    job = state.worker.job(request.url_vars["job_id"])
     if job is None:
         raise ApiError(404, "No such job (jobs are kept until the server restarts)")
     body = job.as_json()

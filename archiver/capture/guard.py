@@ -1,0 +1,106 @@
+"""The guard against private addresses, for captures asked for over the network
+(`CaptureSettings.block_private`).
+
+Playwright's route handler sees the first request of every frame, but not the redirect hops
+that Chromium follows itself; a CDP `Fetch` interceptor on the page sees every hop. Both check
+each URL's host. Site isolation is switched off for guarded captures (see `launch_args`) so that
+cross-site iframes stay in the page's process, where the page's CDP session sees their requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Page, Route
+from playwright.async_api import Error as PlaywrightError
+
+from archiver.capture.quietly import abort_quietly
+from archiver.capture.record import PageLog
+
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+LOCAL_SCHEMES = ("data", "blob", "about")
+
+
+def address_problem(address: str) -> str | None:
+    """Why an IP address must not be reached by a guarded capture, or None if it is public."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (where cloud metadata services live)"
+    if ip in CGNAT:
+        return "a shared (CGNAT) address"
+    if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+        return "not a routable unicast address"
+    if ip.is_private or not ip.is_global:
+        return "a private address"
+    return None
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses a host name resolves to (what the browser will connect to)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def blocked_reason(url: str) -> str | None:
+    """Why a guarded capture must not request `url`, or None when it may."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in LOCAL_SCHEMES:
+        return None
+    if scheme not in ("http", "https", "ws", "wss"):
+        return f"blocked: {scheme}: URLs are not fetched"
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        addresses = [str(ipaddress.ip_address(host.split("%")[0]))]
+    except ValueError:
+        try:
+            addresses = await resolve_host(host, parts.port or 443)
+        except (OSError, UnicodeError) as exc:
+            return f"blocked: {host} could not be resolved ({exc})"
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            shown = host if host == address else f"{host} ({address})"
+            return f"blocked: {shown} is {problem}"
+    return None
+
+
+async def block_if_private(route: Route, log: PageLog, is_main: bool) -> bool:
+    reason = await blocked_reason(route.request.url)
+    if reason is None:
+        return False
+    log.blocked.append(reason)
+    if is_main:
+        log.document_errors[route.request.url] = reason
+    await abort_quietly(route, "blockedbyclient")
+    return True
+
+
+async def guard_private_addresses(context: BrowserContext, page: Page, log: PageLog) -> None:
+    """Fail every request (each redirect hop included) to a non-public address."""
+    cdp = await context.new_cdp_session(page)
+
+    async def paused(event: dict[str, Any]) -> None:
+        reason = await blocked_reason(event["request"]["url"])
+        try:
+            if reason is None:
+                await cdp.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+                return
+            log.blocked.append(reason)
+            await cdp.send("Fetch.failRequest", {"requestId": event["requestId"],
+                                                 "errorReason": "BlockedByClient"})
+        except PlaywrightError:
+            pass  # the page or the request went away meanwhile
+
+    cdp.on("Fetch.requestPaused", paused)
+    await cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})

@@ -1,0 +1,217 @@
+"""One page: load it with bounded waits, answer its consent prompt, take what it shows.
+
+Nothing here waits without a bound: the main document has the navigation timeout; every
+subresource goes through a route handler with its own deadline, so a host that accepts the
+connection and never answers cannot hold the page (`load` would otherwise never fire); waiting
+for `load` after the DOM is ready is bounded, then `window.stop()`. `Browser.capture` puts an
+overall deadline around all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page, Route
+from playwright.async_api import Error as PlaywrightError
+
+from archiver.capture import consent
+from archiver.capture.guard import block_if_private, guard_private_addresses
+from archiver.capture.lazy import load_lazy_content
+from archiver.capture.quietly import (
+    abort_quietly,
+    continue_quietly,
+    evaluate_quietly,
+    friendly_error,
+)
+from archiver.capture.record import PageLog
+from archiver.capture.screenshot import take_screenshot
+from archiver.capture.snapshot import take_snapshot
+from archiver.models import Capture, ConsentOutcome
+from archiver.settings import CaptureSettings
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+PASSIVE_TYPES = ("image", "media", "font")  # can't block the parser: not proxied
+
+
+# Images and media still loading, read off the page itself (listening to every request's
+# events from Python would cost each capture a message per request).
+UNFINISHED_JS = """() => [...new Set([
+  ...[...document.images]
+    .filter(i => !i.complete)
+    // a lazy image far below the viewport was never asked for: it is not late
+    .filter(i => i.loading !== 'lazy' || i.getBoundingClientRect().top < 3 * innerHeight)
+    .map(i => i.currentSrc || i.src),
+  ...[...document.querySelectorAll('video, audio')]
+    .filter(m => m.networkState === HTMLMediaElement.NETWORK_LOADING && m.readyState < 2)
+    .map(m => m.currentSrc || m.src),
+].filter(Boolean))].sort()"""
+
+
+def _is_html(content_type: str | None) -> bool:
+    mime = (content_type or "text/html").split(";")[0].strip().lower()
+    return mime in HTML_TYPES
+
+
+class PageCapture:
+    """The capture of one URL in a fresh browser context."""
+
+    def __init__(self, settings: CaptureSettings) -> None:
+        self.settings = settings
+        self.log = PageLog()
+
+    async def run(self, context: BrowserContext, url: str, result: Capture) -> None:
+        """Load `url` in a new page of `context` and fill in `result`."""
+        log = self.log
+        await context.route("**/*", lambda route: self._handle_route(route, log))
+        page = await context.new_page()
+        if self.settings.block_private:
+            await guard_private_addresses(context, page, log)
+        handler = await consent.prepare(page, enabled=self.settings.consent_handling,
+                                       folder=self.settings.autoconsent_dir)
+        response = await self._navigate(page, url, log, result)
+        if response is None:
+            return
+        result.final_url = page.url
+        result.http_status = response.status
+        result.headers = await response.all_headers()
+        result.content_type = result.headers.get("content-type")
+        html = _is_html(result.content_type)
+        partial = await self._wait_for_load(page, log, settle=not html)
+        if html:
+            result.consent = await self._settle(page, handler)
+        else:
+            result.body = await self._original_body(context, result.final_url, log)
+        result.title = await page.title()
+        if self.settings.screenshot:
+            result.screenshot = await take_screenshot(page, self.settings, log)
+        if html:
+            result.html, result.frames = await take_snapshot(page)
+        await self._keep_resources(result, log)
+        self._set_status(result, log, partial)
+
+    async def _settle(self, page: Page, handler: Any) -> ConsentOutcome:
+        """The consent prompt answered, and (at the same time: both mostly wait) the lazy
+        content loaded. Without consent handling, late scripts get `settle_time`."""
+        waits: list[Any] = [handler.settle(timeout=self.settings.consent_timeout)]
+        if not self.settings.consent_handling and self.settings.settle_time:
+            waits.append(asyncio.sleep(self.settings.settle_time))
+        if self.settings.lazy_budget > 0:
+            waits.append(load_lazy_content(page, self.settings.lazy_budget))
+        outcome, *_ = await asyncio.gather(*waits)
+        return outcome  # type: ignore[no-any-return]
+
+    async def _keep_resources(self, result: Capture, log: PageLog) -> None:
+        result.resources_kept = self.settings.keep_resources
+        if self.settings.keep_resources:
+            result.resources = await log.resources(self.settings.max_resource_bytes)
+
+    async def _navigate(self, page: Page, url: str, log: PageLog, result: Capture) -> Any:
+        try:
+            response = await page.goto(
+                url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
+            )
+        except PlaywrightError as exc:
+            reason = next(iter(log.blocked), None) or log.document_errors.get(url) or str(exc)
+            result.status = "failed"
+            if "Timeout" in str(exc) and url not in log.document_errors:
+                reason = f"the page did not answer within {self.settings.nav_timeout:g} s"
+            result.error = friendly_error(reason)
+            result.final_url = page.url if page.url != "about:blank" else None
+            return None
+        if response is None:
+            result.status = "failed"
+            result.error = "the browser got no response for this URL"
+        return response
+
+    async def _handle_route(self, route: Route, log: PageLog) -> None:
+        """Fetch requests ourselves, with a deadline, and remember every response (its body is
+        read when the page is done: `PageLog.resources`).
+
+        Without `keep_resources`, images, media and fonts go straight to the network instead
+        (proxying their bytes through the driver costs throughput): they cannot block the
+        parser, and the bounded wait for `load` plus `window.stop()` bounds them; those still
+        pending then are reported."""
+        request = route.request
+        is_main = request.is_navigation_request() and request.frame.parent_frame is None
+        timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
+        if self.settings.block_private and await block_if_private(route, log, is_main):
+            log.not_answered(request, "blocked", log.blocked[-1] if log.blocked else "")
+            return
+        passive = request.resource_type in PASSIVE_TYPES and not is_main
+        if passive and not self.settings.keep_resources:
+            await continue_quietly(route)
+            return
+        try:
+            response = await route.fetch(
+                timeout=timeout * 1000,
+                max_redirects=0 if is_main or self.settings.block_private else 20,
+            )
+        except PlaywrightError as exc:
+            timed_out = "Timeout" in str(exc)
+            if is_main:
+                log.document_errors[request.url] = str(exc)
+            elif timed_out:
+                log.timed_out.append(request.url)
+            else:
+                log.failed.append(request.url)
+            log.not_answered(request, "timed out" if timed_out else "failed",
+                             friendly_error(str(exc)))
+            await abort_quietly(route, "timedout" if timed_out else "failed")
+            return
+        if is_main:
+            log.documents[request.url] = response
+        log.answered(request, response)
+        try:
+            await route.fulfill(response=response)
+        except PlaywrightError:
+            pass  # the page went away (closed, navigated) while we fetched
+
+    async def _wait_for_load(self, page: Page, log: PageLog, settle: bool = True) -> str | None:
+        """Wait, bounded, for `load`; returns why the page is partial, or None. With `settle`,
+        give late scripts `settle_time` more (the consent settle, when it follows, does that)."""
+        try:
+            await page.wait_for_load_state("load", timeout=self.settings.load_timeout * 1000)
+        except PlaywrightError:
+            found = await evaluate_quietly(page, UNFINISHED_JS)  # the page could fake it
+            found = found if isinstance(found, list) else []
+            log.unfinished = [url for url in found if isinstance(url, str)]
+            await evaluate_quietly(page, "window.stop()")
+            return f"the page did not finish loading within {self.settings.load_timeout:g} s"
+        if settle and self.settings.settle_time:
+            await asyncio.sleep(self.settings.settle_time)
+        return None
+
+    async def _original_body(self, context: BrowserContext, final_url: str, log: PageLog) -> bytes:
+        """The response body as served (for PDFs the page only holds the viewer)."""
+        if final_url in log.documents:
+            return await log.documents[final_url].body()
+        response = await context.request.get(
+            final_url, timeout=self.settings.nav_timeout * 1000
+        )
+        return await response.body()
+
+    def _set_status(self, result: Capture, log: PageLog, partial: str | None) -> None:
+        status = result.http_status or 0
+        if status >= 400:
+            result.status = "failed"
+            result.error = f"the server answered HTTP {status}"
+            return
+        reasons = [partial] if partial else []
+        if log.blocked:
+            reasons.append(f"{len(log.blocked)} request(s) not made: " + "; ".join(log.blocked[:3]))
+        if log.timed_out:
+            reasons.append(
+                f"{len(log.timed_out)} resource(s) did not answer within "
+                f"{self.settings.request_timeout:g} s: " + ", ".join(log.timed_out[:5])
+            )
+        if log.unfinished:
+            reasons.append(f"{len(log.unfinished)} image(s)/media did not answer before the "
+                           "page was stopped: " + ", ".join(log.unfinished[:5]))
+        if log.screenshot_problem:
+            reasons.append(log.screenshot_problem)
+        if reasons:
+            result.status = "partial"
+            result.error = "; ".join(reasons)

@@ -1,0 +1,193 @@
+"""Commands that capture: save, import, retry (and failures, which lists what retry retries)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archiver import store
+from archiver.cli.options import (
+    bulk_options,
+    capture_options,
+    db_option,
+    json_option,
+    open_archive,
+    run_settings,
+    settings_from,
+)
+from archiver.cli.report import NoBar, Summary, print_result
+from archiver.urls import InvalidURL, check_archivable
+
+
+@click.command()
+@click.argument("urls", nargs=-1)
+@click.option("-f", "--from-file", type=click.File("r", encoding="utf-8"), multiple=True,
+              help="Read URLs from this file, one a line (# comments and blank lines skipped).")
+@db_option
+@capture_options
+@bulk_options
+@json_option
+def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_json: bool,
+         **options: Any) -> None:
+    """Archive web pages: screenshot, rendered HTML and article text.
+
+    URLS are web addresses; "-" reads more of them from standard input, one a line
+    (blank lines and lines starting with # are skipped). Prints each new capture's id
+    and title. Exits with status 1 if any URL failed.
+
+    A URL named on the command line is captured again each time (every version is
+    kept); URLs read from a file or stdin that are already archived are skipped unless
+    --recapture is given, so an interrupted list resumes where it stopped.
+
+    \b
+    Example:
+        archiver save https://example.org/article
+        archiver save --from-file urls.txt --concurrency 4 --retries 2
+        cat urls.txt | archiver save - --json
+    """
+    from archiver.save import Job
+
+    named, bad = _targets(tuple(u for u in urls if u != "-"))
+    listed = [line.strip() for file in from_file for line in file]
+    if "-" in urls:
+        listed.extend(line.strip() for line in sys.stdin)
+    from_lists, bad_listed = _targets(tuple(listed))
+    if not (named or from_lists or bad or bad_listed):
+        raise click.UsageError("Give at least one URL, \"-\" for stdin, or --from-file FILE.")
+    jobs = [Job(url, recapture=True) for url in named] + [Job(url) for url in from_lists]
+    run(db_path, jobs, bad + bad_listed, as_json, options)
+
+
+def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: bool,
+              options: dict[str, Any]) -> None:
+    """Capture jobs with a progress bar; print results, then a summary; exit 1 on failures."""
+    from archiver.save import run_jobs, without_archived
+
+    for url, reason in bad:
+        if as_json:
+            click.echo(json.dumps({"id": None, "url": url, "title": None, "status": "failed",
+                                   "error": reason}))
+        click.secho(f"skipped: {reason}", err=True, fg="red")
+    db = open_archive(db_path)
+    jobs, skipped = without_archived(db, jobs, options["recapture"])
+    summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
+    run = run_settings(options)
+    show_progress = options["progress"]
+    if show_progress is None:
+        show_progress = sys.stderr.isatty() and len(jobs) > 1
+
+    def on_result(result: Any) -> None:
+        summary.add(result)
+        bar.update(1, result)
+        print_result(result, as_json)
+
+    progress: Any = NoBar()
+    if show_progress:
+        progress = click.progressbar(length=len(jobs), file=sys.stderr, label="Archiving",
+                                     show_pos=True, show_eta=True, item_show_func=summary.line)
+    with progress as bar:
+        try:
+            asyncio.run(run_jobs(db, settings_from(options), run, jobs, on_result))
+        except KeyboardInterrupt:
+            summary.print()
+            click.echo("Interrupted. What was saved is kept; run the same command again to "
+                       "continue (archived URLs from files, stdin and imports are skipped).",
+                       err=True)
+            sys.exit(130)
+    summary.print()
+    if summary.failed or bad:
+        sys.exit(1)
+
+
+def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Check each URL: (good URLs, [(bad URL, reason)]); blank and # lines are dropped."""
+    good: list[str] = []
+    bad: list[tuple[str, str]] = []
+    for url in urls:
+        if not url or url.startswith("#"):
+            continue
+        try:
+            good.append(check_archivable(url))
+        except InvalidURL as exc:
+            bad.append((url, str(exc)))
+    return good, bad
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["netscape", "pocket", "pinboard", "urls"]),
+              help="The file's format (default: guessed from its name and content).")
+@click.option("--tag", "extra_tags", multiple=True, help="Add this tag to every capture.")
+@db_option
+@capture_options
+@bulk_options
+@json_option
+def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_path: Path,
+                   as_json: bool, **options: Any) -> None:
+    """Archive every URL of a bookmark export, keeping its tags and dates.
+
+    Reads a browser's bookmark export (Netscape HTML: folders become tags), Pocket's CSV,
+    Pinboard's JSON, or a plain list of URLs. The whole file is checked before anything
+    is saved. URLs already archived are skipped (unless --recapture); a rerun after an
+    interruption picks up where it stopped.
+
+    \b
+    Example:
+        archiver import bookmarks.html --concurrency 4
+        archiver import pocket.csv --tag pocket
+    """
+    from archiver import imports
+    from archiver.save import Job
+
+    bookmarks = imports.parse(file.name, file.read_bytes(), fmt)
+    click.echo(f"{file.name}: {len(bookmarks)} bookmarks.", err=True)
+    jobs = [Job(b.url, tags=[*b.tags, *extra_tags], bookmarked_at=b.added, title=b.title)
+            for b in bookmarks]
+    run(db_path, jobs, [], as_json, options)
+
+
+@click.command()
+@db_option
+@json_option
+def failures(db_path: Path, as_json: bool) -> None:
+    """List pages whose latest capture failed, and why.
+
+    \b
+    Example:
+        archiver failures
+        archiver retry
+    """
+    rows = store.failures(open_archive(db_path))
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['id']}\t{row['url']}\t{row['error']}")
+    if not rows:
+        click.echo("No failures.", err=True)
+
+
+@click.command()
+@db_option
+@capture_options
+@bulk_options
+@json_option
+def retry(db_path: Path, as_json: bool, **options: Any) -> None:
+    """Capture again every page whose latest capture failed.
+
+    \b
+    Example:
+        archiver retry --retries 2
+    """
+    from archiver.save import Job
+
+    jobs = [Job(row["url"], recapture=True) for row in store.failures(open_archive(db_path))]
+    if not jobs:
+        click.echo("No failures to retry.", err=True)
+        return
+    run(db_path, jobs, [], as_json, options)

@@ -1,0 +1,117 @@
+"""Options shared by the commands, and the settings they resolve to (the CLI is an edge: here
+options and environment variables become the typed settings the library takes)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archiver import store
+from archiver.settings import CaptureSettings, RunSettings
+
+DEFAULT_DB = Path("db") / "archive.db"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+AUTOCONSENT_DIR_ENV = "ARCHIVER_AUTOCONSENT_DIR"  # where `archiver setup` puts autoconsent
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="ARCHIVER_DB", default=DEFAULT_DB, show_default=True,
+        help="The archive database (env ARCHIVER_DB).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def capture_options(func: F) -> F:
+    options = [
+        click.option("--browser", envvar="ARCHIVER_BROWSER", metavar="PATH",
+                     help="Chromium/Chrome executable (env ARCHIVER_BROWSER). Default: "
+                          "Playwright's Chromium, else one on PATH."),
+        click.option("--timeout", type=float, default=CaptureSettings.nav_timeout,
+                     show_default=True, help="Seconds the page itself may take to answer."),
+        click.option("--request-timeout", type=float,
+                     default=CaptureSettings.request_timeout, show_default=True,
+                     help="Seconds each image, script or stylesheet may take."),
+        click.option("--page-deadline", type=float,
+                     default=CaptureSettings.page_deadline, show_default=True,
+                     help="Seconds for the whole capture of one page, whatever happens."),
+        click.option("--width", type=int, default=CaptureSettings.viewport_width,
+                     show_default=True, help="Viewport width in pixels."),
+        click.option("--height", type=int, default=CaptureSettings.viewport_height,
+                     show_default=True, help="Viewport height in pixels."),
+        click.option("--user-agent", help="User-Agent header (default: the browser's own)."),
+        click.option("--no-screenshot", is_flag=True, help="Don't take a screenshot."),
+        click.option("--compact-screenshots", is_flag=True,
+                     help="Smaller screenshot PNGs (about 25 % fewer bytes), slower to encode."),
+        click.option("--no-consent-handling", is_flag=True,
+                     help="Leave cookie/consent prompts as the site shows them."),
+    ]
+    return _with(options, func)
+
+
+def _with(options: Sequence[Callable[[Any], Any]], func: F) -> F:
+    """`func` with every option of the list, in the order listed (in --help too)."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def bulk_options(func: F) -> F:
+    options = [
+        click.option("-c", "--concurrency", type=click.IntRange(1, 32),
+                     default=RunSettings.concurrency,
+                     show_default=True, help="Pages captured at the same time."),
+        click.option("--retries", type=click.IntRange(0, 10),
+                     default=RunSettings.retries, show_default=True,
+                     help="Try failed pages again this often (network errors, 5xx, 429)."),
+        click.option("--per-host", type=click.IntRange(1, 32),
+                     default=RunSettings.per_host, show_default=True,
+                     help="Pages of one site captured at the same time."),
+        click.option("--recapture", is_flag=True,
+                     help="Capture URLs again even if they are already archived."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar on stderr (default: when stderr is a terminal)."),
+    ]
+    return _with(options, func)
+
+
+def settings_from(options: dict[str, Any]) -> CaptureSettings:
+    """The capture settings of a command's options (and ARCHIVER_AUTOCONSENT_DIR)."""
+    return CaptureSettings(
+        autoconsent_dir=autoconsent_dir(),
+        browser_path=options["browser"],
+        nav_timeout=options["timeout"],
+        request_timeout=options["request_timeout"],
+        page_deadline=options["page_deadline"],
+        viewport_width=options["width"],
+        viewport_height=options["height"],
+        user_agent=options["user_agent"],
+        screenshot=not options["no_screenshot"],
+        fast_screenshots=not options["compact_screenshots"],
+        consent_handling=not options["no_consent_handling"],
+    )
+
+
+def autoconsent_dir() -> Path | None:
+    """Where autoconsent is (ARCHIVER_AUTOCONSENT_DIR), or None for its default place."""
+    configured = os.environ.get(AUTOCONSENT_DIR_ENV)
+    return Path(configured).expanduser() if configured else None
+
+
+def run_settings(options: dict[str, Any]) -> RunSettings:
+    return RunSettings(concurrency=options["concurrency"], retries=options["retries"],
+                       per_host=options["per_host"])
+
+
+def open_archive(db_path: Path) -> Any:
+    return store.open_db(db_path)

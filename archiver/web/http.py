@@ -1,0 +1,128 @@
+"""Plumbing shared by the archive's Datasette routes: security headers, reading the archive on
+Datasette's connections, rendering templates, errors as plain-text pages, request arguments.
+
+Every page here shows archived (hostile) text, so each goes out with a strict
+Content-Security-Policy as a second line of defence behind escaping and sanitizing: no scripts
+from anywhere but the archive, no network but the archive, no forms posting elsewhere.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from datasette.utils.asgi import Response
+from sqlite_utils import Database
+
+from archiver import store
+from archiver.errors import ArchiverError, NotFound
+
+T = TypeVar("T")
+
+
+def datasette_script_hashes() -> str:
+    """CSP hashes of the inline script Datasette's base.html includes (closes open menus)."""
+    import base64
+    import hashlib
+
+    import datasette
+
+    template = Path(datasette.__file__).parent / "templates" / "_close_open_menus.html"
+    text = template.read_text() if template.is_file() else ""
+    start, end = text.find("<script>"), text.find("</script>")
+    if start < 0 or end < 0:
+        return ""
+    digest = hashlib.sha256(text[start + len("<script>"):end].encode()).digest()
+    return f" 'sha256-{base64.b64encode(digest).decode()}'"
+
+
+CSP = (f"default-src 'self'; script-src 'self'{datasette_script_hashes()}; "
+       "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; "
+       "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'")
+
+
+CSP_LIVE_IMAGES = CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
+
+
+class BadRequest(ArchiverError):
+    pass
+
+
+def page_headers(csp: str = CSP) -> dict[str, str]:
+    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer", "X-DNS-Prefetch-Control": "off"}
+
+
+async def query(datasette: Any, name: str, fn: Callable[[Database], T]) -> T:
+    """Run a `store` reading function on one of Datasette's read connections."""
+    db = datasette.get_database(name)
+
+    def run(conn: sqlite3.Connection) -> T:
+        return fn(Database(conn, recursive_triggers=False, execute_plugins=False))
+
+    return await db.execute_fn(run)  # type: ignore[no-any-return]
+
+
+async def render(datasette: Any, request: Any, template: str, context: dict[str, Any],
+                 csp: str = CSP) -> Response:
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, headers=page_headers(csp))
+
+
+def error_page(message: str, status: int) -> Response:
+    return Response.text(message, status=status, headers=page_headers())
+
+
+def database_name(request: Any, datasette: Any) -> str:
+    name = str(request.url_vars["database"])
+    if name not in datasette.databases or name.startswith("_"):
+        raise NotFound(f"There is no database {name!r}.")
+    return name
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become plain-text 404/400 pages (never a traceback)."""
+
+    async def wrapper(request: Any, datasette: Any) -> Response:
+        try:
+            return await view(request, datasette)  # type: ignore[no-any-return]
+        except NotFound as exc:
+            return error_page(str(exc), 404)
+        except ArchiverError as exc:
+            return error_page(str(exc), 400)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def first_database(datasette: Any) -> str | None:
+    names = [n for n in datasette.databases if not n.startswith("_")]
+    return names[0] if names else None
+
+
+def filters_from(request: Any) -> store.SearchFilters:
+    args = request.args
+    return store.SearchFilters(
+        site=args.get("site") or None, tag=args.get("tag") or None,
+        lang=args.get("lang") or None, since=_date_arg(args.get("since")),
+        until=_date_arg(args.get("until")))
+
+
+def _date_arg(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) != 10 or not value[:4].isdigit() or value[4] != "-" or value[7] != "-":
+        raise BadRequest(f"Dates are written YYYY-MM-DD, not {value!r}.")
+    return value
+
+
+def int_arg(request: Any, name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value in (None, ""):
+        return default
+    if not str(value).isdigit():
+        raise BadRequest(f"{name} must be a whole number, not {value!r}.")
+    return int(value)

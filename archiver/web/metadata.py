@@ -1,0 +1,135 @@
+"""What Datasette shows about the archive's tables: descriptions, facets, canned queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ARCHIVE_TABLES = ("captures", "pages", "blobs", "resources", "frames")
+
+
+CAPTURE_COLUMNS = {
+    "url": "The URL as asked for",
+    "final_url": "The URL after redirects",
+    "site": "Host name without www.",
+    "status": "ok, partial (archived, but something did not load) or failed",
+    "error": "Why the capture failed, or why it is partial",
+    "http_status": "HTTP status of the page",
+    "content_type": "Content-Type of the page",
+    "title": "Title of the article (or of the page)",
+    "byline": "Author(s)",
+    "published": "Publication date, as found on the page",
+    "lang": "Language of the page",
+    "site_name": "Name of the site, as the page gives it",
+    "description": "The page's own summary",
+    "text": "The article as plain text (full-text searchable)",
+    "html": "The article as sanitized HTML",
+    "word_count": "Words in the article",
+    "extraction_path": "Which extraction path found the text: cleaned, readability, "
+                       "trafilatura or page",
+    "captured_at": "When the capture was taken (UTC)",
+    "duration_ms": "How long the capture took",
+    "source": "cli, extension or api",
+    "consent_cmp": "Cookie-consent platform detected on the page",
+    "consent_action": "What the capture browser did about the consent prompt",
+    "snapshot_hash": "The rendered HTML as captured (a blob)",
+    "body_hash": "The response body as served, for non-HTML pages (a blob)",
+    "screenshot_hash": "Full-page screenshot, PNG (a blob)",
+    "page_id": "The page (normalized URL) this is a capture of",
+    "resources_status": "Resources of the page kept: complete, partial (some not kept: see "
+                        "the resources table) or none (not recorded)",
+    "resources_stored": "Resources (stylesheets, images, fonts, frames ...) kept",
+    "resources_skipped": "Resources not kept (too large, timed out, failed, blocked)",
+    "resources_bytes": "Bytes of the resources kept (before deduplication)",
+}
+
+
+CANNED_QUERIES = {
+    "recent": {
+        "title": "Recent captures",
+        "sql": "select id, title, site, captured_at, status, word_count, url from captures "
+               "order by captured_at desc limit 100",
+    },
+    "search": {
+        "title": "Search the archive",
+        "description": "Full-text search over titles and article text, best matches first",
+        "sql": "select captures.id, captures.title, captures.site, captures.captured_at, "
+               "snippet(captures_fts, 1, '<<', '>>', ' … ', 16) as snippet, captures.url "
+               "from captures_fts join captures on captures.id = captures_fts.rowid "
+               "where captures_fts match :q order by bm25(captures_fts, 5.0, 1.0) limit 100",
+    },
+    "failures": {
+        "title": "Failed and partial captures",
+        "sql": "select id, url, status, error, http_status, captured_at from captures "
+               "where status != 'ok' order by captured_at desc",
+    },
+    "history": {
+        "title": "All captures of one page",
+        "description": "Every capture of a URL, newest first (the URL as saved, or part of it)",
+        "sql": "select captures.id, captures.captured_at, captures.status, captures.title, "
+               "captures.word_count, pages.url from captures join pages "
+               "on pages.id = captures.page_id where pages.url like '%' || :url || '%' "
+               "order by captures.captured_at desc",
+    },
+}
+
+
+TAGS_METADATA = {
+    "description": "Tags on captures (`archiver tag ID TAG...`); facet by tag to see what "
+                   "is tagged how.",
+    "facets": ["tag"],
+    "sort": "tag",
+}
+
+
+def database_metadata() -> dict[str, Any]:
+    return {
+        "tables": {
+            "captures": {
+                "description": "One row per capture: a snapshot of a page at a time.",
+                "sort_desc": "captured_at",
+                "facets": ["site", "status", "lang", "source"],
+                "fts_table": "captures_fts",
+                "fts_pk": "id",
+                "searchmode": "raw",
+                "columns": CAPTURE_COLUMNS,
+                "label_column": "title",
+            },
+            "pages": {
+                "description": "One row per normalized URL; its captures link here.",
+                "sort_desc": "last_captured",
+                "label_column": "url",
+                "facets": ["site"],
+            },
+            "capture_tags": TAGS_METADATA,
+            "resources": {
+                "description": "Every response a capture's page used: stylesheets, images, "
+                               "fonts, scripts, frame documents, XHR. The body is a blob "
+                               "(stored once for all captures); `skipped` says why one was "
+                               "not kept.",
+                "facets": ["kind", "skipped", "mime_type"],
+                "label_column": "url",
+            },
+            "frames": {
+                "description": "The rendered DOM of each frame of a captured page.",
+                "label_column": "url",
+            },
+            "blobs": {
+                "description": "Raw HTML snapshots, screenshots and bodies, stored once by "
+                               "sha256, zlib-compressed where that helps.",
+                "hidden": False,
+            },
+        },
+        "queries": CANNED_QUERIES,
+    }
+
+
+COLLAPSE_COLUMN_DESCRIPTIONS = """
+const dl = document.querySelector("dl.column-descriptions");
+if (dl) {
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = "What the columns mean";
+  dl.before(details);
+  details.append(summary, dl);
+}
+"""
