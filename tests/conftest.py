@@ -221,6 +221,7 @@ def chromium() -> Iterator[Any]:
 
     with sync_playwright() as p:
         path = find_browser(os.environ.get("ARCHIVER_BROWSER"), p.chromium.executable_path)
-        browser = p.chromium.launch(executable_path=path, args=["--disable-gpu"])
+        browser = p.chromium.launch(executable_path=path,
+                                    args=["--disable-gpu", "--hide-scrollbars"])
         yield browser
         browser.close()

@@ -95,6 +95,7 @@ class Rewriter:
                 continue
             if el.getparent() is not None or el is root:
                 self._element(el)
+        _add_replay_style(root)
         doctype = "<!DOCTYPE html>"
         return doctype + lxml.html.tostring(root, encoding="unicode", method="html")
 
@@ -260,6 +261,21 @@ def _drop_picture_sources(img: HtmlElement) -> None:
     if parent is not None and parent.tag.lower() == "picture":
         for source in list(parent.iter("source")):
             source.drop_tree()
+
+
+REPLAY_CSS = "video:not([controls])::-webkit-media-controls { display: none !important; }"
+"""With scripts off, Chromium gives every <video> its own controls; the page's scripts drew its
+own (or none), so a video shows as the page showed it: its poster, no controls."""
+
+
+def _add_replay_style(root: HtmlElement) -> None:
+    head = root.find("head")
+    if head is None:
+        head = lxml.html.Element("head")
+        root.insert(0, head)
+    style = lxml.html.Element("style", {"data-archiver-replay": ""})
+    style.text = REPLAY_CSS
+    head.insert(0, style)
 
 
 def _parse(html: str) -> HtmlElement | None:

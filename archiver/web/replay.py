@@ -121,7 +121,21 @@ async def resource(request: Any, datasette: Any) -> Response:
         page = await asyncio.to_thread(links.rewriter(row["url"]).html,
                                        body.decode("utf-8", "replace"))
         body, mime = page.encode("utf-8"), HTML
-    return Response(body, content_type=mime, headers=hostile_headers("resource", REPLAY_CSP))
+    headers = hostile_headers("resource", REPLAY_CSP)
+    if _is_font(row, mime):
+        headers["Access-Control-Allow-Origin"] = "*"
+    return Response(body, status=_status(row["status"]), content_type=mime, headers=headers)
+
+
+def _status(recorded: int | None) -> int:
+    """The status the site answered with (an image that was a 404 stays a 404)."""
+    return recorded if recorded and 200 <= recorded < 600 and not 300 <= recorded < 400 else 200
+
+
+def _is_font(row: dict[str, Any], mime: str) -> bool:
+    """Fonts are fetched in CORS mode, and the sandboxed page asking for them has an opaque
+    origin: only fonts (nothing private in them) are readable across origins."""
+    return row["kind"] == "font" or mime.startswith(("font/", "application/font"))
 
 
 async def missing(request: Any, datasette: Any) -> Response:
