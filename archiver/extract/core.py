@@ -40,9 +40,12 @@ class ArticleFinder(Document):  # type: ignore[misc]
     def _parse(self, input: HtmlElement) -> HtmlElement:
         """The tree as it is: hidden nodes and chrome are gone already, links are made absolute
         and the HTML sanitized later, so readability's own cleaning (lxml's Cleaner, a third
-        of its time) has nothing left to do but drop scripts, styles and <link>s."""
+        of its time) has nothing left to do but drop scripts, styles and <link>s, and resolve
+        links against a <base href>."""
         for el in list(input.iter("script", "style", "link")):
             remove(el)
+        if input.find(".//base[@href]") is not None:  # relative links mean what <base> says
+            input.resolve_base_href(handle_failures="discard")
         return input
 
     def remove_unlikely_candidates(self) -> None:
