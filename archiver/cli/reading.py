@@ -194,9 +194,12 @@ def note(capture_id: int, text: str, db_path: Path) -> None:
               help="jsonl: one JSON object a line; markdown: a .md file per capture with YAML "
                    "front matter; html: a static reader copy (index.html + a page per capture).")
 @click.option("-q", "--query", help="Only the captures matching this full-text search.")
+@click.option("--reader-only", is_flag=True,
+              help="html: only the reader pages, not each capture's archived page.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (jsonl) or folder (markdown, html) to write.")
-def export_command(db_path: Path, fmt: str, query: str | None, output: Path) -> None:
+def export_command(db_path: Path, fmt: str, query: str | None, reader_only: bool,
+                   output: Path) -> None:
     """Write the archive (or a search's hits) out as JSON lines, Markdown or static HTML.
 
     \b
@@ -207,5 +210,5 @@ def export_command(db_path: Path, fmt: str, query: str | None, output: Path) -> 
     from archiver.export import export
 
     db = open_archive(db_path)
-    count = export(db, fmt, output, query)
+    count = export(db, fmt, output, query, pages=not reader_only)
     click.echo(f"Exported {count} capture(s) to {output}", err=True)
