@@ -93,7 +93,8 @@ def _write_blob(db: Any, row: dict[str, Any], kind: str, path: Path) -> None:
 def _print_capture(row: dict[str, Any]) -> None:
     fields = ["id", "url", "final_url", "status", "error", "http_status", "content_type",
               "title", "byline", "published", "lang", "site_name", "word_count",
-              "captured_at", "duration_ms", "source", "consent_action", "extraction_error"]
+              "captured_at", "duration_ms", "source", "consent_action", "extraction_path",
+              "extraction_error"]
     for name in fields:
         if row.get(name) not in (None, ""):
             click.echo(f"{name + ':':<17}{row[name]}")
