@@ -10,6 +10,8 @@ overall deadline around all of it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Route
@@ -55,12 +57,17 @@ def _is_html(content_type: str | None) -> bool:
     return mime in HTML_TYPES
 
 
+Idle = Callable[[], AbstractAsyncContextManager[None]]
+"""Entered while a page only waits (see `Browser.capture`)."""
+
+
 class PageCapture:
     """The capture of one URL in a fresh browser context."""
 
-    def __init__(self, settings: CaptureSettings) -> None:
+    def __init__(self, settings: CaptureSettings, idle: Idle | None = None) -> None:
         self.settings = settings
         self.log = PageLog()
+        self.idle: Idle = idle or nullcontext
 
     async def run(self, context: BrowserContext, url: str, result: Capture) -> None:
         """Load `url` in a new page of `context` and fill in `result`."""
@@ -81,7 +88,8 @@ class PageCapture:
         html = _is_html(result.content_type)
         partial = await self._wait_for_load(page, log, settle=not html)
         if html:
-            result.consent = await self._settle(page, handler)
+            async with self.idle():
+                result.consent = await self._settle(page, handler)
         else:
             result.body = await self._original_body(context, result.final_url, log)
         result.title = await page.title()
