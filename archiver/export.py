@@ -2,8 +2,9 @@
 
 * `jsonl`: one JSON object per capture (metadata, text, sanitized HTML, tags, note).
 * `markdown`: one `.md` file per capture, YAML front matter and the article text.
-* `html`: a static reader copy, `index.html` plus one sanitized page per capture, which opens
-  from disk and loads nothing from the network.
+* `html`: a static reader copy, `index.html` plus one sanitized page per capture, and each
+  capture's archived page as one self-contained file; all open from disk and load nothing
+  from the network.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from archiver.render import (
     template_environment,
     text_direction,
 )
+from archiver.replay.singlefile import single_file
 
 FORMATS = ("jsonl", "markdown", "html")
 SKIPPED_COLUMNS = ("headers", "idempotency_key")
@@ -40,9 +42,10 @@ class ExportError(ArchiverError):
 
 
 def export(db: Database, fmt: str, output: Path, query: str | None = None,
-           since: str | None = None) -> int:
+           since: str | None = None, pages: bool = True) -> int:
     """Write every capture (or the hits of `query`, or those taken on or after `since`) to
-    `output` in `fmt`. Returns how many."""
+    `output` in `fmt`. Returns how many. With `pages`, the html format also writes each
+    archived page as one self-contained file."""
     captures = (c for c in store.iter_captures(db, query)
                 if not since or c["captured_at"] >= since)
     if fmt == "jsonl":
@@ -51,7 +54,7 @@ def export(db: Database, fmt: str, output: Path, query: str | None = None,
     if fmt == "markdown":
         return write_markdown(captures, _make_dir(output))
     if fmt == "html":
-        return write_html(captures, _make_dir(output))
+        return write_html(captures, _make_dir(output), db if pages else None)
     raise ExportError(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
 
 
@@ -122,8 +125,10 @@ def write_markdown(captures: Iterable[dict[str, Any]], folder: Path) -> int:
     return count
 
 
-def write_html(captures: Iterable[dict[str, Any]], folder: Path) -> int:
-    """A static reader copy: one page per capture and an index linking them."""
+def write_html(captures: Iterable[dict[str, Any]], folder: Path,
+               db: Database | None = None) -> int:
+    """A static reader copy: one page per capture and an index linking them; given `db`, also
+    each capture's archived page as one self-contained file (`archiver show --page`)."""
     env = template_environment()
     css = (STATIC / "archiver.css").read_text(encoding="utf-8")
     page = env.get_template("export_capture.html")
@@ -131,7 +136,8 @@ def write_html(captures: Iterable[dict[str, Any]], folder: Path) -> int:
     entries = []
     for capture in captures:
         name = f"captures/{file_stem(capture)}.html"
-        html = page.render(capture=capture, css=css, csp=STATIC_CSP,
+        archived = _write_archived_page(db, capture, folder) if db is not None else None
+        html = page.render(capture=capture, css=css, csp=STATIC_CSP, archived_page=archived,
                            article=render_article(capture.get("html")),
                            dir=text_direction(capture.get("lang")),
                            minutes=reading_minutes(capture.get("word_count")))
@@ -141,6 +147,15 @@ def write_html(captures: Iterable[dict[str, Any]], folder: Path) -> int:
     (folder / "index.html").write_text(index.render(captures=entries, css=css, csp=STATIC_CSP),
                                        encoding="utf-8")
     return len(entries)
+
+
+def _write_archived_page(db: Database, capture: dict[str, Any], folder: Path) -> str | None:
+    """The capture's archived page next to its reader page; its file name, or None."""
+    if not capture.get("snapshot_hash"):
+        return None
+    name = f"{file_stem(capture)}.page.html"
+    (folder / "captures" / name).write_text(single_file(db, capture["id"]), encoding="utf-8")
+    return name
 
 
 def _summary(capture: dict[str, Any]) -> dict[str, Any]:

@@ -196,3 +196,9 @@ def m006_resources(db: Database) -> None:
                    "resources_bytes INTEGER", "resources_status TEXT"):
         db.execute(f"ALTER TABLE captures ADD COLUMN {column}")
     db.execute("UPDATE captures SET resources_status = 'none'")
+
+
+@migrations()
+def m007_extraction_path(db: Database) -> None:
+    """Which extraction path produced a capture's text (cleaned, readability, trafilatura, page)."""
+    db.execute("ALTER TABLE captures ADD COLUMN extraction_path TEXT")

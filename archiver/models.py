@@ -21,6 +21,7 @@ class Article:
     html: str = ""  # the article as sanitized HTML
     text: str = ""  # the article as plain text
     word_count: int = 0
+    extraction_path: str | None = None  # which path found the text: "cleaned", "readability"...
 
 
 @dataclass

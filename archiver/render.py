@@ -6,6 +6,7 @@ Pure functions and the templates' location; nothing here knows Datasette.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +45,27 @@ def highlight(snippet: str) -> Markup:
                   .replace(store.SNIPPET_END, "</mark>"))
 
 
-def render_article(html: str | None, live_images: bool = False) -> Markup:
-    """The stored article HTML, sanitized again; unless `live_images`, images (which are not
-    archived) become links to their original address, so reading contacts no other site."""
+def render_article(html: str | None, live_images: bool = False,
+                   archived: Callable[[str], str | None] | None = None) -> Markup:
+    """The stored article HTML, sanitized again. Images the archive holds (`archived` maps an
+    image URL to where the archive serves it) show from the archive; unless `live_images`, the
+    others become links to their original address, so reading contacts no other site."""
     safe = sanitize_html(html or "")
     if not safe or live_images:
         return Markup(safe)
-    return Markup(_placeholder_media(safe))
+    return Markup(_archived_media(safe, archived or (lambda url: None)))
 
 
-def _placeholder_media(safe_html: str) -> str:
+def _archived_media(safe_html: str, archived: Callable[[str], str | None]) -> str:
     root = lxml.html.fragment_fromstring(safe_html, create_parent="div")
     for source in list(root.iter("source")):
         source.drop_tree()
     for media in list(root.iter("img", "video", "audio")):
+        local = archived(media.get("src") or "") if media.tag == "img" else None
+        if local:
+            media.set("src", local)
+            media.attrib.pop("srcset", None)
+            continue
         media.addprevious(_placeholder(media))
         media.drop_tree()
     inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -125,6 +126,9 @@ def retryable(capture: Capture) -> bool:
 
 
 MAX_RETRY_AFTER = 300.0
+WAITING_FACTOR = 2
+"""Pages open at once, for each page working: a page waiting for its consent prompt to settle
+(about a second, no CPU) lets another work meanwhile."""
 
 
 def retry_after(capture: Capture) -> float | None:
@@ -155,7 +159,9 @@ class Runner:
         self.settings = settings
         self.run_settings = run or RunSettings()
         self.source = source
-        self._slots = asyncio.Semaphore(max(1, self.run_settings.concurrency))
+        concurrency = max(1, self.run_settings.concurrency)
+        self._slots = asyncio.Semaphore(concurrency)  # pages working (loading, rendering)
+        self._open = asyncio.Semaphore(concurrency * WAITING_FACTOR)  # pages open at all
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-writer")
         self._browser: Browser | None = None
@@ -177,11 +183,20 @@ class Runner:
         """Capture and store one job; never raises for a bad page (see SaveResult.status)."""
         per_host = max(1, self.run_settings.per_host)
         host = self._hosts.setdefault(host_of(job.url), asyncio.Semaphore(per_host))
-        async with host, self._slots:
+        async with host, self._open, self._slots:
             if on_start is not None:
                 on_start()
             capture = await self._capture(job)
         return await self.store(capture, job)
+
+    @asynccontextmanager
+    async def _waiting(self) -> AsyncIterator[None]:
+        """A page that only waits (its consent prompt settling) gives its slot to another."""
+        self._slots.release()
+        try:
+            yield
+        finally:
+            await self._slots.acquire()
 
     async def store(self, capture: Capture, job: Job) -> SaveResult:
         """Extract and store a capture made elsewhere (or by `submit`), in the writer thread."""
@@ -206,13 +221,13 @@ class Runner:
 
     async def _capture(self, job: Job) -> Capture:
         browser = await self._browser_for_job()
-        capture = await browser.capture(job.url)
+        capture = await browser.capture(job.url, idle=self._waiting)
         for attempt in range(max(0, self.run_settings.retries)):
             if not retryable(capture):
                 break
             delay = retry_after(capture) or self.run_settings.retry_delay * 2**attempt
             await asyncio.sleep(delay)
-            capture = await browser.capture(job.url)
+            capture = await browser.capture(job.url, idle=self._waiting)
         return capture
 
     def _store(self, capture: Capture, job: Job) -> SaveResult:

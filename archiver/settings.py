@@ -36,6 +36,13 @@ class CaptureSettings:
     # Captures asked for over the network: never reach loopback, private, link-local, CGNAT or
     # metadata addresses (first URL, redirect hops, subresources). See `capture.guard`.
     block_private: bool = False
+    # Keep every response the page used (stylesheets, images, fonts, frames, scripts, XHR),
+    # so that the archived page replays from the archive alone; bodies larger than this are
+    # recorded as skipped.
+    keep_resources: bool = True
+    max_resource_bytes: int = 20_000_000
+    # Lazy content: scroll through the page (a viewport a step) for at most this long.
+    lazy_budget: float = 3.0
     restart_every: int = 500  # start a fresh Chromium after this many captures (0: never)
     # Where the pinned autoconsent is installed (None: archiver/vendor/autoconsent).
     autoconsent_dir: Path | None = None

@@ -1,22 +1,10 @@
 // The options page: a thin view. It sends messages; the service worker does the work.
 
+import { ask, show } from "./lib/ui.js";
+
 const form = document.getElementById("settings");
 const serverUrl = document.getElementById("server-url");
 const token = document.getElementById("token");
-const message = document.getElementById("message");
-
-function show(text, kind) {
-  message.textContent = text;
-  message.className = `message ${kind}`;
-}
-
-async function ask(request) {
-  const reply = await chrome.runtime.sendMessage(request);
-  if (!reply || !reply.ok) {
-    throw new Error(reply ? reply.error : "The extension did not answer");
-  }
-  return reply.result;
-}
 
 async function load() {
   const settings = await ask({ type: "get-settings" });
@@ -48,4 +36,21 @@ document.getElementById("test").addEventListener("click", async (event) => {
   }
 });
 
-load().catch((error) => show(error.message, "error"));
+const allSites = document.getElementById("all-sites");
+const ALL_SITES = { origins: ["<all_urls>"] };
+
+allSites.addEventListener("change", async () => {
+  // Asked from here, the page the user clicked on: a permission request needs that gesture.
+  const granted = allSites.checked
+    ? await chrome.permissions.request(ALL_SITES)
+    : !(await chrome.permissions.remove(ALL_SITES));
+  allSites.checked = granted;
+  show(granted ? "Resources from other sites will be kept." :
+    "Only resources from the archived page's own site will be kept.", "ok");
+});
+
+async function loadPermission() {
+  allSites.checked = await chrome.permissions.contains(ALL_SITES);
+}
+
+load().then(loadPermission).catch((error) => show(error.message, "error"));

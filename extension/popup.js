@@ -1,22 +1,10 @@
 // The popup: a thin view. It sends messages; the service worker does the work.
 
-const message = document.getElementById("message");
+import { ask, show } from "./lib/ui.js";
+
 const recentList = document.getElementById("recent");
 const retry = document.getElementById("retry");
 const LABELS = { saved: "Saved", waiting: "Waiting", saving: "Saving …", failed: "Failed", queued: "Queued on the server" };
-
-function show(text, kind) {
-  message.textContent = text;
-  message.className = `message ${kind}`;
-}
-
-async function ask(request) {
-  const reply = await chrome.runtime.sendMessage(request);
-  if (!reply || !reply.ok) {
-    throw new Error(reply ? reply.error : "The extension did not answer");
-  }
-  return reply.result;
-}
 
 async function targetTabId() {
   const fromUrl = new URLSearchParams(location.search).get("tabId");

@@ -208,3 +208,20 @@ def live_server(db_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for srv in started:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A plain Playwright Chromium (sync API) for looking at pages as a reader would."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from archiver.capture import find_browser
+
+    with sync_playwright() as p:
+        path = find_browser(os.environ.get("ARCHIVER_BROWSER"), p.chromium.executable_path)
+        browser = p.chromium.launch(executable_path=path,
+                                    args=["--disable-gpu", "--hide-scrollbars"])
+        yield browser
+        browser.close()

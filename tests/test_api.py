@@ -88,6 +88,29 @@ def test_post_capture_goes_through_the_pipeline(api: Any, db_path: Path) -> None
     assert status == 200 and shown["rows"][0]["source"] == "extension"
 
 
+def test_posted_resources_and_frames_are_stored_like_captured_ones(api: Any,
+                                                                   db_path: Path) -> None:
+    css = b"h1 { color: teal }"
+    resources = [
+        {"url": "https://example.org/site.css", "status": 200, "mime_type": "text/css",
+         "body": base64.b64encode(css).decode()},
+        {"url": "https://example.org/film.mp4", "skipped": "too large", "size": 90_000_000,
+         "detail": "90000000 bytes"},
+    ]
+    frames = [{"position": 0, "parent": None, "url": "https://example.org/f.html",
+               "html": "<p>framed</p>"}]
+    status, body, _ = request(api, "POST", "/-/archiver/api/captures",
+                              page(resources=resources, frames=frames), api.auth)
+    assert status == 201, body
+    kept = rows(db_path, "select url, skipped, size from resources order by id")
+    assert kept == [("https://example.org/site.css", None, len(css)),
+                    ("https://example.org/film.mp4", "too large", 90_000_000)]
+    assert rows(db_path, "select resources_status, resources_stored, resources_skipped "
+                         "from captures") == [("partial", 1, 1)]
+    assert rows(db_path, "select position, url from frames") == [
+        (0, "https://example.org/f.html")]
+
+
 def test_same_idempotency_key_stores_once(api: Any, db_path: Path) -> None:
     first = request(api, "POST", "/-/archiver/api/captures",
                     page(idempotency_key="key-12345678"), api.auth)
@@ -178,6 +201,14 @@ MALFORMED = [
     ({"url": "https://e.org/", "html": "x",
       "screenshot": base64.b64encode(b"GIF89a....").decode()}, "PNG or JPEG"),
     ({"url": "https://e.org/", "html": "x", "idempotency_key": "a b"}, "'idempotency_key'"),
+    ({"url": "https://e.org/", "html": "x", "resources": "no"}, "'resources'"),
+    ({"url": "https://e.org/", "html": "x", "resources": [{"url": "file:///etc/passwd"}]},
+     "resources[0].url"),
+    ({"url": "https://e.org/", "html": "x",
+      "resources": [{"url": "https://e.org/a.css", "body": "not base64!"}]},
+     "resources[0].body"),
+    ({"url": "https://e.org/", "html": "x", "frames": [{"position": 3, "html": ""}]},
+     "frames[0].position"),
 ]
 
 

@@ -43,6 +43,7 @@ CASES: dict[str, tuple[str | None, str]] = {
     "sourcepoint": ("Sourcepoint-frame", "opted out"),
     "homemade": (None, "hidden"),  # only "OK": removed, with its backdrop and scroll lock
     "homemade-de": (None, "opted out"),
+    "inline": (None, "hidden"),  # a notice in the article's flow: removed, the article stays
 }
 
 

@@ -100,3 +100,30 @@ def test_export_refuses_a_file_as_folder(db: Any, db_path: Path, tmp_path: Path)
     result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--format", "html",
                                       "--output", str(target)])
     assert result.exit_code == 1 and "is a file" in result.output
+
+
+def test_html_copy_has_each_archived_page_in_one_file(db: Any, db_path: Path,
+                                                      tmp_path: Path) -> None:
+    """Each capture's archived page, with its stored stylesheet inlined, next to its reader
+    page; --reader-only leaves them out."""
+    from archiver.models import Resource
+
+    capture = Capture(url="https://example.org/styled", final_url="https://example.org/styled",
+                      http_status=200, content_type="text/html", title="Styled",
+                      html='<html><head><link rel="stylesheet" href="/s.css"></head><body>'
+                           '<p class="x">Styled text</p><script>alert(1)</script></body></html>',
+                      captured_at="2026-01-03T00:00:00Z",
+                      resources=[Resource(url="https://example.org/s.css", kind="stylesheet",
+                                          status=200, mime_type="text/css",
+                                          body=b".x { color: rgb(1, 2, 3) }")])
+    capture_id = store.save_capture(db, capture, Article(title="Styled", text="Styled text"))
+    out = tmp_path / "site"
+    export(db_path, "--format", "html", "--output", str(out))
+    reader = (out / "captures" / f"{capture_id}-styled.html").read_text()
+    assert f'href="{capture_id}-styled.page.html"' in reader
+    page = (out / "captures" / f"{capture_id}-styled.page.html").read_text()
+    assert "Styled text" in page and "data:text/css;base64," in page
+    assert "<script" not in page and "https://example.org/s.css" not in page
+    reader_only = tmp_path / "reader-only"
+    export(db_path, "--format", "html", "--reader-only", "--output", str(reader_only))
+    assert not list((reader_only / "captures").glob("*.page.html"))

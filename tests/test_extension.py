@@ -134,7 +134,11 @@ def test_one_click_saves_the_page_as_the_browser_shows_it(
     assert "Inserted by a script after load" in snapshot  # the live DOM ...
     assert "Revealed by a click" in snapshot and "hidden" not in snapshot.split(
         'id="hidden"')[1][:20]  # ... as it was after the click
-    assert "Text inside a same-origin iframe." in snapshot  # inlined as srcdoc
+    assert 'data-archiver-frame="0"' in snapshot  # the same-origin frame, stored on its own
+    [frame] = store.capture_frames(db, row["id"])
+    frame_html = store.frame_snapshot(db, row["id"], 0) or b""
+    assert frame["url"] == server.url("/extension/frame.html")
+    assert b"Text inside a same-origin iframe." in frame_html
     assert "Inserted by a script after load" in row["text"]  # extracted from that DOM
     assert f'href="{server.url("/extension/other.html")}"' in row["html"]
     screenshot = store.get_blob(db, row["screenshot_hash"]).content
@@ -249,3 +253,45 @@ def test_archive_link_from_the_context_menu(
     assert row["url"] == target and row["source"] == "extension"
     assert row["status"] == "ok" and "from a URL alone" in row["text"]
     assert server.hits["/extension/linked.html"] == 1
+
+
+def test_the_button_keeps_the_page_whole(extension: Extension, live_server: Any,
+                                         db_path: Path) -> None:
+    """The page's stylesheet and images come from the user's browser with the capture, so the
+    archived page still shows them after the site is gone."""
+    site = conftest.FixtureServer().start()
+    png = (Path(__file__).parent / "pages" / "extension" / "dot.png").read_bytes()
+    site.add("/styled/site.css", conftest.Reply(
+        body=b".box { background: url(dot.png); width: 300px; height: 120px }"
+             b" h1 { color: rgb(200, 30, 60) }", content_type="text/css"))
+    site.add("/styled/dot.png", conftest.Reply(body=png, content_type="image/png"))
+    site.add("/styled/photo.png", conftest.Reply(body=png, content_type="image/png"))
+    url = site.add_page("/styled/page.html", (
+        '<!doctype html><html><head><title>Styled page</title>'
+        '<link rel="stylesheet" href="site.css"></head><body><h1>Styled page</h1>'
+        '<p>Its look comes from a stylesheet and two images on the same site.</p>'
+        '<div class="box"></div><img id="photo" src="photo.png" width="40" height="40">'
+        '</body></html>'))
+    token = make_token(db_path)
+    srv = live_server()
+    extension.configure(srv.url, token)
+    page = extension.context.new_page()
+    page.goto(url)
+    extension.click_toolbar(page)
+    row = wait_until(lambda: (captures(db_path) or [None])[0], what="the capture")
+    site.stop()
+    db = store.open_db(db_path)
+    kept = {r["url"].rsplit("/", 1)[1] for r in store.capture_resources(db, row["id"])
+            if r["body_hash"]}
+    db.close()
+    assert {"site.css", "dot.png", "photo.png"} <= kept, kept
+    assert row["resources_status"] == "complete"
+
+    replay = extension.context.new_page()
+    requests: list[str] = []
+    replay.on("request", lambda request: requests.append(request.url))
+    replay.goto(f"{srv.url}/-/archiver/archive/{row['id']}/snapshot")
+    assert replay.evaluate("getComputedStyle(document.querySelector('h1')).color") == (
+        "rgb(200, 30, 60)")
+    assert replay.evaluate("document.getElementById('photo').naturalWidth") > 0
+    assert [r for r in requests if not r.startswith(srv.url)] == []

@@ -90,16 +90,142 @@ def test_article_about_cookies_keeps_its_text() -> None:
     assert text.count("\n\n") == 4
 
 
-def test_lists_tables_code_quotes_and_captions_survive() -> None:
+def test_lists_tables_code_and_quotes_survive_captions_go() -> None:
+    """Human annotators keep the text's lists, tables, code and quotes, not image captions."""
     article = run_case("content-kept")
     text = article.text
     assert "The tools\n\ndatetime.fromisoformat for ISO 8601\nstrptime for fixed formats" in text
     assert 'stamp = datetime.fromisoformat("2024-05-01T12:30:00")\nprint(stamp.year)' in text
     assert "2024-05-01\tfromisoformat" in text
     assert "Always store times in UTC" in text
-    assert "Figure 1: a timeline of the three parsing steps." in text
+    assert "Figure 1: a timeline of the three parsing steps." not in text
     assert "Parse the input.\nAttach a time zone.\nConvert to UTC." in text
     assert "<pre><code>from datetime import datetime\n\nstamp" in article.html
+
+
+# --- the fallback chain and the article body ----------------------------------------------------
+
+PROSE = [
+    "The council met on Tuesday to decide how the city's buses will run next year, and the "
+    "vote, after four hours of debate, went the way most residents had hoped it would.",
+    "Under the plan, night buses return to the three lines that lost them in 2020, fares for "
+    "students drop by a third, and the ticket machines at every stop take cards at last.",
+    "Critics said the money would be better spent on the tram, whose extension has waited "
+    "for a decade, but the transport committee argued that buses reach more neighbourhoods.",
+    "The changes take effect in January, once the new timetables are printed, the drivers "
+    "hired and trained, and the depots ready for the larger fleet the plan calls for.",
+]
+
+
+def _paragraphs(texts: list[str] = PROSE) -> str:
+    return "".join(f"<p>{text}</p>" for text in texts)
+
+
+def _builder_page(article: str) -> str:
+    """A page made with a page builder: the article is a widget in nested sections, and the
+    theme names the blocks in ways that read like chrome ("banner", "widget")."""
+    return f"""<html><head><title>Council approves the new bus plan</title></head><body>
+<header class="site-header"><nav><a href="/">Home</a> <a href="/news">News</a></nav></header>
+<div class="elementor elementor-location-single">
+ <section class="elementor-section elementor-top-section hero-banner">
+  <div class="elementor-container"><div class="elementor-row">
+   <div class="elementor-widget-wrap">
+    <div class="elementor-element elementor-widget elementor-widget-theme-post-content">
+     <div class="elementor-widget-container">{article}</div>
+    </div>
+   </div>
+  </div></div>
+ </section>
+</div>
+<footer><p>© 2024 Daily Example. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_page_builder_article_survives_the_cleaning() -> None:
+    """The chrome removal drops the "hero-banner" section that holds the article: the text
+    comes back from plain readability-lxml, and the article says so."""
+    article = extract(_builder_page(_paragraphs(PROSE * 2)), CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    assert article.extraction_path == "readability"
+    assert "All rights reserved" not in article.text
+
+
+def test_ordinary_article_comes_from_the_cleaned_path() -> None:
+    html = f"<html><body><nav><a href='/'>Home</a></nav><article>{_paragraphs()}</article>"
+    assert extract(html).extraction_path == "cleaned"
+
+
+def test_page_with_no_article_anywhere_still_raises() -> None:
+    with pytest.raises(ExtractionError, match="no article text"):
+        extract("<html><body><div class='gallery'><img src='a.jpg'><img src='b.jpg'></div>"
+                "</body></html>")
+
+
+def test_gallery_widget_chrome_goes_and_prose_stays() -> None:
+    gallery = """<div class="wp-block-gallery slideshow">
+      <div class="slide"><img src="1.jpg" alt=""><span class="counter">Image 1 of 23</span>
+        <figcaption>Photo: Jo Bloggs / Daily Example</figcaption></div>
+      <div class="slide"><img src="2.jpg" alt=""><span class="counter">Image 2 of 23</span>
+        <figcaption>The depot at night</figcaption></div>
+      <button class="gallery-close">Close</button><span>Caption</span>
+    </div>"""
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{gallery}"
+            f"<p class='wp-caption-text'>Courtesy of the city transport office</p>"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
+    article = extract(html, CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    for chrome in ("Image 1 of 23", "Image 2", "Close", "Caption", "Photo:", "Jo Bloggs",
+                   "The depot at night", "Courtesy of"):
+        assert chrome not in article.text
+    assert 'src="https://news.example.com/2024/05/1.jpg"' in article.html
+
+
+def test_related_stories_tail_goes() -> None:
+    tail = """<h3>Related stories</h3>
+      <ul><li><a href="/a">Tram extension delayed again</a></li>
+          <li><a href="/b">Cycle lanes: what the city plans</a></li>
+          <li><a href="/c">Fares rise across the region</a></li></ul>
+      <div class="more"><h4>More from Daily Example</h4>
+        <a href="/d">Five things to do this weekend</a> <a href="/e">The week in pictures</a>
+      </div>"""
+    html = f"<html><body><article>{_paragraphs()}{tail}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1])
+    for chrome in ("Related stories", "Tram extension", "More from", "Five things"):
+        assert chrome not in text
+
+
+def test_in_body_headings_lists_and_quotes_stay() -> None:
+    body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
+            f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "
+            f"to the riders, said the mayor.</p></blockquote>{_paragraphs(PROSE[2:])}")
+    text = extract(f"<html><body><article>{body}</article></body></html>").text
+    assert "What changes\n\nNight buses on lines 3, 7 and 12\nStudent fares" in text
+    assert "We listened to the riders, said the mayor." in text
+
+
+def test_extraction_path_is_stored_and_shown(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archiver import store
+    from archiver.cli import cli
+    from archiver.models import Capture
+
+    html = _builder_page(_paragraphs(PROSE * 2))
+    db_path = tmp_path / "archive.db"
+    db = store.open_db(db_path)
+    capture = Capture(url="https://blog.example/bus-plan", html=html, content_type="text/html",
+                      captured_at="2024-05-01T10:00:00Z")
+    capture_id = store.save_capture(db, capture, extract(html, capture.url))
+    row = db.execute("SELECT extraction_path FROM captures WHERE id = ?", [capture_id]).fetchone()
+    db.close()
+    assert row[0] == "readability"
+    result = CliRunner().invoke(cli, ["show", str(capture_id), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "extraction_path: readability" in result.stdout
+    assert PROSE[0] in result.stdout
 
 
 # --- metadata -----------------------------------------------------------------------------------

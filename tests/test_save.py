@@ -91,7 +91,7 @@ def test_saving_again_adds_a_capture_and_stores_content_once(
     assert captures[0]["snapshot_hash"] == captures[1]["snapshot_hash"]
     assert len(rows(db_path, "select * from pages")) == 1
     [blobs] = rows(db_path, "select count(*) as n from blobs")
-    assert blobs["n"] == 2  # one snapshot + one screenshot, not four
+    assert blobs["n"] == 3  # snapshot, screenshot, the page as served: once each
     [snapshot] = rows(db_path, "select b.* from blobs b join captures c "
                                "on b.hash = c.snapshot_hash limit 1")
     assert snapshot["encoding"] == "zlib" and len(snapshot["content"]) < snapshot["size"]

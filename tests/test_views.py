@@ -6,7 +6,6 @@ screenshots of the home page and the reader view go to tests/output/ for a perso
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import urllib.error
@@ -16,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FixtureServer, LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import FixtureServer, LiveServer, Reply
+from playwright.sync_api import Browser, Page
 
 from archiver import store
-from archiver.capture import find_browser
 from archiver.textdiff import diff_words
 from archiver.thumbnail import crop_top
 
@@ -28,7 +26,9 @@ OUTPUT = Path(__file__).parent / "output"
 FAST = ["--timeout", "10", "--request-timeout", "2", "--page-deadline", "30"]
 LONG_TEXT = " ".join(f"Paragraph {n} about the harbour wall and the tides." for n in range(40))
 EDITED_V1 = f"<p>{LONG_TEXT}</p><p>The council approved the new harbour wall on Monday.</p>"
-EDITED_V2 = f"<p>{LONG_TEXT}</p><p>The council rejected the new harbour wall on Tuesday.</p>"
+EDITED_V2 = (f"<p>{LONG_TEXT}</p><p><img src='/views/wall.png' width='200' height='100' "
+             "alt='The harbour wall'></p><p>The council rejected the new harbour wall on "
+             "Tuesday.</p>")
 RTL_PAGE = """<!doctype html><html lang="ar"><head><meta charset="utf-8">
 <title>منارة الميناء</title></head><body><article><h1>منارة الميناء</h1>
 <p>كانت المنارة القديمة تضيء الميناء كل ليلة لمدة مئة عام، وكان الحراس يصعدون الدرج الطويل
@@ -50,12 +50,8 @@ def save(db_path: Path, *urls: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        path = find_browser(os.environ.get("ARCHIVER_BROWSER"), p.chromium.executable_path)
-        chromium = p.chromium.launch(executable_path=path, args=["--disable-gpu"])
-        yield chromium
-        chromium.close()
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +65,7 @@ def archive(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> 
     server.add_page("/views/edited.html", page_html("Harbour wall", EDITED_V1))
     [old] = save(db_path, server.url("/views/edited.html"))
     server.add_page("/views/edited.html", page_html("Harbour wall", EDITED_V2))
+    server.add("/views/wall.png", Reply(body=png_bytes(), content_type="image/png"))
     [new] = save(db_path, server.url("/views/edited.html"))
     db = store.open_db(db_path)
     store.add_tags(db, article, ["lighthouses", "to read"])
@@ -144,6 +141,29 @@ def test_reader_view_shows_the_article_and_its_metadata(page: Page, live: LiveSe
     snap(page, "reader")
     page.get_by_role("link", name="row in the table").click()
     assert page.url.endswith(f"/archive/captures/{archive['article']}")
+
+
+def test_reader_view_shows_archived_images_from_the_archive(
+        page: Page, live: LiveServer, archive: dict[str, Any]) -> None:
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_view(page, f"{live.url}/-/archiver/archive/{archive['new']}")
+    image = page.locator(".article-body img")
+    assert image.count() == 1
+    assert image.get_attribute("src").startswith(f"/-/archiver/archive/{archive['new']}/r/")
+    page.wait_for_function("document.querySelector('.article-body img').complete")
+    assert images_loaded(page, ".article-body img") == [200]
+    assert [r for r in requests if not r.startswith(live.url)] == []
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (200, 100), (30, 90, 160)).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_right_to_left_article(page: Page, live: LiveServer, archive: dict[str, Any]) -> None:

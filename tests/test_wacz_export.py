@@ -160,6 +160,13 @@ def test_round_trip_into_a_fresh_archive_keeps_pages_text_and_resources(
             continue
         assert after[url] == row, url
     assert _resources(db) <= _resources(fresh)
+    for url in ("https://light.example/k1", "https://light.example/k3"):
+        old, new = (store.get_capture(d, d.execute("SELECT id FROM captures WHERE url = ?",
+                                                   [url]).fetchone()[0]) for d in (db, fresh))
+        assert new["snapshot_hash"] == old["snapshot_hash"]  # the DOM as shown, not as sent
+        assert "Logged by a script" in new["text"]
+        assert [dict(f) for f in store.capture_frames(fresh, new["id"])] == [
+            dict(f) for f in store.capture_frames(db, old["id"])]
     shot = store.get_capture(fresh, fresh.execute(
         "SELECT id FROM captures WHERE url = 'https://light.example/k1'").fetchone()[0])
     assert store.get_blob(fresh, shot["screenshot_hash"]).content == PNG

@@ -310,3 +310,27 @@ def test_an_imported_crawl_reads_and_searches_in_archiver_serve(
     snapshot = urllib.request.urlopen(f"{base}/{page['id']}/snapshot")
     assert snapshot.headers["Content-Security-Policy"].startswith("sandbox")
     assert b"<title>Example Domain</title>" in snapshot.read()
+
+
+def test_an_imported_recording_replays_from_the_archive_alone(
+        db_path: Path, live_server: Any) -> None:
+    """The archived page's stylesheets, script-free images and web fonts (referred to by the
+    stylesheet) all come from the archive: what the WARC held, the replay serves."""
+    import re
+    import urllib.request
+
+    imported(db_path, IANA)
+    page = captures(db_path)["https://www.iana.org/about"]
+    srv = live_server()
+    base = f"{srv.url}/-/archiver/archive/{page['id']}"
+    html = urllib.request.urlopen(f"{base}/snapshot").read().decode()
+    links = set(re.findall(rf"/-/archiver/archive/{page['id']}/r/\d+", html))
+    assert len(links) >= 4  # two stylesheets, the icon, the logo (scripts are not replayed)
+    assert "/-/archiver/missing" not in html
+    bodies = {link: urllib.request.urlopen(srv.url + link).read() for link in links}
+    css = [b for b in bodies.values() if b.lstrip().startswith(b"@charset")]
+    assert css and any(b"/r/" in body and b"woff" not in body for body in css)
+    fonts = set(re.findall(rf"/-/archiver/archive/{page['id']}/r/\d+".encode(), b"".join(css)))
+    assert fonts, "the stylesheet's fonts point at the archive"
+    for link in fonts:
+        assert urllib.request.urlopen(srv.url + link.decode()).status == 200

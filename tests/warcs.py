@@ -18,7 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archiver import store
-from archiver.models import Capture, Resource
+from archiver.models import Capture, FrameSnapshot, Resource
 from archiver.save import store_capture
 from tests.bench.pages import png_image
 
@@ -168,7 +168,10 @@ def html_capture(n: int) -> Capture:
         url=f"{base}/k{n}", final_url=final, http_status=200, captured_at=when,
         content_type="text/html; charset=utf-8",
         headers={"content-type": "text/html; charset=utf-8", "set-cookie": "a=1\nb=2"},
-        html=html.decode(), screenshot=PNG, title=f"Keeper {n}",
+        html=html.decode().replace("</article>", "<p>Logged by a script after load.</p>"
+                                   "<iframe data-archiver-frame='0'></iframe></article>"),
+        frames=[FrameSnapshot(0, f"{base}/tides/{n}", f"<p>Tide table {n}</p>")],
+        screenshot=PNG, title=f"Keeper {n}",
         resources=[
             resource(f"{base}/k{n}", None, "text/html", "document", 301,
                      headers={"location": final}),

@@ -14,7 +14,7 @@ from playwright.async_api import BrowserContext, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from archiver.capture.launch import chromium_for, launch_args
-from archiver.capture.page import PageCapture
+from archiver.capture.page import Idle, PageCapture
 from archiver.capture.quietly import close_browser_quietly, close_quietly, friendly_error
 from archiver.models import Capture, now_iso
 from archiver.settings import CaptureSettings
@@ -117,8 +117,12 @@ class Browser:
             f"Chrome/{self.version} Safari/537.36"
         )
 
-    async def capture(self, url: str) -> Capture:
-        """Capture one URL. Never raises for a bad page: failures come back as status "failed"."""
+    async def capture(self, url: str, idle: Idle | None = None) -> Capture:
+        """Capture one URL. Never raises for a bad page: failures come back as status "failed".
+
+        `idle` is entered while the page only waits (for its consent prompt to settle and its
+        lazy content to load): a caller that limits how many pages work at once can let
+        another page work meanwhile."""
         started = time.monotonic()
         result = Capture(url=url, captured_at=now_iso(), browser_version=self.version)
         browser = await self._current_browser()
@@ -131,7 +135,7 @@ class Browser:
             return result
         try:
             await asyncio.wait_for(
-                PageCapture(self.settings).run(context, url, result),
+                PageCapture(self.settings, idle).run(context, url, result),
                 timeout=self.settings.page_deadline,
             )
         except TimeoutError:

@@ -10,6 +10,8 @@ overall deadline around all of it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Route
@@ -17,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from archiver.capture import consent
 from archiver.capture.guard import block_if_private, guard_private_addresses
+from archiver.capture.lazy import load_lazy_content
 from archiver.capture.quietly import (
     abort_quietly,
     continue_quietly,
@@ -25,6 +28,7 @@ from archiver.capture.quietly import (
 )
 from archiver.capture.record import PageLog
 from archiver.capture.screenshot import take_screenshot
+from archiver.capture.snapshot import take_snapshot
 from archiver.models import Capture, ConsentOutcome
 from archiver.settings import CaptureSettings
 
@@ -53,28 +57,17 @@ def _is_html(content_type: str | None) -> bool:
     return mime in HTML_TYPES
 
 
-async def _utf8_snapshot(page: Page) -> str:
-    """The rendered DOM, with its charset declaration saying what it now is: UTF-8."""
-    await evaluate_quietly(
-        page,
-        """() => {
-          const metas = document.querySelectorAll('meta[charset], meta[http-equiv]');
-          for (const m of metas) {
-            if (m.hasAttribute('charset')) m.setAttribute('charset', 'utf-8');
-            else if (m.httpEquiv.toLowerCase() === 'content-type')
-              m.content = 'text/html; charset=utf-8';
-          }
-        }""",
-    )
-    return await page.content()
+Idle = Callable[[], AbstractAsyncContextManager[None]]
+"""Entered while a page only waits (see `Browser.capture`)."""
 
 
 class PageCapture:
     """The capture of one URL in a fresh browser context."""
 
-    def __init__(self, settings: CaptureSettings) -> None:
+    def __init__(self, settings: CaptureSettings, idle: Idle | None = None) -> None:
         self.settings = settings
         self.log = PageLog()
+        self.idle: Idle = idle or nullcontext
 
     async def run(self, context: BrowserContext, url: str, result: Capture) -> None:
         """Load `url` in a new page of `context` and fill in `result`."""
@@ -92,18 +85,36 @@ class PageCapture:
         result.http_status = response.status
         result.headers = await response.all_headers()
         result.content_type = result.headers.get("content-type")
-        consent_follows = _is_html(result.content_type) and self.settings.consent_handling
-        partial = await self._wait_for_load(page, log, settle=not consent_follows)
-        if _is_html(result.content_type):
-            result.consent = await self._settle_consent(handler)
+        html = _is_html(result.content_type)
+        partial = await self._wait_for_load(page, log, settle=not html)
+        if html:
+            async with self.idle():
+                result.consent = await self._settle(page, handler)
         else:
             result.body = await self._original_body(context, result.final_url, log)
         result.title = await page.title()
         if self.settings.screenshot:
             result.screenshot = await take_screenshot(page, self.settings, log)
-        if _is_html(result.content_type):
-            result.html = await _utf8_snapshot(page)
+        if html:
+            result.html, result.frames = await take_snapshot(page)
+        await self._keep_resources(result, log)
         self._set_status(result, log, partial)
+
+    async def _settle(self, page: Page, handler: Any) -> ConsentOutcome:
+        """The consent prompt answered, and (at the same time: both mostly wait) the lazy
+        content loaded. Without consent handling, late scripts get `settle_time`."""
+        waits: list[Any] = [handler.settle(timeout=self.settings.consent_timeout)]
+        if not self.settings.consent_handling and self.settings.settle_time:
+            waits.append(asyncio.sleep(self.settings.settle_time))
+        if self.settings.lazy_budget > 0:
+            waits.append(load_lazy_content(page, self.settings.lazy_budget))
+        outcome, *_ = await asyncio.gather(*waits)
+        return outcome  # type: ignore[no-any-return]
+
+    async def _keep_resources(self, result: Capture, log: PageLog) -> None:
+        result.resources_kept = self.settings.keep_resources
+        if self.settings.keep_resources:
+            result.resources = await log.resources(self.settings.max_resource_bytes)
 
     async def _navigate(self, page: Page, url: str, log: PageLog, result: Capture) -> Any:
         try:
@@ -124,18 +135,21 @@ class PageCapture:
         return response
 
     async def _handle_route(self, route: Route, log: PageLog) -> None:
-        """Fetch requests ourselves, with a deadline, and remember main documents.
+        """Fetch requests ourselves, with a deadline, and remember every response (its body is
+        read when the page is done: `PageLog.resources`).
 
-        Images, media and fonts go straight to the network instead (proxying their bytes
-        through the driver cost about 13 % of throughput): they cannot block the parser, and
-        the bounded wait for `load` plus `window.stop()` bounds them; those still pending
-        then are reported."""
+        Without `keep_resources`, images, media and fonts go straight to the network instead
+        (proxying their bytes through the driver costs throughput): they cannot block the
+        parser, and the bounded wait for `load` plus `window.stop()` bounds them; those still
+        pending then are reported."""
         request = route.request
         is_main = request.is_navigation_request() and request.frame.parent_frame is None
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
         if self.settings.block_private and await block_if_private(route, log, is_main):
+            log.not_answered(request, "blocked", log.blocked[-1] if log.blocked else "")
             return
-        if request.resource_type in PASSIVE_TYPES and not is_main:
+        passive = request.resource_type in PASSIVE_TYPES and not is_main
+        if passive and not self.settings.keep_resources:
             await continue_quietly(route)
             return
         try:
@@ -144,16 +158,20 @@ class PageCapture:
                 max_redirects=0 if is_main or self.settings.block_private else 20,
             )
         except PlaywrightError as exc:
+            timed_out = "Timeout" in str(exc)
             if is_main:
                 log.document_errors[request.url] = str(exc)
-            elif "Timeout" in str(exc):
+            elif timed_out:
                 log.timed_out.append(request.url)
             else:
                 log.failed.append(request.url)
-            await abort_quietly(route, "timedout" if "Timeout" in str(exc) else "failed")
+            log.not_answered(request, "timed out" if timed_out else "failed",
+                             friendly_error(str(exc)))
+            await abort_quietly(route, "timedout" if timed_out else "failed")
             return
         if is_main:
             log.documents[request.url] = response
+        log.answered(request, response)
         try:
             await route.fulfill(response=response)
         except PlaywrightError:
@@ -173,10 +191,6 @@ class PageCapture:
         if settle and self.settings.settle_time:
             await asyncio.sleep(self.settings.settle_time)
         return None
-
-    async def _settle_consent(self, handler: Any) -> ConsentOutcome:
-        outcome: ConsentOutcome = await handler.settle(timeout=self.settings.consent_timeout)
-        return outcome
 
     async def _original_body(self, context: BrowserContext, final_url: str, log: PageLog) -> bytes:
         """The response body as served (for PDFs the page only holds the viewer)."""

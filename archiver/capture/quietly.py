@@ -37,9 +37,9 @@ def friendly_error(message: str) -> str:
     return first
 
 
-async def evaluate_quietly(page: Page, script: str) -> Any:
+async def evaluate_quietly(page: Page, script: str, arg: Any = None) -> Any:
     try:
-        return await page.evaluate(script)
+        return await page.evaluate(script, arg)
     except PlaywrightError:
         return None
 

@@ -4,7 +4,7 @@ options and environment variables become the typed settings the library takes)."
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,7 +55,18 @@ def capture_options(func: F) -> F:
                      help="Smaller screenshot PNGs (about 25 % fewer bytes), slower to encode."),
         click.option("--no-consent-handling", is_flag=True,
                      help="Leave cookie/consent prompts as the site shows them."),
+        click.option("--no-resources", is_flag=True,
+                     help="Don't keep the page's stylesheets, images, fonts and frames (the "
+                          "archived page then shows without them)."),
+        click.option("--max-resource-size", type=click.FloatRange(0.1), metavar="MB",
+                     default=CaptureSettings.max_resource_bytes / 1e6, show_default=True,
+                     help="Resources larger than this (videos ...) are recorded, not kept."),
     ]
+    return _with(options, func)
+
+
+def _with(options: Sequence[Callable[[Any], Any]], func: F) -> F:
+    """`func` with every option of the list, in the order listed (in --help too)."""
     for option in reversed(options):
         func = option(func)
     return func
@@ -77,9 +88,7 @@ def bulk_options(func: F) -> F:
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr (default: when stderr is a terminal)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with(options, func)
 
 
 def settings_from(options: dict[str, Any]) -> CaptureSettings:
@@ -96,6 +105,8 @@ def settings_from(options: dict[str, Any]) -> CaptureSettings:
         screenshot=not options["no_screenshot"],
         fast_screenshots=not options["compact_screenshots"],
         consent_handling=not options["no_consent_handling"],
+        keep_resources=not options["no_resources"],
+        max_resource_bytes=int(options["max_resource_size"] * 1e6),
     )
 
 

@@ -43,6 +43,9 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 @click.command()
 @click.argument("capture_id", type=int)
 @db_option
+@click.option("--page", "page_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the archived page as one self-contained HTML file (its stylesheets, "
+                   "images, fonts and frames inlined; no scripts) that opens offline.")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the screenshot (PNG) to this file.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -50,23 +53,29 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
 @click.option("--body", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the response body as served (PDF, image, text ...) to this file.")
 @json_option
-def show(capture_id: int, db_path: Path, screenshot: Path | None, html_file: Path | None,
-         body: Path | None, as_json: bool) -> None:
-    """Show one capture: its metadata and article text.
+def show(capture_id: int, db_path: Path, page_file: Path | None, screenshot: Path | None,
+         html_file: Path | None, body: Path | None, as_json: bool) -> None:
+    """Show one capture: its metadata, what it kept, and its article text.
 
     \b
     Example:
         archiver show 12
+        archiver show 12 --page page.html
         archiver show 12 --screenshot page.png --html page.html
     """
+    from archiver.replay.singlefile import single_file
+
     db = open_archive(db_path)
     row = store.get_capture(db, capture_id)
+    if page_file is not None:
+        page_file.write_text(single_file(db, capture_id), encoding="utf-8")
+        click.echo(f"Wrote the archived page of capture {capture_id} to {page_file}", err=True)
     for path, kind in ((screenshot, "screenshot"), (html_file, "snapshot"), (body, "body")):
         if path is not None:
             _write_blob(db, row, kind, path)
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))
-    elif not (screenshot or html_file or body):
+    elif not (page_file or screenshot or html_file or body):
         _print_capture(row)
 
 
@@ -84,13 +93,25 @@ def _write_blob(db: Any, row: dict[str, Any], kind: str, path: Path) -> None:
 def _print_capture(row: dict[str, Any]) -> None:
     fields = ["id", "url", "final_url", "status", "error", "http_status", "content_type",
               "title", "byline", "published", "lang", "site_name", "word_count",
-              "captured_at", "duration_ms", "source", "consent_action", "extraction_error"]
+              "captured_at", "duration_ms", "source", "consent_action", "extraction_path",
+              "extraction_error"]
     for name in fields:
         if row.get(name) not in (None, ""):
             click.echo(f"{name + ':':<17}{row[name]}")
+    click.echo(f"{'resources:':<17}{_resources_line(row)}")
     if row.get("text"):
         click.echo()
         click.echo(row["text"])
+
+
+def _resources_line(row: dict[str, Any]) -> str:
+    """Capture quality: what of the page's resources the archive holds."""
+    if row.get("resources_status") in (None, "none"):
+        return "not recorded (captured before resources were kept, or with --no-resources)"
+    stored, skipped = row.get("resources_stored") or 0, row.get("resources_skipped") or 0
+    size = (row.get("resources_bytes") or 0) / 1e6
+    line = f"{stored} stored ({size:.1f} MB), {skipped} not kept"
+    return line + (" (see the resources table for why)" if skipped else "")
 
 
 @click.command("extract")
@@ -177,10 +198,12 @@ def note(capture_id: int, text: str, db_path: Path) -> None:
 @click.option("-q", "--query", help="Only the captures matching this full-text search.")
 @click.option("--since", metavar="DATE",
               help="Only captures taken on or after DATE (YYYY-MM-DD, UTC).")
+@click.option("--reader-only", is_flag=True,
+              help="html: only the reader pages, not each capture's archived page.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (jsonl, wacz, warc) or folder (markdown, html) to write.")
 def export_command(db_path: Path, fmt: str, query: str | None, since: str | None,
-                   output: Path) -> None:
+                   reader_only: bool, output: Path) -> None:
     """Write the archive (or a search's hits) out as JSON lines, Markdown, static HTML, or a
     web archive (WACZ, WARC) that other web-archive tools open.
 
@@ -198,5 +221,5 @@ def export_command(db_path: Path, fmt: str, query: str | None, since: str | None
 
         warc.run_export(db, fmt, output, query, since)
         return
-    count = export(db, fmt, output, query, since)
+    count = export(db, fmt, output, query, since, pages=not reader_only)
     click.echo(f"Exported {count} capture(s) to {output}", err=True)

@@ -19,16 +19,16 @@ not the article), `core` (readability-lxml's scoring, Reader View's cleaning), `
 from __future__ import annotations
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from archiver.errors import ExtractionError
+from archiver.extract import paths
+from archiver.extract.body import remove_signup_forms
 from archiver.extract.chrome import (
     itemprop_author,
     remove_chrome,
     remove_title_heading,
     take_byline,
 )
-from archiver.extract.core import ArticleFinder
 from archiver.extract.document import checked_input, parse, repair_text
 from archiver.extract.dom import WORD_RE
 from archiver.extract.metadata import guess_language, read_metadata
@@ -37,8 +37,6 @@ from archiver.models import Article
 from archiver.sanitize import sanitize_html
 
 __all__ = ["extract", "extract_text", "guess_language", "html_to_text", "sanitize_html"]
-
-
 
 def extract(html: str, url: str | None = None) -> Article:
     """Extract the article of `html` (a page's markup); `url` makes links absolute.
@@ -67,21 +65,22 @@ def _extract(html: str, url: str | None) -> Article:
     root = parse(html)
     meta = read_metadata(root, url)
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
+    page_words = paths.paragraph_words(root)
+    remove_signup_forms(root)
     remove_chrome(root)
     remove_title_heading(root, meta.get("title"))
-    node = ArticleFinder(root).article()
-    if node is None:
-        raise ExtractionError("no article content found in the document")
-    prepare_article(node, url)
-    text = html_to_text(node)
-    if not text.strip():
+    found = paths.choose(paths.cleaned(root, meta), page_words, [
+        lambda: paths.plain_readability(html, meta),
+        lambda: paths.trafilatura_article(html, url, meta),
+    ]) or paths.page_text(root, meta)
+    if found is None:
         raise ExtractionError("no article text found in the document")
-    return _article(meta, byline, node, text, root)
+    prepare_article(found.node, url)
+    return _article(meta, byline, found)
 
 
-def _article(
-    meta: dict[str, str], byline: str | None, node: HtmlElement, text: str, root: HtmlElement
-) -> Article:
+def _article(meta: dict[str, str], byline: str | None, found: paths.Candidate) -> Article:
+    node, text = found.node, found.text
     return Article(
         title=meta.get("title") or None,
         byline=meta.get("byline") or byline,
@@ -94,6 +93,7 @@ def _article(
         html=sanitize_html(etree.tostring(node, encoding="unicode", method="html")),
         text=text,
         word_count=len(WORD_RE.findall(text)),
+        extraction_path=found.path,
     )
 
 

@@ -19,13 +19,14 @@ _UNLIKELY_ROLES = frozenset(
 )
 # Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
 # Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js)
-_CMP_ID_RE = re.compile(
-    r"^(onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
+_CMP_PREFIXES = (
+    r"(?:onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
     r"sp_message|sp-message|truste-|trustarc|osano-|klaro|cmplz-|cky-|cookieyes|borlabs-|"
     r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-|gdpr-|consent-|cookie-|cookies-|cookie_|"
-    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)",
-    re.I,
+    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)"
 )
+_CMP_ID_RE = re.compile(_CMP_PREFIXES, re.I)
+_CMP_CLASS_RE = re.compile(r"(?:^|\s)" + _CMP_PREFIXES, re.I)
 _CONSENT_FEATURE_RE = re.compile(
     r"(?:cookie|consent|gdpr|cmp|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
     r"modal|overlay|dialog|box|wall|message|prompt|alert|layer|container|wrapper|law|consent|"
@@ -68,7 +69,8 @@ def remove_chrome(root: HtmlElement) -> None:
     """Remove what is not the article: by attributes in one pass, then sprites and the
     chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers)."""
     for el in list(elements(root)):
-        if el.getparent() is not None and el.tag not in _NEVER_CHROME and _is_chrome(el):
+        if (el.getparent() is not None and (el.attrib or el.tag in _CHROME_TAGS)
+                and el.tag not in _NEVER_CHROME and _is_chrome(el)):
             remove(el)
     _remove_icon_sprites(root)
     _remove_consent_by_text(root)
@@ -76,6 +78,39 @@ def remove_chrome(root: HtmlElement) -> None:
 
 
 _NEVER_CHROME = frozenset({"html", "body", "article", "main"})
+_CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
+"""Elements that can be chrome without any attribute saying so."""
+
+
+def clean_fragment(node: HtmlElement) -> None:
+    """What must go from another extractor's result (which saw the page with its chrome):
+    hidden nodes, consent prompts, icon sprites, a consent tool's descriptions of cookies."""
+    for el in list(node.iterdescendants()):
+        if isinstance(el.tag, str) and el.getparent() is not None and (
+            _is_hidden(el) or (_is_consent_prompt(el) and not _is_large(el))
+            or _is_cookie_category(el)
+        ):
+            remove(el)
+    _remove_icon_sprites(node)
+    _remove_consent_by_text(node)
+
+
+_COOKIE_CATEGORY_RE = re.compile(
+    r"\b(?:necessary|essential|functional|performance|analytics?|advertising|advertisement|"
+    r"marketing|targeting|non-necessary|preference|statistics?) cookies\b.*\b(?:website|site|"
+    r"browser|personal (?:data|information))\b"
+    r"|\bcookies\b.*\bnecessary\b.*\bwebsite\b.*\bcookies\b",
+    re.I,
+)
+
+
+def _is_cookie_category(el: HtmlElement) -> bool:
+    """A consent tool's text about a category of cookies ("Necessary cookies are essential for
+    the website to function"), which extractors that do not know the tool take for prose."""
+    if el.tag not in ("p", "div", "li", "td", "span"):
+        return False
+    text = text_of(el)
+    return len(text) < 400 and bool(_COOKIE_CATEGORY_RE.search(text))
 
 
 def _is_chrome(el: HtmlElement) -> bool:
@@ -119,7 +154,7 @@ def _is_consent_prompt(el: HtmlElement) -> bool:
     label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
     return bool(
         _CMP_ID_RE.match(el.get("id") or "")
-        or any(_CMP_ID_RE.match(c) for c in (el.get("class") or "").split())
+        or _CMP_CLASS_RE.search(el.get("class") or "")
         or _CONSENT_FEATURE_RE.search(class_id(el))
         or _CONSENT_LABEL_RE.search(label)
     )
@@ -196,7 +231,19 @@ def _remove_teasers(root: HtmlElement) -> None:
             continue
         content = text_of(el)
         if len(content) < 250 and (link_density(el) > 0.3 or len(content) < 40):
-            remove(_teaser_block(el))
+            block = _teaser_block(el)
+            _remove_linked_siblings(block)
+            remove(block)
+
+
+def _remove_linked_siblings(label: HtmlElement) -> None:
+    """The lists of links that follow a teaser's label ("Related stories" and its cards)."""
+    for sibling in list(label.itersiblings()):
+        if not isinstance(sibling.tag, str) or not text_of(sibling):
+            continue
+        if link_density(sibling) <= 0.5:
+            return
+        remove(sibling)
 
 
 def _teaser_block(el: HtmlElement) -> HtmlElement:

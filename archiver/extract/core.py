@@ -37,6 +37,17 @@ class ArticleFinder(Document):  # type: ignore[misc]
             raise ExtractionError(f"readability could not find an article: {exc}") from exc
         return self._node
 
+    def _parse(self, input: HtmlElement) -> HtmlElement:
+        """The tree as it is: hidden nodes and chrome are gone already, links are made absolute
+        and the HTML sanitized later, so readability's own cleaning (lxml's Cleaner, a third
+        of its time) has nothing left to do but drop scripts, styles and <link>s, and resolve
+        links against a <base href>."""
+        for el in list(input.iter("script", "style", "link")):
+            remove(el)
+        if input.find(".//base[@href]") is not None:  # relative links mean what <base> says
+            input.resolve_base_href(handle_failures="discard")
+        return input
+
     def remove_unlikely_candidates(self) -> None:
         for el in list(elements(self.html)):
             features = class_id(el)
@@ -238,7 +249,7 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if has_ancestor(el, "code") or any(t in data_tables for t in el.iter("table")):
         return False
     weight = _class_weight(el)
-    if weight < 0:
+    if weight < 0 and not _holds_prose(el):
         return True
     text = text_of(el)
     if text.count(",") >= 10:
@@ -255,6 +266,14 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if is_list and remove:
         return not _is_image_list(el, img)
     return remove
+
+
+def _holds_prose(el: HtmlElement) -> bool:
+    """Paragraphs of text enough to be the article, whatever the class says: page builders
+    wrap the article in "widget" blocks (Readability.js adds the block's content score to
+    its class weight for this)."""
+    prose = sum(len(text_of(p)) for p in el.iter("p"))
+    return prose > 1000 and link_density(el) < 0.25
 
 
 def _list_share(el: HtmlElement, text: str) -> float:

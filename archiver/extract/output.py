@@ -20,14 +20,6 @@ def prepare_article(node: HtmlElement, url: str | None) -> None:
             pass
 
 
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre",
-    "q", "s", "samp", "section", "small", "source", "span", "strong", "sub", "summary", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
-    "article", "header", "main", "video", "audio",
-}
 _LINE_TAGS = frozenset(
     "li dt dd tr figcaption caption summary legend address br hr div section article header "
     "footer main aside nav details fieldset form".split()

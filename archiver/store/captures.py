@@ -150,6 +150,7 @@ def _capture_row(
             text=article.text,
             html=article.html or None,
             word_count=article.word_count,
+            extraction_path=article.extraction_path,
         )
     return row
 

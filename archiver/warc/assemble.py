@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import quote
 
-from archiver.models import Capture, Resource
+from archiver.models import Capture, FrameSnapshot, Resource
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
 from archiver.warc.container import WarcSource
 from archiver.warc.decoding import decode_html
-from archiver.warc.pages import PageRef
+from archiver.warc.pages import PageRef, parse_json
 from archiver.warc.records import Fetched, fetch, header
 
 MAX_HOPS = 10
@@ -91,6 +91,7 @@ class Assembler:
         capture.captured_at = captured_at or dates.captured_at(document["date"]) or ""
         final = self._follow_redirects(capture, document)
         self._document(capture, final)
+        self._rendered(capture, page)
         self._failure(capture, page)
         if capture.html is not None:
             self._subresources(capture, page, final)
@@ -122,10 +123,32 @@ class Assembler:
             capture.status = "failed"
             capture.error = f"the page's response was not kept ({fetched.problem})"
             return
-        if (resource.mime_type or "text/html") in HTML_TYPES:
+        if (_mime(resource.mime_type) or "text/html") in HTML_TYPES:
             capture.html = decode_html(fetched.body, capture.content_type)
         else:
             capture.body = fetched.body
+
+    def _rendered(self, capture: Capture, page: PageRef) -> None:
+        """The page as it was shown, where the archive has it (our own exports write the
+        rendered DOM and the frames' DOMs next to the document as served)."""
+        if capture.html is None:
+            return
+        dom = self._resource_body(("urn:dom:",), page)
+        if dom:
+            capture.html = dom.decode("utf-8", errors="replace")
+        frames = parse_json(self._resource_body(("urn:frames:",), page))
+        if isinstance(frames, list):
+            kept = {f.position: f for f in reversed([_frame(x) for x in frames]) if f}
+            capture.frames = sorted(kept.values(), key=lambda f: f.position)
+
+    def _resource_body(self, prefixes: tuple[str, ...], page: PageRef) -> bytes | None:
+        row = self.index.resource_records(prefixes, page.url, page.ms)
+        if row is None:
+            return None
+        try:
+            return self.read(row).body
+        except WebArchiveError:
+            return None
 
     def _failure(self, capture: Capture, page: PageRef) -> None:
         reasons = [capture.error] if capture.error else []
@@ -189,7 +212,7 @@ class Assembler:
         resource = Resource(
             url=url, method=method, status=fetched.status,
             kind=kind or KIND_BY_DEST.get(dest or "") or _kind_of(row["mime"]),
-            mime_type=_mime(header(fetched.headers, "content-type")) or row["mime"],
+            mime_type=header(fetched.headers, "content-type") or row["mime"],
             headers=headers_dict(fetched.headers), request_headers=request_headers,
             body=fetched.body, size=fetched.size, fetched_at=dates.captured_at(row["date"]))
         if fetched.body is None and fetched.problem:
@@ -210,13 +233,7 @@ class Assembler:
         return request["method"] or "GET", headers_dict(fetched.headers), request["fetch_dest"]
 
     def _crawl_text(self, page: PageRef) -> str | None:
-        row = self.index.resource_records(TEXTS, page.url, page.ms)
-        if row is None:
-            return None
-        try:
-            body = self.read(row).body
-        except WebArchiveError:
-            return None
+        body = self._resource_body(TEXTS, page)
         return body.decode("utf-8", errors="replace") if body else None
 
     def _screenshot(self, page: PageRef, capture: Capture) -> bytes | None:
@@ -240,7 +257,7 @@ def _nested_refs(resource: Resource) -> list[str]:
     """What a stylesheet or a frame's document loads in turn."""
     if resource.body is None:
         return []
-    mime = resource.mime_type or ""
+    mime = _mime(resource.mime_type) or ""
     if mime == "text/css":
         css = resource.body.decode("utf-8", errors="replace")
         return refs.css_refs(css, resource.url)
@@ -262,6 +279,17 @@ def headers_dict(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
         else:
             result[key] = value
     return result
+
+
+def _frame(data: object) -> FrameSnapshot | None:
+    """One frame of a `urn:frames:` record, if it is well formed."""
+    if not isinstance(data, dict) or not isinstance(data.get("html"), str):
+        return None
+    position, parent, url = data.get("position"), data.get("parent"), data.get("url")
+    if not isinstance(position, int) or not (parent is None or isinstance(parent, int)):
+        return None
+    return FrameSnapshot(position=position, parent=parent, html=data["html"],
+                         url=url if isinstance(url, str) else None)
 
 
 def _mime(content_type: str | None) -> str | None:

@@ -11,8 +11,10 @@ For each capture:
 * a capture made before resources were kept (resources_status 'none') gets its stored DOM
   snapshot (or, for a PDF, image ..., its body) as the page's response, under its final URL.
 * `resource` records: the screenshot (`urn:view:URL`, PNG), the extracted text
-  (`urn:text:URL`) and `urn:pageinfo:URL` (JSON: the URLs the page loaded, as Browsertrix
-  writes it, so that an import finds every resource of the page again).
+  (`urn:text:URL`), `urn:pageinfo:URL` (JSON: the URLs the page loaded, as Browsertrix
+  writes it, so that an import finds every resource of the page again), and the rendered DOM
+  of the page and of its frames (`urn:dom:URL`, `urn:frames:URL`), so that an import of the
+  export shows the page as it was shown, not only as it was sent.
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ class CaptureWriter:
                 urls.setdefault(document.url, {"status": document.status, "type": "document",
                                                "mime": _mime(document.headers)})
         page_url = capture["url"] if capture["url"] in urls or final not in urls else final
+        if has_document:
+            self._write_dom(capture, page_url)
         self._write_extras(capture, page_url, page_id, urls)
         written.entry = _page_entry(capture, page_url, page_id, urls)
         return written
@@ -133,8 +137,8 @@ class CaptureWriter:
             body_hash=row["body_hash"] or "", method=row["method"] or "GET",
             request_headers=_loads(row["request_headers"]))
         self._write_response(response, written)
-        urls.setdefault(row["url"], {"status": status, "mime": row["mime_type"],
-                                     "type": row["kind"] or "other"})
+        urls.setdefault(row["url"], {"status": status, "type": row["kind"] or "other",
+                                     "mime": _mime({"content-type": row["mime_type"] or ""})})
         return True
 
     def _snapshot_response(self, capture: dict[str, Any]) -> _Response | None:
@@ -200,6 +204,22 @@ class CaptureWriter:
                          for u, meta in urls.items()}}
         self._resource(f"urn:pageinfo:{page_url}", date, "application/json",
                        json.dumps(info, ensure_ascii=False).encode("utf-8"))
+
+    def _write_dom(self, capture: dict[str, Any], page_url: str) -> None:
+        """The rendered DOM (`urn:dom:URL`) and the frames' DOMs (`urn:frames:URL`, JSON), for
+        a capture whose page response is the document as served: an import of the export
+        gets the page as it was shown (scripts' changes included), not only as it was sent."""
+        date = dates.warc_date(capture["captured_at"])
+        if capture["snapshot_hash"]:
+            dom = store.get_blob(self.db, capture["snapshot_hash"]).content
+            self._resource(f"urn:dom:{page_url}", date, "text/html; charset=utf-8", dom)
+        frames = [{"position": f["position"], "parent": f["parent"], "url": f["url"],
+                   "html": (store.frame_snapshot(self.db, capture["id"], f["position"])
+                            or b"").decode("utf-8", "replace")}
+                  for f in store.capture_frames(self.db, capture["id"])]
+        if frames:
+            self._resource(f"urn:frames:{page_url}", date, "application/json",
+                           json.dumps(frames, ensure_ascii=False).encode("utf-8"))
 
     def _resource(self, uri: str, date: str, content_type: str, data: bytes) -> None:
         record = self.warc.create_warc_record(

@@ -30,7 +30,7 @@ from sqlite_utils import Database
 
 from archiver import __version__, tokens
 from archiver.errors import ArchiverError
-from archiver.models import Capture, now_iso
+from archiver.models import Capture, FrameSnapshot, Resource, now_iso
 from archiver.save import Job
 from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.urls import InvalidURL, check_archivable
@@ -271,7 +271,59 @@ def capture_from(data: dict[str, Any], user_agent: str | None) -> Capture:
         url=url, final_url=url, status="ok", content_type="text/html; charset=utf-8",
         html=html, screenshot=_screenshot(data), title=(title or "")[:1000] or None,
         captured_at=now_iso(), browser_version=(user_agent or "")[:300] or None,
+        resources=_resources(data), frames=_frames(data),
+        resources_kept="resources" in data,
     )
+
+
+MAX_RESOURCES = 3000
+MAX_FRAMES = 100
+
+
+def _items(data: dict[str, Any], name: str, limit: int) -> list[dict[str, Any]]:
+    items = _field(data, name, list) or []
+    if len(items) > limit or not all(isinstance(item, dict) for item in items):
+        raise ApiError(400, f"Field {name!r} must be a list of at most {limit} objects")
+    return items
+
+
+def _resources(data: dict[str, Any]) -> list[Resource]:
+    """The resources the extension read from the browser: bodies as base64."""
+    resources = []
+    for n, item in enumerate(_items(data, "resources", MAX_RESOURCES)):
+        where = f"resources[{n}]"
+        url = _field(item, "url", str, required=True)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(400, f"Field {where}.url must be an http(s) URL")
+        body = _base64(item, where) if item.get("body") is not None else None
+        resources.append(Resource(
+            url=url[:8000], status=_field(item, "status", int),
+            mime_type=(_field(item, "mime_type", str) or None),
+            body=body, size=_field(item, "size", int),
+            skipped=None if body is not None else (_field(item, "skipped", str) or "failed"),
+            detail=(_field(item, "detail", str) or "")[:500] or None, fetched_at=now_iso()))
+    return resources
+
+
+def _base64(item: dict[str, Any], where: str) -> bytes:
+    try:
+        return base64.b64decode(_field(item, "body", str), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApiError(400, f"Field {where}.body is not valid base64: {exc}") from exc
+
+
+def _frames(data: dict[str, Any]) -> list[FrameSnapshot]:
+    frames = []
+    for n, item in enumerate(_items(data, "frames", MAX_FRAMES)):
+        position = _field(item, "position", int)
+        if position != n:
+            raise ApiError(400, f"Field frames[{n}].position must be {n}")
+        parent = _field(item, "parent", int)
+        if parent is not None and not 0 <= parent < n:
+            raise ApiError(400, f"Field frames[{n}].parent must name an earlier frame")
+        frames.append(FrameSnapshot(n, _field(item, "url", str),
+                                    _field(item, "html", str, required=True), parent))
+    return frames
 
 
 # --- the routes

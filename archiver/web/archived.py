@@ -1,5 +1,5 @@
-"""The archived content itself (`/-/archiver/DB/ID/screenshot|snapshot|body`), served as the
-hostile input it is, and the captures table's links to it."""
+"""The archived content itself (`/-/archiver/DB/ID/screenshot|body`), served as the hostile
+input it is, and the captures table's links to it."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ fetch from the live web would tell a third party that the archive was opened).""
 
 @handles_errors
 async def blob_view(request: Any, datasette: Any) -> Response:
-    """`/-/archiver/DB/ID/screenshot|snapshot|body`: the stored content of a capture.
+    """`/-/archiver/DB/ID/screenshot|body`: the stored content of a capture (the snapshot is
+    replayed by archiver.web.replay).
 
     Archived content is hostile: it is served with a sandbox CSP (no scripts, no same-origin,
     no network except images/styles from the archive itself) and nosniff."""
@@ -73,6 +74,5 @@ def capture_cell(value: Any, column: str, database: str, row: Any) -> Markup | N
 
 
 ROUTES: list[tuple[str, Any]] = [
-    (r"^/-/archiver/(?P<database>[^/]+)/(?P<id>\d+)/(?P<kind>screenshot|snapshot|body)$",
-     blob_view),
+    (r"^/-/archiver/(?P<database>[^/]+)/(?P<id>\d+)/(?P<kind>screenshot|body)$", blob_view),
 ]

@@ -24,6 +24,8 @@ CAPTURE_COLUMNS = {
     "text": "The article as plain text (full-text searchable)",
     "html": "The article as sanitized HTML",
     "word_count": "Words in the article",
+    "extraction_path": "Which extraction path found the text: cleaned, readability, "
+                       "trafilatura or page",
     "captured_at": "When the capture was taken (UTC)",
     "duration_ms": "How long the capture took",
     "source": "cli, extension or api",

@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, views
+from archiver.web import api, archived, replay, views
 from archiver.web.metadata import (
     ARCHIVE_TABLES,
     COLLAPSE_COLUMN_DESCRIPTIONS,
@@ -42,7 +42,7 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*archived.ROUTES, *views.ROUTES, *api.ROUTES]
+    return [*archived.ROUTES, *replay.ROUTES, *views.ROUTES, *api.ROUTES]
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from archiver.render import (
     render_article,
     text_direction,
 )
+from archiver.replay.resources import ResourceIndex
 from archiver.textdiff import diff_words
 from archiver.thumbnail import crop_top
 from archiver.web.http import (
@@ -145,16 +146,30 @@ async def reader(request: Any, datasette: Any) -> Response:
     def read(db: Database) -> dict[str, Any]:
         capture = store.get_capture(db, capture_id)
         return {"capture": capture, "tags": store.get_tags(db, capture_id),
-                "others": len(store.page_captures(db, capture["page_id"])) - 1}
+                "others": len(store.page_captures(db, capture["page_id"])) - 1,
+                "index": ResourceIndex(_archived_images(db, capture_id))}
 
     context = await query(datasette, name, read)
-    capture = context["capture"]
+    capture, index = context["capture"], context.pop("index")
+
+    def archived(url: str) -> str | None:
+        rid = index.find(url)
+        return capture_path(name, capture_id, f"r/{rid}") if rid is not None else None
+
     context.update(
         database=name, links=links_for(datasette, name, capture),
-        article=render_article(capture["html"], live_images), live_images=live_images,
+        article=render_article(capture["html"], live_images, archived),
+        live_images=live_images,
         dir=text_direction(capture["lang"]), minutes=reading_minutes(capture["word_count"]))
     csp = CSP_LIVE_IMAGES if live_images else CSP
     return await render(datasette, request, "archiver_reader.html", context, csp)
+
+
+def _archived_images(db: Database, capture_id: int) -> dict[str, int]:
+    """URL -> resource id of the images a capture holds (answered 2xx with an image)."""
+    return {row["url"]: row["id"] for row in store.capture_resources(db, capture_id)
+            if row["body_hash"] and (row["status"] or 200) < 400
+            and (row["mime_type"] or "").startswith("image/")}
 
 
 @handles_errors

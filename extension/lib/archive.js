@@ -3,6 +3,7 @@
 
 import { BackendError, ping, postCapture, postLink } from "./backend.js";
 import { readPage } from "./page.js";
+import { fetchResources } from "./resources.js";
 import { enqueue, flush, waitingCount } from "./queue.js";
 import { getSettings, normalizeServerUrl, SettingsError } from "./settings.js";
 import { notify, recordSave, showBadge } from "./status.js";
@@ -23,6 +24,8 @@ export async function archiveTab(tab, tags = []) {
     url: page.url,
     title: page.title,
     html: page.html,
+    frames: page.frames,
+    resources: await fetchResources(page.resources),
     screenshot: page.screenshot,
     tags,
     idempotency_key: key,

@@ -1,30 +1,6 @@
-// Reading the page: the live DOM (same-origin iframes inlined as srcdoc) and a screenshot of
+// Reading the page: the live DOM and its same-origin frames (lib/snapshot.js, the same script
+// the archiver's capture browser runs), the URLs of the resources it used, and a screenshot of
 // the visible area.
-
-/** Runs inside the page (chrome.scripting): must not use anything from this module. */
-function snapshotDocument() {
-  const MAX_DEPTH = 4;
-  function serialize(doc, depth) {
-    const root = doc.documentElement.cloneNode(true);
-    if (depth < MAX_DEPTH) {
-      const live = doc.querySelectorAll("iframe, frame");
-      const copies = root.querySelectorAll("iframe, frame");
-      live.forEach((frame, index) => {
-        try {
-          const inner = frame.contentDocument;
-          if (inner && inner.documentElement && copies[index]) {
-            copies[index].setAttribute("srcdoc", serialize(inner, depth + 1));
-          }
-        } catch {
-          // a cross-origin frame: kept as its src
-        }
-      });
-    }
-    const doctype = doc.doctype ? `<!DOCTYPE ${doc.doctype.name}>\n` : "";
-    return doctype + root.outerHTML;
-  }
-  return { url: location.href, title: document.title, html: serialize(document, 0) };
-}
 
 export class PageError extends Error {}
 
@@ -32,17 +8,20 @@ export async function readPage(tab) {
   if (!/^https?:/.test(tab.url || "https:")) {
     throw new PageError(`Only web pages can be archived, not ${tab.url}`);
   }
+  const shot = await screenshot(tab); // first: the snapshot script changes the live DOM
   let results;
   try {
+    await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["lib/snapshot.js"] });
     results = await chrome.scripting.executeScript({
       target: { tabId: tab.id },
-      func: snapshotDocument,
+      func: (options) => globalThis.archiverSnapshot(options),
+      args: [{ frames: true, resources: true }],
     });
   } catch (error) {
     throw new PageError(`This page cannot be read by the extension (${error.message})`);
   }
   const page = results[0].result;
-  page.screenshot = await screenshot(tab);
+  page.screenshot = shot;
   return page;
 }
 

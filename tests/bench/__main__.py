@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "faults": "tests.bench.faults",
     "import": "tests.bench.bulk_import",
     "screenshots": "tests.bench.screenshots",
+    "storage": "tests.bench.storage",
     "wacz-import": "tests.bench.wacz_import",
 }
 

@@ -1,17 +1,25 @@
 """Extraction quality and speed: the project's extractor next to plain readability-lxml.
 
 Runs the shared harness (../shared/bench/extract_eval.py next to the repository) on a data set
-of pages with known article text, then scores the metadata against expected-metadata.json:
-title exact, language, byline and excerpt (each over the pages where the expectation has one).
+of pages with known article text. A directory with `pages.jsonl.gz` (WCXB) is read as the
+harness's jsonl format and can be cut in two by a hash of each page's id: `--split tune` (the
+pages rules may be tuned on) or `--split holdout` (about 27 % of pages, sha256(id)[0] < 77, kept
+for an estimate of how the extractor does on pages nobody tuned for). A mozilla-style directory
+also gets its metadata scored against expected-metadata.json: title exact, language, byline
+and excerpt (each over the pages where the expectation has one).
 
 example:
   python -m tests.bench extract
   python -m tests.bench extract --data-dir ../shared/bench/mozilla --json result.json
+  python -m tests.bench extract --data-dir ../shared/bench/wcxb --split tune \
+      --extractor trafilatura-aeb
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -28,6 +36,10 @@ HARNESS = REPO_ROOT.parent / "shared" / "bench" / "extract_eval.py"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "bench" / "mozilla"
 EXTRACTOR = "py:archiver.extract:extract_text"
 MOZILLA_URL = "http://fakehost/test/page.html"  # the URL the harness gives every mozilla page
+JSONL_NAME = "pages.jsonl.gz"
+HOLDOUT_BELOW = 77
+"""A page is held out when the first byte of sha256(its id) is below this (77/256, ~30 %)."""
+SPLITS = ("all", "tune", "holdout")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, help="write the harness's full results here")
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
     parser.add_argument("--no-metadata", action="store_true", help="skip the metadata scores")
+    parser.add_argument(
+        "--split", choices=SPLITS, default="all",
+        help="jsonl sets only: all pages, the tuning split, or the held-out split (default all)",
+    )
+    parser.add_argument(
+        "--extractor", action="append", default=[], metavar="SPEC",
+        help="a further extractor for the harness to run, e.g. trafilatura-aeb (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,22 +71,48 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no benchmark data at {data_dir} "
               "(pass --data-dir PATH or set ARCHIVER_BENCH_DATA)", file=sys.stderr)
         return 2
-    code = _run_harness(args.harness, data_dir, args.json, args.limit)
-    if code == 0 and not args.no_metadata:
+    jsonl = (data_dir / JSONL_NAME).is_file()
+    if args.split != "all" and not jsonl:
+        print(f"error: --split needs a data set stored as {JSONL_NAME}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_split(data_dir / JSONL_NAME, Path(tmp), args.split) if jsonl else data_dir
+        code = _run_harness(args, "jsonl" if jsonl else "mozilla", data)
+    if code == 0 and not jsonl and not args.no_metadata:
         print()
         print(format_metadata_scores(score_metadata(data_dir, args.limit)))
     return code
 
 
-def _run_harness(harness: Path, data_dir: Path, json_out: Path | None, limit: int) -> int:
+def split_of(page_id: str) -> str:
+    """"holdout" or "tune": fixed by the page's id, so every run cuts the set the same way."""
+    first_byte = hashlib.sha256(page_id.encode("utf8")).digest()[0]
+    return "holdout" if first_byte < HOLDOUT_BELOW else "tune"
+
+
+def write_split(pages: Path, out_dir: Path, split: str) -> Path:
+    """Copy the pages of `split` into out_dir/pages.jsonl.gz (all of them for "all")."""
+    if split == "all":
+        return pages.parent
+    with gzip.open(pages, "rt", encoding="utf8") as src, \
+            gzip.open(out_dir / JSONL_NAME, "wt", encoding="utf8") as dst:
+        for line in src:
+            if line.strip() and split_of(str(json.loads(line)["id"])) == split:
+                dst.write(line)
+    return out_dir
+
+
+def _run_harness(args: argparse.Namespace, kind: str, data_dir: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         command = [
-            sys.executable, str(harness), "--data", "mozilla", "--data-dir", str(data_dir),
-            "--extractor", "readability-lxml", "--extractor", EXTRACTOR,
-            "--json", str(json_out or Path(tmp) / "result.json"),
+            sys.executable, str(args.harness), "--data", kind, "--data-dir", str(data_dir),
+            "--extractor", "readability-lxml",
+            *[arg for spec in args.extractor for arg in ("--extractor", spec)],
+            "--extractor", EXTRACTOR,
+            "--json", str(args.json or Path(tmp) / "result.json"),
         ]
-        if limit:
-            command += ["--limit", str(limit)]
+        if args.limit:
+            command += ["--limit", str(args.limit)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
         ))

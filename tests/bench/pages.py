@@ -41,9 +41,12 @@ SYLLABLES = ("ka", "lo", "ri", "men", "sta", "vor", "el", "in", "tra", "qu", "ba
 COMMON = ("the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with",
           "on", "by", "at", "from", "this", "which", "but", "not", "are", "were", "has")
 SHARED_CSS = b"""
+@font-face { font-family: "Bench Sans"; src: url("/font/bench.ttf") format("truetype"); }
 body { margin: 0; font: 18px/1.6 Georgia, serif; color: #222; background: #fdfdfb; }
 header.site { background: #123; color: #fff; padding: 12px 24px; }
 header.site a { color: #cde; margin-right: 14px; text-decoration: none; font: 14px sans-serif; }
+header.site img.logo { height: 28px; vertical-align: middle; margin-right: 18px; }
+h1 { font-family: "Bench Sans", Georgia, serif; }
 main { max-width: 720px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 34px; line-height: 1.2; margin: 12px 0; }
 figure { margin: 24px 0; } figure img { width: 100%; display: block; }
@@ -144,7 +147,8 @@ def _document(number: int, title: str, article: str, head_script: str, rng: rand
 <meta name="description" content="{_sentence(rng)}">
 <link rel="stylesheet" href="/css/site.css"><link rel="stylesheet" href="/css/{number}.css">
 {head_script}</head>
-<body><header class="site"><a href="/">The Daily Bench</a> {nav}</header>
+<body><header class="site"><img class="logo" src="/img/logo.png" alt="">
+<a href="/">The Daily Bench</a> {nav}</header>
 <main><article><h1>{title}</h1>
 <p class="byline">By {_word(rng).title()} {_word(rng).title()}, {_date(number)}</p>
 {article}
@@ -200,6 +204,20 @@ def _png(width: int, height: int, raw: bytes) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+@lru_cache(maxsize=1)
+def bench_font() -> bytes:
+    """The site's web font (every page uses it): a generated TrueType font."""
+    from tests.wholepage import box_font
+
+    return box_font("Bench Sans")
+
+
+@lru_cache(maxsize=1)
+def logo() -> bytes:
+    """The site's logo (in every page's header)."""
+    return png_image(99, 240, 56)
 
 
 def svg_image(seed: int) -> bytes:
@@ -269,6 +287,10 @@ class SiteServer:
             if rest.endswith(".svg"):
                 return Reply(body=svg_image(seed), content_type="image/svg+xml")
             return Reply(body=png_image(seed % 64), content_type="image/png")
+        if head == "font":
+            return Reply(body=bench_font(), content_type="font/ttf")
+        if path == "/img/logo.png":
+            return Reply(body=logo(), content_type="image/png")
         if head == "css":
             body = SHARED_CSS if stem == "site" else page_css(int(stem) if stem.isdigit() else 0)
             return Reply(body=body, content_type="text/css")

@@ -8,6 +8,10 @@
 //   "reject"  click a visible reject / "only necessary" button in each prompt
 //   "remove"  remove the prompts, their backdrops, and release the scroll lock
 //   "cleanup" remove consent UI left hidden in the DOM (so the HTML snapshot holds no prompt)
+//   "inline"  remove consent notices placed in the page's flow (not fixed, not a dialog), by
+//             the extractor's rules: a consent container (attributes), or a short block whose
+//             text is about consent and that holds an accept button; an article *about*
+//             cookies is long and has no accept button, and stays
 (mode) => {
   const STRONG = new RegExp([
     "cookie", "consent", "gdpr", "dsgvo", "rgpd", "einwillig", "zustimm", "consenso",
@@ -271,7 +275,69 @@
     return { removed, backdrops: backdrops.length, unlocked: releaseScrollLock() };
   }
 
+  // Visible somewhere on the page (not only in the viewport): in-flow notices can be far down.
+  function onPage(el) {
+    if (!shown(el)) return false;
+    const box = el.getBoundingClientRect();
+    return box.width >= 1 && box.height >= 1;
+  }
+
+  const INLINE_STOP = ["BODY", "HTML", "ARTICLE", "MAIN"];
+  const INLINE_MAX_TEXT = 1200;
+
+  function inlineContainer(button) {
+    let found = null;
+    for (let p = composedParent(button); p && !INLINE_STOP.includes(p.tagName);
+      p = composedParent(p)) {
+      const text = deepText(p);
+      if (text.length > INLINE_MAX_TEXT || p.querySelectorAll("p").length > 4) break;
+      if (STRONG.test(text)) found = p;
+    }
+    return found;
+  }
+
+  // A page *about* cookies and consent mentions them all along, not only in the notice: its
+  // quoted examples stay.
+  function aboutConsent(container) {
+    let scope = composedParent(container);
+    while (scope && !INLINE_STOP.includes(scope.tagName)) scope = composedParent(scope);
+    const all = deepText(scope || document.body);
+    const own = deepText(container);
+    const rest = all.replace(own, " ");
+    const mentions = rest.match(new RegExp(STRONG.source, "gi")) || [];
+    return mentions.length >= 3;
+  }
+
+  function findInline() {
+    const found = new Set();
+    const selector = "button, [role=button], a, input[type=button], input[type=submit]";
+    for (const button of deepQuery(document, selector)) {
+      const text = label(button);
+      if (!onPage(button) || text.length > 40 || !staysOnPage(button)) continue;
+      if (!ACCEPT.test(text) && !REJECT.test(text)) continue;
+      const container = inlineContainer(button);
+      if (container && !hasChosenAncestor(container, found)) found.add(container);
+    }
+    for (const el of allElements()) {
+      if (found.has(el) || hasChosenAncestor(el, found) || !ATTR.test(attrs(el))) continue;
+      if (INLINE_STOP.includes(el.tagName) || !onPage(el)) continue;
+      const text = deepText(el);
+      if (text.length <= INLINE_MAX_TEXT && STRONG.test(text) && clickables(el).length) {
+        found.add(el);
+      }
+    }
+    return [...found].filter((notice) => !aboutConsent(notice));
+  }
+
+  function removeInline() {
+    const notices = findInline();
+    const removed = notices.map((n) => deepText(n).trim().replace(/\s+/g, " ").slice(0, 80));
+    notices.forEach((n) => n.remove());
+    return { removed };
+  }
+
   if (mode === "reject") return clickRejects();
+  if (mode === "inline") return removeInline();
   if (mode === "remove") return removePrompts();
   if (mode === "cleanup") return cleanupHidden();
   return { prompts: findPrompts().map(describe) };

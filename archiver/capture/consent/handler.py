@@ -164,6 +164,7 @@ class _Fallback:
     backdrops: int = 0
     unlocked: bool = False
     hidden_removed: list[str] = field(default_factory=list)
+    inline_removed: list[str] = field(default_factory=list)  # notices in the page's flow
     interrupted: bool = False  # the page navigated or closed under us
 
 
@@ -299,7 +300,8 @@ class ConsentHandler:
         return result if isinstance(result, dict) else None
 
     async def _run_fallback(self, deadline: float) -> _Fallback:
-        """Click reject where offered, remove what is left, then clean the hidden consent UI."""
+        """Click reject where offered, remove what is left, then clean the hidden consent UI
+        and the notices placed in the page's flow."""
         result = _Fallback()
         probe = await self._evaluate_fallback("probe")
         if probe is None:
@@ -313,6 +315,8 @@ class ConsentHandler:
             result.hidden_removed = list(cleanup.get("removed") or [])
             result.backdrops += int(cleanup.get("backdrops") or 0)
             result.unlocked = result.unlocked or bool(cleanup.get("unlocked"))
+        inline = await self._evaluate_fallback("inline") or {}
+        result.inline_removed = [str(t) for t in inline.get("removed") or []]
         return result
 
     async def _reject_then_remove(self, result: _Fallback, deadline: float) -> None:
@@ -346,6 +350,11 @@ class ConsentHandler:
         elif fallback.hidden_removed:
             removed = f"removed hidden consent UI ({len(fallback.hidden_removed)})"
             detail = f"{detail}; {removed}" if detail else removed
+        if fallback.inline_removed:
+            texts = ", ".join(repr(_short(t, 60)) for t in fallback.inline_removed[:2])
+            inline = f"removed {len(fallback.inline_removed)} in-page consent notice(s) ({texts})"
+            detail = f"{detail}; {inline}" if detail else inline
+            action = "hidden" if action == "nothing found" else action
         if fallback.interrupted:
             notes.append("the page navigated or closed during consent handling")
         if action == "nothing found" and m.cmps:

@@ -1,0 +1,262 @@
+"""The article body only, as people annotate it: what an extractor's result still holds that a
+reader does not count as the article, found by structure first and by text second.
+
+* tables of contents (a block whose class says so, or a list of links into the page itself);
+* buttons and calls to action ("Learn more", "Check price", "Back to top");
+* sign-up forms (an e-mail or phone field with its pitch and its fine print);
+* gallery and slideshow chrome ("Image 1 of 23", "Close", "Caption"), image credits
+  ("Photo: ...", "Courtesy of ...") and the captions of images;
+* the byline, dateline and standfirst the page repeats above the text;
+* "Related", "More from", "You may also like" lists at the end.
+
+Lists, tables, code, quotes and headings inside the text stay: every rule looks at short,
+link-heavy or labelled blocks only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from archiver.extract.dom import class_id, elements, link_density, remove, text_of
+from archiver.extract.metadata import similarity
+
+_TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
+                     r"lwptoc\w*|rank-math-toc\w*|jump-links?|on-this-page)(?:$|[\s_-])", re.I)
+_TOC_LABEL_RE = re.compile(
+    r"^\W*(?:table of contents|contents|in this (?:article|post|guide|story|review)|"
+    r"jump to(?: section)?|on this page|what's inside|quick links|skip to)\W*$", re.I)
+_BUTTON_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:btn|button|cta|wp-block-button\w*)(?:$|[\s_-])",
+                              re.I)
+_CALL_TO_ACTION_RE = re.compile(
+    r"^\W*(?:learn more|read more|see more|show more|view more|load more|more info|"
+    r"check (?:the )?(?:latest )?price\w*|check availability|see (?:the )?(?:latest )?price|"
+    r"see (?:the )?rating|see details|view details|view deal|see deal|get (?:the )?deal|"
+    r"shop now|buy now|book now|order now|get started|start now|try (?:it )?(?:for )?free|"
+    r"sign up|subscribe|download now|read (?:the )?full review|read review|"
+    r"(?:buy|view|shop|check price|see it) (?:at|on) [\w.& -]{2,30}|back to top|"
+    r"continue reading|click here|visit (?:the )?(?:site|website|store))\W*$",
+    re.I,
+)
+_GALLERY_RE = re.compile(r"gallery|slideshow|slider|carousel|lightbox|swiper|slick|glide", re.I)
+_GALLERY_CHROME_RE = re.compile(
+    r"^\W*(?:(?:image|photo|picture|slide)\s*\d+\s*(?:of|/)\s*\d+|\d+\s*(?:of|/)\s*\d+|"
+    r"close|caption|next|previous|prev|expand|enlarge|zoom|fullscreen|full screen|"
+    r"view (?:the )?gallery|open (?:the )?gallery|view all \d* ?(?:photos|images)|"
+    r"(?:show|hide) caption|skip ad|play|pause)\W*$",
+    re.I,
+)
+_CREDIT_CLASS_RE = re.compile(r"credit|caption|attribution|copyright|photo-source|image-source",
+                              re.I)
+_CREDIT_TEXT_RE = re.compile(
+    r"^\W*(?:(?:photo|image|picture|illustration|graphic|video|header|featured|cover|lead)s?"
+    r"(?: image)?\s*(?:credits?|courtesy|source)?\s*[:|©]"
+    r"|(?:photo|image|picture|illustration)s? (?:credits?|courtesy|by)\b"
+    r"|credits?\s*[:|]|courtesy of\b|©|\(c\)\s)",
+    re.I,
+)
+_RELATED_LEAD_RE = re.compile(
+    r"^\W*(?:related(?: (?:posts?|articles?|stories|reading|content|news|links|guides?|"
+    r"topics|coverage|reviews))?|more (?:from|on|in|about|like this|stories|articles|posts|"
+    r"news|reading|to read|to explore)\b.*|(?:you|we think you) (?:may|might|will|could) "
+    r"(?:also )?(?:like|enjoy|be interested)\b.*|recommended(?: (?:for you|reading|articles|"
+    r"posts|stories))?|read (?:this )?next|what to read next|up next|keep reading|"
+    r"(?:most )?popular(?: (?:posts|stories|articles|now))?|trending(?: now| stories)?|"
+    r"latest (?:news|posts|stories|articles)|don't miss|editor'?s? picks|"
+    r"other (?:posts|articles|stories) you\b.*|similar (?:posts|articles))\W*$",
+    re.I,
+)
+_DATELINE_RE = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)?,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}"
+    r"\b|\b\d+ min(?:ute)?s? read\b|^\W*(?:by|written by|posted by|updated|published|"
+    r"last updated|reviewed by|fact checked by)\b",
+    re.I,
+)
+_SHORT = 80
+"""Text length up to which a block is a label, a button or a line of chrome."""
+
+
+def trim(node: HtmlElement, meta: dict[str, str]) -> None:
+    """Remove from an article element what is not its body text."""
+    _remove_tables_of_contents(node)
+    remove_signup_forms(node)
+    _remove_buttons(node)
+    _remove_gallery_chrome(node)
+    _remove_captions_and_credits(node)
+    _remove_related_tail(node)
+    _remove_repeated_header(node, meta)
+
+
+def _remove_tables_of_contents(node: HtmlElement) -> None:
+    for el in list(elements(node)):
+        if el is node or el.getparent() is None:
+            continue
+        if _TOC_RE.search(class_id(el)) and link_density(el) > 0.5:
+            remove(el)
+        elif el.tag in ("ul", "ol") and _is_list_of_anchors(el):
+            _remove_with_label(el)
+
+
+def _is_list_of_anchors(el: HtmlElement) -> bool:
+    """A list whose items are all links into the page: "#section" hrefs, 3 or more."""
+    hrefs = [a.get("href") or "" for a in el.iter("a")]
+    items = [li for li in el if li.tag == "li"]
+    return (len(items) >= 3 and len(hrefs) >= len(items)
+            and all(h.startswith("#") for h in hrefs) and _linked_share(el) > 0.8)
+
+
+def _linked_share(el: HtmlElement) -> float:
+    text = len(text_of(el))
+    return sum(len(text_of(a)) for a in el.iter("a")) / text if text else 0.0
+
+
+def _remove_with_label(el: HtmlElement) -> None:
+    """Remove a block, and the "Table of contents" label just before it."""
+    label = el.getprevious()
+    if label is not None and _TOC_LABEL_RE.match(text_of(label)):
+        remove(label)
+    parent = el.getparent()
+    remove(el)
+    if parent is not None and parent.getparent() is not None and not text_of(parent):
+        remove(parent)
+
+
+def remove_signup_forms(node: HtmlElement) -> None:
+    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
+
+    Runs on the whole page too, before readability's cleaning drops the fields themselves."""
+    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
+                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
+        if field.getparent() is None:
+            continue
+        block = field
+        for ancestor in field.iterancestors():
+            if ancestor is node or len(text_of(ancestor)) > 600 or len(ancestor.findall(
+                    ".//p")) > 3:
+                break
+            block = ancestor
+        remove(block)
+
+
+def _remove_buttons(node: HtmlElement) -> None:
+    for el in list(elements(node)):
+        if el is node or el.getparent() is None:
+            continue
+        text = text_of(el)
+        if len(text) > _SHORT or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            continue
+        if el.tag in ("a", "button") and (_BUTTON_CLASS_RE.search(class_id(el))
+                                          or el.get("role") == "button"):
+            _remove_block_of(el, node)
+        elif _CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
+                                                 or el.tag == "button"):
+            _remove_block_of(el, node)
+
+
+def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
+    """Remove an element with the wrappers that hold nothing else."""
+    block = el
+    text = text_of(el)
+    for ancestor in el.iterancestors():
+        if ancestor is node or text_of(ancestor) != text:
+            break
+        block = ancestor
+    remove(block)
+
+
+def _remove_gallery_chrome(node: HtmlElement) -> None:
+    """Inside a gallery or slideshow, everything but prose: counters, buttons, captions."""
+    for gallery in list(elements(node)):
+        if gallery is node or gallery.getparent() is None:
+            continue
+        if not _GALLERY_RE.search(class_id(gallery)) or _has_prose(gallery):
+            continue
+        for el in list(elements(gallery)):
+            if el is not gallery and el.getparent() is not None and el.tag not in ("img",
+                                                                                    "picture"):
+                if text_of(el) and len(text_of(el)) < 300 and not el.xpath(".//img"):
+                    remove(el)
+    for el in list(elements(node)):
+        if el is not node and el.getparent() is not None and _GALLERY_CHROME_RE.match(
+                text_of(el)) and not el.xpath(".//img"):
+            remove(el)
+
+
+def _has_prose(el: HtmlElement) -> bool:
+    return any(len(text_of(p)) > 300 for p in el.iter("p"))
+
+
+def _remove_captions_and_credits(node: HtmlElement) -> None:
+    for el in list(elements(node)):
+        if el is node or el.getparent() is None:
+            continue
+        if el.tag == "figcaption" or (
+            _CREDIT_CLASS_RE.search(class_id(el)) and len(text_of(el)) < 300
+            and not el.xpath(".//p[string-length(normalize-space()) > 300]")
+        ):
+            remove(el)
+        elif el.tag in ("p", "div", "span", "small", "em", "i", "cite") and len(
+                text_of(el)) < 150 and _CREDIT_TEXT_RE.match(text_of(el)) and _is_alone(el):
+            remove(el)
+
+
+def _is_alone(el: HtmlElement) -> bool:
+    """Whether an element is a block of its own: no text right before or after it."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    before = el.getprevious()
+    lead = (before.tail if before is not None else parent.text) or ""
+    return not lead.strip() and not (el.tail or "").strip()
+
+
+def _remove_related_tail(node: HtmlElement) -> None:
+    """A heading like "Related posts" and the links after it, when those are links only."""
+    for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
+        if heading.getparent() is None or len(text_of(heading)) > 60:
+            continue
+        if not _RELATED_LEAD_RE.match(text_of(heading)):
+            continue
+        if heading.tag in ("strong", "span") and not _is_alone(heading):
+            continue
+        following = list(heading.itersiblings())
+        links = [el for el in following if text_of(el)]
+        if links and all(link_density(el) > 0.5 for el in links):
+            for el in following:
+                remove(el)
+            remove(heading)
+
+
+def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
+    """Byline, date and standfirst lines above the first paragraph of the text."""
+    description = meta.get("description") or ""
+    byline = meta.get("byline") or ""
+    for el in _leading_blocks(node):
+        text = text_of(el)
+        if (description and len(text) > 40 and similarity(description, text) > 0.9) or (
+            len(text) <= 120 and (_DATELINE_RE.search(text) or (byline and byline in text))
+        ):
+            remove(el)
+
+
+def _leading_blocks(node: HtmlElement) -> list[HtmlElement]:
+    """The blocks of text before the first long paragraph (at most five)."""
+    found: list[HtmlElement] = []
+    for el in node.iter(*_LEADING_TAGS):
+        text = text_of(el)
+        if not text or any(el in f.iterdescendants() for f in found):
+            continue
+        if any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS and text_of(c) for c in el):
+            continue  # a container: its blocks come next
+        if len(text) > 150 or len(found) == 5 or el.tag in ("h2", "ul", "ol", "table"):
+            break
+        found.append(el)
+    return found
+
+
+_LEADING_TAGS = ("p", "div", "span", "time", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+                 "section", "header")
+_BLOCK_TAGS = frozenset({"p", "div", "ul", "ol", "table", "section", "header", "h2", "h3", "h4",
+                         "h5", "h6", "blockquote", "pre", "figure"})
