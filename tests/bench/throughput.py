@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -348,6 +349,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compact-screenshots", action="store_true",
                         help="end-to-end with Chromium's default PNG encoder (smaller, slower)")
     parser.add_argument("--keep-db", type=Path, help="archive into this file and keep it")
+    parser.add_argument("--via-cli", action="store_true",
+                        help="end-to-end through the real command, `archiver save --from-file` "
+                             "(with the default settings, --concurrency and --per-host N)")
+    parser.add_argument("--no-resources", action="store_true",
+                        help="end-to-end without keeping resources")
 
 
 def settings_from(args: argparse.Namespace) -> CaptureSettings:
@@ -358,8 +364,31 @@ def settings_from(args: argparse.Namespace) -> CaptureSettings:
     return settings
 
 
+def run_cli(urls: Sequence[str], args: argparse.Namespace, db_path: Path) -> RunStats:
+    """`archiver save --from-file` in its own process, as a user runs it; its per-host limit
+    is lifted (every generated page is on 127.0.0.1, by design)."""
+    url_file = db_path.with_suffix(".urls")
+    url_file.write_text("\n".join(urls) + "\n")
+    command = [sys.executable, "-m", "archiver", "save", "--from-file", str(url_file),
+               "--db", str(db_path), "--concurrency", str(args.concurrency),
+               "--per-host", str(args.concurrency), "--no-progress"]
+    if args.no_consent_handling:
+        command.append("--no-consent-handling")
+    if args.no_resources:
+        command.append("--no-resources")
+    with CpuClock() as cpu:
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+    statuses = _count(line.split("\t")[1] if "\tfailed\t" in line else "ok"
+                      for line in done.stdout.splitlines() if "\t" in line)
+    return RunStats("end-to-end (archiver save)", len(urls), seconds, [], statuses,
+                    cpu=cpu.seconds)
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    settings.keep_resources = not getattr(args, "no_resources", False)
     if args.context_policy == "shared":
         print("note: the archiver always uses a fresh context per page; 'shared' applies to the "
               "floor only")
@@ -378,7 +407,9 @@ def run(args: argparse.Namespace) -> int:
         for n in range(rounds):
             chunk = urls[n * len(urls) // rounds: (n + 1) * len(urls) // rounds]
             for which in ("e2e", "floor") if n % 2 == 0 else ("floor", "e2e"):  # alternate
-                if which == "e2e":
+                if which == "e2e" and args.via_cli:
+                    e2e.add(run_cli(chunk, args, db_path))
+                elif which == "e2e":
                     e2e.add(run_pipeline(chunk, settings, args.concurrency, db_path))
                 elif not args.skip_floor:
                     floor.add(run_floor(chunk, settings, args.concurrency, args.context_policy,
