@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import struct
+import zlib
+
 
 def minimal_pdf(text: str = "Benchmark PDF") -> bytes:
     """A valid one-page PDF, assembled by hand."""
@@ -26,3 +30,26 @@ def minimal_pdf(text: str = "Benchmark PDF") -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+def png_image(seed: int, width: int = 320, height: int = 180) -> bytes:
+    """A small RGB PNG with a gradient and stripes (one of 64 kept)."""
+    rng = random.Random(seed)
+    r0, g0, b0 = rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)
+        for x in range(width):
+            stripe = 40 if (x // 16 + y // 16) % 2 else 0
+            rows += bytes(((r0 + x) % 256, (g0 + y) % 256, (b0 + stripe) % 256))
+    return _png(width, height, bytes(rows))
+
+
+def _png(width: int, height: int, raw: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))

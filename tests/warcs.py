@@ -20,9 +20,9 @@ from warcio.warcwriter import WARCWriter
 from archiver import store
 from archiver.models import Capture, FrameSnapshot, Resource
 from archiver.save import store_capture
-from tests.bench.pages import png_image
+from tests.samples import png_image
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "wacz"  # ../shared
+FIXTURES = Path(__file__).parent / "fixtures" / "wacz"  # from ../shared/fixtures/wacz
 BROWSERTRIX = FIXTURES / "browsertrix-example.wacz"
 PY_WACZ = FIXTURES / "py-wacz-valid-example.wacz"
 IANA = FIXTURES / "example-iana.warc.gz"

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import json
 import random
-import struct
 import subprocess
 import sys
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +26,7 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.samples import minimal_pdf
+from tests.samples import minimal_pdf, png_image
 
 KINDS = ("ok", "hang_image", "hang_script", "hang_document", "http_500", "pdf", "redirect")
 COLUMN_PX = 720
@@ -183,29 +181,6 @@ def page_css(number: int) -> bytes:
 
 
 @lru_cache(maxsize=64)
-def png_image(seed: int, width: int = 320, height: int = 180) -> bytes:
-    """A small RGB PNG with a gradient and stripes (one of 64 kept)."""
-    rng = random.Random(seed)
-    r0, g0, b0 = rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)
-    rows = bytearray()
-    for y in range(height):
-        rows.append(0)
-        for x in range(width):
-            stripe = 40 if (x // 16 + y // 16) % 2 else 0
-            rows += bytes(((r0 + x) % 256, (g0 + y) % 256, (b0 + stripe) % 256))
-    return _png(width, height, bytes(rows))
-
-
-def _png(width: int, height: int, raw: bytes) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-
-
 @lru_cache(maxsize=1)
 def bench_font() -> bytes:
     """The site's web font (every page uses it): a generated TrueType font."""
