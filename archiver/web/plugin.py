@@ -14,7 +14,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, replay, views
+from archiver.web import api, archived, changes, replay, views
+from archiver.web.http import first_database
 from archiver.web.metadata import (
     ARCHIVE_TABLES,
     COLLAPSE_COLUMN_DESCRIPTIONS,
@@ -42,7 +43,7 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*archived.ROUTES, *replay.ROUTES, *views.ROUTES, *api.ROUTES]
+    return [*archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES, *api.ROUTES]
 
 
 @hookimpl
@@ -54,7 +55,11 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
-    return [{"href": "/-/archiver/", "label": "Archive: read and search"}]
+    links = [{"href": "/-/archiver/", "label": "Archive: read and search"}]
+    name = first_database(datasette)
+    if name is not None:
+        links.append({"href": f"/-/archiver/{name}/changes", "label": "Changes of watched pages"})
+    return links
 
 
 @hookimpl
