@@ -76,6 +76,7 @@ from archiver.store.watches import (
     release,
     remove_watch,
     watch_facets,
+    watch_for,
 )
 
 __all__ = [
@@ -91,5 +92,5 @@ __all__ = [
     "frame_snapshot", "get_resource", "resource_body", "resource_by_url", "resource_map",
     "CHANGE_OUTCOMES", "WatchExists", "add_watch", "changes", "checks_of", "claim_due",
     "get_watch", "list_watches", "record_check", "record_delivery", "release", "remove_watch",
-    "watch_facets",
+    "watch_facets", "watch_for",
 ]

@@ -51,6 +51,12 @@ def _same_watch(db: Database, page_url: str, selector: str | None) -> int | None
     return int(found[0]) if found else None
 
 
+def watch_for(db: Database, url: str, selector: str | None = None) -> dict[str, Any] | None:
+    """The watch of this page (normalized URL) and selector, if there is one."""
+    found = _same_watch(db, normalize(url), selector)
+    return get_watch(db, found) if found is not None else None
+
+
 def list_watches(db: Database) -> list[dict[str, Any]]:
     return dict_rows(db.execute("SELECT * FROM watches ORDER BY next_due, id"))
 
