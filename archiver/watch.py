@@ -45,6 +45,7 @@ MIN_INTERVAL = 300  # seconds: checking a page more often than every 5 minutes i
 RETRY_BASE = 60  # seconds after the first failure; doubles with each failure, up to the interval
 GONE_STATUSES = (404, 410)
 CLAIM_SECONDS = 3600  # a claim a crashed process left behind expires after this
+CLAIM_RENEW = 600  # a long run renews its claims this often
 Clock = Callable[[], datetime]
 
 
@@ -181,8 +182,20 @@ async def run_due(runner: Runner, clock: Clock = system_clock, *, everything: bo
         if notify is not None and result.is_change:
             await notify(result, watch)
 
-    await asyncio.gather(*(one(watch) for watch in claimed))
+    renewing = asyncio.create_task(_renew_claims(runner, owner, clock))
+    try:
+        await asyncio.gather(*(one(watch) for watch in claimed))
+    finally:
+        renewing.cancel()
     return summary
+
+
+async def _renew_claims(runner: Runner, owner: str, clock: Clock) -> None:
+    """While a run lasts (1,000 slow pages can take hours), its claims must not expire."""
+    while True:
+        await asyncio.sleep(CLAIM_RENEW)
+        until = iso(clock() + timedelta(seconds=CLAIM_SECONDS))
+        await runner.in_writer(store.extend_claims, owner, until)
 
 
 async def check(runner: Runner, watch: dict[str, Any], owner: str,

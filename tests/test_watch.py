@@ -290,3 +290,30 @@ def test_a_webhook_to_a_private_address_is_refused_unless_allowed(
     assert receiver.bodies == []
     [delivery] = rows(db_path, "SELECT * FROM webhook_deliveries")
     assert delivery["delivered"] == 0 and "loopback" in delivery["error"]
+
+
+def test_a_claim_keeps_others_off_until_it_expires_or_is_renewed(db_path: Path) -> None:
+    from archiver import store, watch
+    from archiver.durations import parse_time
+
+    db = store.open_db(db_path)
+    watch.add(db, watch.WatchRequest("https://example.org/claimed", "1h"), parse_time(DAY1))
+    now, later = "2026-03-01T10:00:00.000Z", "2026-03-01T11:30:00.000Z"
+    assert len(store.claim_due(db, now, "one", "2026-03-01T11:00:00.000Z")) == 1
+    assert store.claim_due(db, now, "two", "2026-03-01T11:00:00.000Z") == []
+    assert store.extend_claims(db, "one", "2026-03-01T12:00:00.000Z") == 1
+    assert store.claim_due(db, later, "two", "2026-03-01T13:00:00.000Z") == []
+    [taken] = store.claim_due(db, "2026-03-01T12:00:01.000Z", "two", "2026-03-01T13:00:00.000Z")
+    assert taken["claimed_by"] == "two"
+    db.close()
+
+
+def test_dates_and_times_can_be_ignored() -> None:
+    from archiver.compare import compare
+
+    old = "Prices as of 1 March 2026, 09:15: tea costs 3 euros."
+    assert not compare(old, "Prices as of 2 March 2026, 10:40: tea costs 3 euros.",
+                       ignore_dates=True).changed
+    assert compare(old, "Prices as of 2 March 2026, 10:40: tea costs 4 euros.",
+                   ignore_dates=True).changed
+    assert compare(old, "Prices as of 2 March 2026, 09:15: tea costs 3 euros.").changed

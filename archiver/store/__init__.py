@@ -69,6 +69,7 @@ from archiver.store.watches import (
     changes,
     checks_of,
     claim_due,
+    extend_claims,
     get_watch,
     list_watches,
     record_check,
@@ -91,6 +92,6 @@ __all__ = [
     "write_transaction", "ResourceTotals", "capture_frames", "capture_resources",
     "frame_snapshot", "get_resource", "resource_body", "resource_by_url", "resource_map",
     "CHANGE_OUTCOMES", "WatchExists", "add_watch", "changes", "checks_of", "claim_due",
-    "get_watch", "list_watches", "record_check", "record_delivery", "release", "remove_watch",
-    "watch_facets", "watch_for",
+    "extend_claims", "get_watch", "list_watches", "record_check", "record_delivery", "release",
+    "remove_watch", "watch_facets", "watch_for",
 ]

@@ -94,6 +94,14 @@ def claim_due(db: Database, now: str, owner: str, until: str, everything: bool =
     return sorted(rows, key=lambda r: (r["next_due"], r["id"]))
 
 
+def extend_claims(db: Database, owner: str, until: str) -> int:
+    """Keep holding what `owner` still holds (a long run), until `until`."""
+    with write_transaction(db):
+        cursor = db.execute("UPDATE watches SET claimed_until = ? WHERE claimed_by = ?",
+                            [until, owner])
+        return int(cursor.rowcount)
+
+
 def release(db: Database, watch_id: int, owner: str) -> None:
     with write_transaction(db):
         db.execute("UPDATE watches SET claimed_by = NULL, claimed_until = NULL "
