@@ -18,10 +18,10 @@ import click
 
 from archiver import store
 from archiver.cli.options import (
-    bulk_options,
     capture_options,
     db_option,
     json_option,
+    limit_options,
     open_archive,
     run_settings,
     settings_from,
@@ -149,7 +149,7 @@ def remove_command(watch_id: int, db_path: Path) -> None:
                    "(env ARCHIVER_ALLOW_PRIVATE).")
 @db_option
 @capture_options
-@bulk_options
+@limit_options
 @json_option
 def run_command(everything: bool, webhooks: tuple[str, ...], allow_private_targets: bool,
                 db_path: Path, as_json: bool, **options: Any) -> None:
@@ -202,7 +202,8 @@ def run_command(everything: bool, webhooks: tuple[str, ...], allow_private_targe
               help="Changes found since then: 7d, 12h, or a date (2026-05-01).")
 @click.option("--tag", help="Only watches with this tag.")
 @click.option("--site", help="Only this site (host name without www.).")
-@click.option("-n", "--limit", type=int, default=100, show_default=True)
+@click.option("-n", "--limit", type=int, default=100, show_default=True,
+              help="Most changes shown.")
 @db_option
 @json_option
 def changes(since: str, tag: str | None, site: str | None, limit: int, db_path: Path,
