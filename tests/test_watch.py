@@ -154,6 +154,9 @@ def test_a_page_gone_after_being_seen_is_reported_once(server: FixtureServer,
     [gone] = changes(db_path, "2026-03-04T09:00:00Z")
     assert gone["outcome"] == "gone" and "404" in gone["error"]
     assert "gone" in run(db_path, "watch", "list", now=DAY3).stdout
+    page.status = 200
+    assert outcomes(watch_run(db_path, now="2026-03-04T09:00:00Z")) == ["changed"]  # it is back
+    assert [c["outcome"] for c in changes(db_path, "2026-03-05T09:00:00Z")] == ["changed", "gone"]
 
 
 def test_failures_are_retried_with_backoff_and_never_a_change(server: FixtureServer,
