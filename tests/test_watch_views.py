@@ -117,6 +117,10 @@ def test_watches_are_a_table_with_facets(watched: dict[str, Any]) -> None:
     assert {"status", "site", "tag"} <= set(facets)
     statuses = {v["value"]: v["count"] for v in facets["status"]["results"]}
     assert statuses == {"ok": 1, "gone": 1}
+    table = get(watched["db_path"], "/archive/watches").text
+    assert "words</span>" in table and "Clause 29 stays" not in table  # not the whole text
+    assert "<ins>fourteen days, and only with a receipt.</ins>" in get(
+        watched["db_path"], "/archive/checks").text
     changes = get(watched["db_path"], "/archive/changes.json?_shape=objects&tag=&site=").json()
     assert [r["outcome"] for r in changes["rows"]] == ["gone", "changed"]
 

@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from archiver import store
@@ -128,6 +129,21 @@ def _entry(entry: Any, name: str, change: dict[str, Any], absolute: Any) -> None
     entry.content(page + summary + f"<p>{anchors}</p>", type="html")
     if change["tag"]:
         entry.category(term=change["tag"])
+
+
+def watch_cell(value: Any, column: str) -> Any:
+    """In the watches table, `last_text` (a whole article) as its word count; in the checks
+    table, `diff` as the diff it is. None: Datasette's own rendering."""
+    if column == "last_text" and isinstance(value, str):
+        return Markup(f"<span title=\"the text the next check compares with\">"
+                      f"{len(value.split())} words</span>")
+    if column == "diff" and isinstance(value, str):
+        try:
+            segments = json.loads(value)
+        except ValueError:
+            return None
+        return Markup(f'<div class="diff-text">{diff_markup(segments)}</div>')
+    return None
 
 
 _DB = r"^/-/archiver/(?P<database>[^/]+)"

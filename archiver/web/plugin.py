@@ -35,7 +35,10 @@ def get_metadata(datasette: Any, key: str, database: str | None, table: str | No
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str, row: Any) -> Any:
-    """Blob hashes and titles in the captures table become links to the content itself."""
+    """Blob hashes and titles in the captures table become links to the content itself; a
+    watch's compared text shows as a word count, a check's diff as a diff."""
+    if table in ("watches", "checks") and value:
+        return changes.watch_cell(value, column)
     if table != "captures" or not value:
         return None
     return archived.capture_cell(value, column, database, row)
