@@ -265,7 +265,7 @@ def _seen(db: Database, watch: dict[str, Any], capture: Capture, result: CheckRe
             update.update(status="no match", error=result.error)
             return
     else:
-        text = article.text if article else ""
+        text = article.text if article and article.text else _fingerprint(capture)
     if watch["last_text"] is None:
         result.outcome = "first"
     else:
@@ -282,6 +282,13 @@ def _seen(db: Database, watch: dict[str, Any], capture: Capture, result: CheckRe
     saved = store_capture(db, capture, "watch", tags=tags, extracted=extracted)
     result.capture_id = saved.id
     update.update(status="ok", last_capture_id=saved.id, last_text=text)
+
+
+def _fingerprint(capture: Capture) -> str:
+    """For a page without text (an image, a PDF without a text layer): its content's hash, so
+    that a new file is still a change."""
+    content = capture.body if capture.body is not None else (capture.html or "").encode()
+    return f"(no text; content sha256 {store.sha256(content)[:16]})" if content else ""
 
 
 def due_in(watch: dict[str, Any], now: datetime) -> str:

@@ -320,3 +320,17 @@ def test_dates_and_times_can_be_ignored() -> None:
     assert compare(old, "Prices as of 2 March 2026, 10:40: tea costs 4 euros.",
                    ignore_dates=True).changed
     assert compare(old, "Prices as of 2 March 2026, 09:15: tea costs 3 euros.").changed
+
+
+def test_a_file_without_text_changes_when_its_content_does(server: FixtureServer,
+                                                           db_path: Path) -> None:
+    from samples import png_image
+
+    image = {"seed": 1}
+    url = server.add("/watch/chart.png", lambda _h: Reply(body=png_image(image["seed"]),
+                                                          content_type="image/png"))
+    run(db_path, "watch", "add", url, "--every", "1d")
+    watch_run(db_path)
+    assert outcomes(watch_run(db_path, now=DAY2)) == ["unchanged"]
+    image["seed"] = 2
+    assert outcomes(watch_run(db_path, now=DAY3)) == ["changed"]
