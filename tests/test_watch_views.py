@@ -129,7 +129,7 @@ def test_the_changes_view_as_a_person_sees_it(watched: dict[str, Any],
                                               chromium: Browser) -> None:
     live = LiveServer(watched["db_path"])
     try:
-        page = chromium.new_page(viewport={"width": 1100, "height": 800})
+        page = chromium.new_page(viewport={"width": 1200, "height": 900})
         response = page.goto(live.url + "/-/archiver/archive/changes", wait_until="load")
         assert response is not None and response.status == 200
         inserted = page.locator("ins", has_text="fourteen days")
