@@ -33,6 +33,7 @@ from archiver.web.http import (
     filters_from,
     first_database,
     handles_errors,
+    id_var,
     int_arg,
     page_headers,
     query,
@@ -140,7 +141,7 @@ def _page_url(request: Any, offset: int) -> str:
 async def reader(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID`: the article, readable, with its metadata, tags and note."""
     name = database_name(request, datasette)
-    capture_id = int(request.url_vars["id"])
+    capture_id = id_var(request)
     live_images = request.args.get("images") == "live"
 
     def read(db: Database) -> dict[str, Any]:
@@ -177,7 +178,7 @@ async def raw(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/raw`: the archived page itself, in a sandboxed frame."""
     name = database_name(request, datasette)
     capture = await query(datasette, name,
-                          lambda db: store.get_capture(db, int(request.url_vars["id"])))
+                          lambda db: store.get_capture(db, id_var(request)))
     context = {"database": name, "capture": capture,
                "links": links_for(datasette, name, capture)}
     return await render(datasette, request, "archiver_raw.html", context)
@@ -189,7 +190,7 @@ async def thumbnail(request: Any, datasette: Any) -> Response:
     name = database_name(request, datasette)
 
     def read(db: Database) -> bytes:
-        capture = store.get_capture(db, int(request.url_vars["id"]))
+        capture = store.get_capture(db, id_var(request))
         if not capture["screenshot_hash"]:
             raise NotFound(f"Capture {capture['id']} has no screenshot.")
         return store.get_blob(db, capture["screenshot_hash"]).content
@@ -204,7 +205,7 @@ async def thumbnail(request: Any, datasette: Any) -> Response:
 async def history(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/page/PAGE_ID?a=&b=`: every capture of a page and a word diff of two."""
     name = database_name(request, datasette)
-    page_id = int(request.url_vars["page_id"])
+    page_id = id_var(request, "page_id")
     chosen = (int_arg(request, "a", 0), int_arg(request, "b", 0))
 
     def read(db: Database) -> dict[str, Any]:
