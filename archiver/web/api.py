@@ -34,6 +34,7 @@ from archiver.errors import ArchiverError
 from archiver.models import Capture, FrameSnapshot, Resource, now_iso
 from archiver.save import Job
 from archiver.settings import CaptureSettings, RunSettings, ServerSettings
+from archiver.thumbnail import ImageTooLarge, NotAnImage, check_size, image_size
 from archiver.urls import InvalidURL, check_archivable, split
 from archiver.worker import Worker
 
@@ -247,6 +248,10 @@ def _screenshot(data: dict[str, Any]) -> bytes | None:
         raise ApiError(400, f"Field 'screenshot' is not valid base64: {exc}") from exc
     if not any(image.startswith(magic) for magic in IMAGE_MAGIC):
         raise ApiError(400, "Field 'screenshot' must be a PNG or JPEG image")
+    try:
+        check_size(*image_size(image))  # from the header: a decompression bomb stops here
+    except (ImageTooLarge, NotAnImage) as exc:
+        raise ApiError(400, f"Field 'screenshot': {exc}") from exc
     return image
 
 
