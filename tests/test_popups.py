@@ -56,6 +56,11 @@ def test_a_guarded_capture_ignores_popups_too(server: FixtureServer,
     for n in range(3):
         capture = guarded_capture(
             server.url(f"/popups/guarded.html?run={n}").replace("127.0.0.1", "localhost"))
-        assert capture.status == "ok" and capture.title == "Opener", capture.error
+        assert capture.title == "Opener" and "ignores the windows" in (capture.html or "")
+        # the guard's relay may see the popup's connection to the loopback address: it is
+        # refused and said so; nothing else goes wrong
+        assert capture.status == "ok" or capture.error == (
+            "1 connection(s) not made (WebSocket, WebRTC, popups ...): blocked: a connection "
+            f"to 127.0.0.1:{server.port}, a loopback address"), capture.error
     assert server.hits["/popups/guarded-popup.html"] == 0
     assert "Traceback" not in capfd.readouterr().err

@@ -143,7 +143,8 @@ class PageCapture:
                 url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
             )
         except PlaywrightError as exc:
-            reason = next(iter(log.blocked), None) or log.document_errors.get(url) or str(exc)
+            reason = (next(iter(log.blocked), None) or log.document_errors.get(url)
+                      or next(iter(log.connections_blocked), None) or str(exc))
             result.status = "failed"
             if "Timeout" in str(exc) and url not in log.document_errors:
                 reason = f"the page did not answer within {self.settings.nav_timeout:g} s"
@@ -234,6 +235,9 @@ class PageCapture:
         reasons = [partial] if partial else []
         if log.blocked:
             reasons.append(f"{len(log.blocked)} request(s) not made: " + "; ".join(log.blocked[:3]))
+        if log.connections_blocked:
+            reasons.append(f"{len(log.connections_blocked)} connection(s) not made (WebSocket, "
+                           "WebRTC, popups ...): " + "; ".join(log.connections_blocked[:3]))
         if log.timed_out:
             reasons.append(
                 f"{len(log.timed_out)} resource(s) did not answer within "
