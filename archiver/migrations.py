@@ -202,3 +202,9 @@ def m006_resources(db: Database) -> None:
 def m007_extraction_path(db: Database) -> None:
     """Which extraction path produced a capture's text (cleaned, readability, trafilatura, page)."""
     db.execute("ALTER TABLE captures ADD COLUMN extraction_path TEXT")
+
+
+@migrations()
+def m009_thumbnails(db: Database) -> None:
+    """The thumbnail of a capture's screenshot (a JPEG blob), made when it is first shown."""
+    db.execute("ALTER TABLE captures ADD COLUMN thumbnail_hash TEXT REFERENCES blobs(hash)")
