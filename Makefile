@@ -45,11 +45,13 @@ lint: $(VENV)/.installed lint-js
 	$(BIN)/ruff check .
 	$(BIN)/mypy archiver/
 
-# The browser extension: ESLint, and Mozilla's web-ext lint (MV3 manifest, permissions, code).
+# The browser extension: ESLint, Mozilla's web-ext lint (MV3 manifest, permissions, code), and
+# the unit tests of extension/lib/ under Node's own test runner (extension/test/).
 lint-js:
 	@command -v npm >/dev/null || { echo "The extension's lint needs Node.js 20+ and npm" \
 	  "(https://nodejs.org/, or your system's nodejs and npm packages)." >&2; exit 1; }
 	cd extension && npm ci --silent --no-audit --no-fund && npx eslint . && node tools/web-ext-lint.js
+	cd extension && node --test test/
 
 test: setup lint
 	$(BIN)/pytest

@@ -205,6 +205,12 @@ def m007_extraction_path(db: Database) -> None:
 
 
 @migrations()
+def m009_thumbnails(db: Database) -> None:
+    """The thumbnail of a capture's screenshot (a JPEG blob), made when it is first shown."""
+    db.execute("ALTER TABLE captures ADD COLUMN thumbnail_hash TEXT REFERENCES blobs(hash)")
+
+
+@migrations()
 def m010_watches(db: Database) -> None:
     """Watched pages, checked again on a schedule; each check's outcome (a change keeps a
     capture and a short diff, an unchanged check keeps only a small row); webhook deliveries."""

@@ -1,16 +1,96 @@
-"""The top of a PNG screenshot as a smaller PNG, without an imaging library.
+"""Thumbnails of screenshots: the top of the page, 320 px wide, as a JPEG.
 
-PNG rows are filtered against the rows above them only, so the first N rows of the
-decompressed image data are a valid image of height N: cropping needs no un-filtering.
+Screenshots are hostile input too (an upload can claim 100000x100000 pixels in a few bytes):
+their size is read from the header and checked against MAX_PIXELS / MAX_SIDE before a byte of
+image data is inflated, and Pillow's own decompression-bomb guard is set to the same limit.
+Only the rows the thumbnail shows are inflated: PNG rows are filtered against the rows above
+them only, so the first N rows of the decompressed image data are a valid image of height N
+(`crop_top`, which needs no un-filtering).
 """
 
 from __future__ import annotations
 
+import io
 import struct
+import warnings
 import zlib
+
+from PIL import Image
+
+from archiver.errors import ArchiverError
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
+THUMBNAIL_WIDTH = 320
+THUMBNAIL_ASPECT = 1.45  # width / height of the cards that show thumbnails
+MAX_SIDE = 32_000
+MAX_PIXELS = 4000 * 16000  # the largest screenshot a capture takes (4000 x 16000 CSS px)
+
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow warns above it, and refuses twice as many
+
+
+class ImageTooLarge(ArchiverError):
+    """An image whose dimensions exceed what the archive decodes."""
+
+
+class NotAnImage(ArchiverError):
+    """Bytes Pillow cannot read as an image."""
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the image's header (nothing is inflated)."""
+    if data.startswith(SIGNATURE) and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(f"the image is too large to decode ({exc})") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise NotAnImage(f"not an image Pillow can read ({exc})") from exc
+
+
+def check_size(width: int, height: int) -> None:
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"the image is {width}x{height} pixels; the limit is {MAX_SIDE} "
+                            f"pixels a side and {MAX_PIXELS:,} pixels in all")
+
+
+def make_thumbnail(data: bytes) -> bytes:
+    """A JPEG of the top of the screenshot `data` (PNG or JPEG), THUMBNAIL_WIDTH wide (or
+    narrower, never enlarged). Raises ImageTooLarge, NotAnImage."""
+    width, height = image_size(data)
+    check_size(width, height)
+    top = round(width / THUMBNAIL_ASPECT)
+    if data.startswith(SIGNATURE):
+        data = crop_top(data, top)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return _scaled_jpeg(data, top)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
+                Image.DecompressionBombError) as exc:
+            raise NotAnImage(f"the image could not be decoded ({exc})") from exc
+
+
+def _scaled_jpeg(data: bytes, top: int) -> bytes:
+    """The top `top` rows of the image, scaled to THUMBNAIL_WIDTH, on white, as a JPEG."""
+    with Image.open(io.BytesIO(data)) as image:
+        full_width = image.width
+        image.draft("RGB", (THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * image.height // image.width))
+        ratio = image.width / full_width  # a JPEG may now decode at 1/2, 1/4 or 1/8
+        height = max(1, min(image.height, round(top * ratio)))
+        scale = min(1.0, THUMBNAIL_WIDTH / image.width)
+        size = (max(1, round(image.width * scale)), max(1, round(height * scale)))
+        region = image.crop((0, 0, image.width, height)).convert("RGBA")
+    small = region.resize(size, Image.Resampling.LANCZOS)
+    flat = Image.new("RGB", size, "white")
+    flat.paste(small, mask=small.getchannel("A"))
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
 
 
 def crop_top(png: bytes, max_height: int) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archiver.errors import ArchiverError
 
@@ -28,10 +28,19 @@ def with_scheme(url: str) -> str:
     return url
 
 
+def split(url: str) -> SplitResult:
+    """`urlsplit`, raising InvalidURL (not ValueError) for what it cannot parse, such as an
+    unclosed IPv6 literal (`http://[::1/`)."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURL(f"{url[:300]!r} is not a valid URL ({exc})") from exc
+
+
 def check_archivable(url: str) -> str:
     """Return the URL (with a scheme added if it had none), or raise InvalidURL saying why."""
     url = with_scheme(url)
-    parts = urlsplit(url)
+    parts = split(url)
     if parts.scheme.lower() not in ARCHIVABLE_SCHEMES:
         raise InvalidURL(f"{url!r} is not an http(s) URL; only web pages can be archived")
     if not parts.hostname:

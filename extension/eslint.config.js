@@ -20,7 +20,7 @@ export default [
     },
   },
   {
-    files: ["eslint.config.js", "tools/**/*.js"],
+    files: ["eslint.config.js", "tools/**/*.js", "test/**/*.js"],
     languageOptions: { globals: globals.node },
   },
 ];

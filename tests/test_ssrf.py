@@ -25,7 +25,7 @@ import pytest
 from conftest import Reply
 from test_api import EXT_ORIGIN, make_token
 
-from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason, guard
+from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason, guard, relay
 
 
 @pytest.mark.parametrize("address, problem", [
@@ -56,15 +56,23 @@ def test_blocked_reason(url: str, says: str | None) -> None:
     assert (reason is None) if says is None else (says in (reason or "")), reason
 
 
+PRETEND_PUBLIC = "93.184.216.34"
+
+
 @pytest.fixture
 def localhost_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1."""
-    real = guard.resolve_host
+    """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1
+    (and so does the guard's relay, which connects to the address the guard checked)."""
+    real, real_connect = guard.resolve_host, relay.connect_to
 
     async def fake(host: str, port: int) -> list[str]:
-        return ["93.184.216.34"] if host == "localhost" else await real(host, port)
+        return [PRETEND_PUBLIC] if host == "localhost" else await real(host, port)
+
+    async def connect(address: str, port: int) -> Any:
+        return await real_connect("127.0.0.1" if address == PRETEND_PUBLIC else address, port)
 
     monkeypatch.setattr(guard, "resolve_host", fake)
+    monkeypatch.setattr(relay, "connect_to", connect)
 
 
 def guarded_capture(url: str) -> Any:

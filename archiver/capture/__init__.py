@@ -2,8 +2,9 @@
 
 `launch` finds the browser and its switches, `browser` owns one Chromium for many captures,
 `page` captures one URL (bounded waits, route handler, status), `screenshot` takes the
-full-page PNG, `guard` keeps network-requested captures off private addresses, `consent`
-answers cookie prompts.
+full-page PNG, `guard` keeps network-requested captures off private addresses (with `relay`,
+the SOCKS5 relay their WebSocket and WebRTC connections go through), `consent` answers cookie
+prompts.
 """
 
 from archiver.capture.browser import Browser

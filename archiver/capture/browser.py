@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import AsyncExitStack
 
 from playwright.async_api import Browser as PWBrowser
-from playwright.async_api import BrowserContext, Playwright, async_playwright
+from playwright.async_api import BrowserContext, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from archiver.capture.launch import chromium_for, launch_args
 from archiver.capture.page import Idle, PageCapture
 from archiver.capture.quietly import close_browser_quietly, close_quietly, friendly_error
+from archiver.capture.record import PageLog
+from archiver.capture.relay import Relay
 from archiver.models import Capture, now_iso
 from archiver.settings import CaptureSettings
 
@@ -127,39 +130,50 @@ class Browser:
         result = Capture(url=url, captured_at=now_iso(), browser_version=self.version)
         browser = await self._current_browser()
         self._in_use[browser] = self._in_use.get(browser, 0) + 1
-        try:
-            context = await self._new_context(browser)
-        except PlaywrightError as exc:
-            self._release(browser)
-            result.status, result.error = "failed", friendly_error(str(exc))
-            return result
-        try:
-            await asyncio.wait_for(
-                PageCapture(self.settings, idle).run(context, url, result),
-                timeout=self.settings.page_deadline,
-            )
-        except TimeoutError:
-            result.status = "failed"
-            result.error = (
-                f"the page did not finish within the {self.settings.page_deadline:g} s page "
-                "deadline (raise it with --page-deadline)"
-            )
-        except PlaywrightError as exc:
-            result.status = "failed"
-            result.error = friendly_error(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one odd page must not end a run of thousands
-            result.status = "failed"
-            result.error = f"unexpected error while capturing: {type(exc).__name__}: {exc}"
-        finally:
-            result.duration_ms = int((time.monotonic() - started) * 1000)
-            await close_quietly(context)
-            self._release(browser)
+        page_capture = PageCapture(self.settings, idle)
+        async with AsyncExitStack() as stack:
+            try:
+                proxy = await self._relay(stack, page_capture.log)
+                context = await self._new_context(browser, proxy)
+            except (PlaywrightError, OSError) as exc:
+                self._release(browser)
+                result.status, result.error = "failed", friendly_error(str(exc))
+                return result
+            try:
+                await asyncio.wait_for(page_capture.run(context, url, result),
+                                       timeout=self.settings.page_deadline)
+            except TimeoutError:
+                result.status = "failed"
+                result.error = (
+                    f"the page did not finish within the {self.settings.page_deadline:g} s "
+                    "page deadline (raise it with --page-deadline)"
+                )
+            except PlaywrightError as exc:
+                result.status = "failed"
+                result.error = friendly_error(str(exc))
+            except Exception as exc:  # noqa: BLE001 - one odd page must not end a run of thousands
+                result.status = "failed"
+                result.error = f"unexpected error while capturing: {type(exc).__name__}: {exc}"
+            finally:
+                result.duration_ms = int((time.monotonic() - started) * 1000)
+                await close_quietly(context)
+                self._release(browser)
         if browser.is_connected():
             self._crashes_in_a_row = 0
         return result
 
-    async def _new_context(self, browser: PWBrowser) -> BrowserContext:
+    async def _relay(self, stack: AsyncExitStack, log: PageLog) -> ProxySettings | None:
+        """For a guarded capture, the relay every TCP connection of its context goes through
+        (WebSocket and WebRTC included: see archiver.capture.relay), as a Playwright proxy."""
+        if not self.settings.block_private:
+            return None
+        relay = await stack.enter_async_context(Relay(log.connection_blocked))
+        return relay.proxy
+
+    async def _new_context(self, browser: PWBrowser,
+                           proxy: ProxySettings | None = None) -> BrowserContext:
         return await browser.new_context(
+            proxy=proxy,
             viewport={"width": self.settings.viewport_width,
                       "height": self.settings.viewport_height},
             user_agent=self.user_agent,

@@ -87,9 +87,17 @@ def chromium_for(pw: Any, explicit: str | None = None) -> str:
     return find_browser(explicit, own)
 
 
+WEBRTC_THROUGH_PROXY_ONLY = [f"--{name}=disable_non_proxied_udp" for name in (
+    "webrtc-ip-handling-policy", "force-webrtc-ip-handling-policy")]
+"""WebRTC (STUN, TURN, peers) only through the context's proxy, so only over TCP to the guard's
+relay: no UDP at all. Builds differ in the switch's name (Debian's Chromium 156 knows only the
+first); both are given."""
+
+
 def launch_args(settings: CaptureSettings) -> list[str]:
     """What Chromium is started with: LAUNCH_ARGS, the guard's and the user's extra ones."""
-    guard = ["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,SitePerProcess"]
+    guard = ["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,SitePerProcess",
+             *WEBRTC_THROUGH_PROXY_ONLY]
     return merged_args(LAUNCH_ARGS + (guard if settings.block_private else [])
                        + settings.extra_args, ())
 

@@ -68,12 +68,33 @@ class PageCapture:
         self.settings = settings
         self.log = PageLog()
         self.idle: Idle = idle or nullcontext
+        self.page: Page | None = None
+
+    async def _close_popup(self, popup: Page) -> None:
+        """A window the page opened (`window.open()`, a link with a target): not what was
+        asked for, and a way around the guard (it is not the page's CDP session): closed."""
+        if popup is not self.page:
+            try:
+                await popup.close()
+            except PlaywrightError:
+                pass  # closed already
+
+    def _is_popup(self, request: Any) -> bool:
+        """Whether a request comes from another window than the page's. A popup's first
+        navigation is issued before its frame exists (Playwright then raises on `.frame`)."""
+        try:
+            frame = request.frame
+        except PlaywrightError:
+            return True
+        return self.page is not None and frame.page is not self.page
 
     async def run(self, context: BrowserContext, url: str, result: Capture) -> None:
         """Load `url` in a new page of `context` and fill in `result`."""
         log = self.log
         await context.route("**/*", lambda route: self._handle_route(route, log))
         page = await context.new_page()
+        self.page = page
+        context.on("page", self._close_popup)
         if self.settings.block_private:
             await guard_private_addresses(context, page, log)
         handler = await consent.prepare(page, enabled=self.settings.consent_handling,
@@ -122,7 +143,8 @@ class PageCapture:
                 url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
             )
         except PlaywrightError as exc:
-            reason = next(iter(log.blocked), None) or log.document_errors.get(url) or str(exc)
+            reason = (next(iter(log.blocked), None) or log.document_errors.get(url)
+                      or next(iter(log.connections_blocked), None) or str(exc))
             result.status = "failed"
             if "Timeout" in str(exc) and url not in log.document_errors:
                 reason = f"the page did not answer within {self.settings.nav_timeout:g} s"
@@ -143,6 +165,9 @@ class PageCapture:
         parser, and the bounded wait for `load` plus `window.stop()` bounds them; those still
         pending then are reported."""
         request = route.request
+        if self._is_popup(request):
+            await abort_quietly(route, "blockedbyclient")
+            return
         is_main = request.is_navigation_request() and request.frame.parent_frame is None
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
         if self.settings.block_private and await block_if_private(route, log, is_main):
@@ -210,6 +235,9 @@ class PageCapture:
         reasons = [partial] if partial else []
         if log.blocked:
             reasons.append(f"{len(log.blocked)} request(s) not made: " + "; ".join(log.blocked[:3]))
+        if log.connections_blocked:
+            reasons.append(f"{len(log.connections_blocked)} connection(s) not made (WebSocket, "
+                           "WebRTC, popups ...): " + "; ".join(log.connections_blocked[:3]))
         if log.timed_out:
             reasons.append(
                 f"{len(log.timed_out)} resource(s) did not answer within "

@@ -27,9 +27,15 @@ class PageLog:
         self.timed_out: list[str] = []
         self.failed: list[str] = []
         self.blocked: list[str] = []  # reasons, with block_private
+        self.connections_blocked: list[str] = []  # by the guard's relay (WebSocket, WebRTC ...)
         self.unfinished: list[str] = []  # images and media still loading when it was stopped
         self.screenshot_problem: str | None = None
         self.seen: list[_Seen] = []
+
+    def connection_blocked(self, reason: str) -> None:
+        """A TCP connection the guard's relay refused (each target once)."""
+        if reason not in self.connections_blocked:
+            self.connections_blocked.append(reason)
 
     def answered(self, request: Request, response: APIResponse) -> None:
         """A response the page got (through the route handler)."""

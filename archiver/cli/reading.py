@@ -122,6 +122,9 @@ def _resources_line(row: dict[str, Any]) -> str:
 def extract_command(file: Any, url: str | None, as_html: bool, as_json: bool) -> None:
     """Extract the article from a saved HTML file (or stdin) without archiving it.
 
+    The file is decoded as a browser decodes it: a byte order mark, else its <meta charset>
+    or XML declaration, else UTF-8 when it is valid UTF-8, else the encoding detected.
+
     \b
     Example:
         archiver extract page.html --url https://example.org/article
@@ -130,9 +133,10 @@ def extract_command(file: Any, url: str | None, as_html: bool, as_json: bool) ->
     from dataclasses import asdict
 
     from archiver.extract import extract
+    from archiver.warc.decoding import decode_html
 
     raw = file.read()
-    html = raw.decode("utf-8", errors="replace")
+    html = decode_html(raw, detect=True)  # BOM, <meta charset> / XML declaration, detection
     article = extract(html, url=url)
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2))

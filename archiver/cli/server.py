@@ -25,8 +25,9 @@ from archiver.settings import ServerSettings
                    "and private networks (env ARCHIVER_ALLOW_PRIVATE).")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME[:PORT]",
               envvar="ARCHIVER_API_HOSTS",
-              help="Another name this server may be reached by (besides 127.0.0.1, localhost "
-                   "and --host); requests naming any other Host are refused.")
+              help="Another name this server may be reached by (besides 127.0.0.1, localhost, "
+                   "[::1] and --host), repeatable; requests naming any other Host, on any "
+                   "page, are refused (DNS rebinding guard).")
 @click.option("--max-body", type=click.IntRange(1024), envvar="ARCHIVER_API_MAX_BODY",
               default=ServerSettings.max_body, show_default=True,
               help="Largest request the extension may send, in bytes.")
@@ -61,7 +62,7 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
     for path in files:
         open_archive(path).close()
     settings = ServerSettings(allow_private_targets=allow_private_targets, max_body=max_body,
-                              extra_hosts=tuple(h.lower() for h in allow_hosts),
+                              extra_hosts=tuple(h.lower() for h in (*allow_hosts, host)),
                               browser_path=browser, watch=not no_watch,
                               watch_poll=watch_poll, webhooks=webhooks)
     names = ", ".join(str(f) for f in files)

@@ -16,7 +16,9 @@ from archiver.store.blobs import (
     decode_blob,
     get_blob,
     put_blob,
+    set_thumbnail,
     sha256,
+    thumbnail_source,
 )
 from archiver.store.captures import (
     add_tags,
@@ -81,7 +83,7 @@ from archiver.store.watches import (
 )
 
 __all__ = [
-    "BLOB_COLUMNS", "capture_blob",
+    "BLOB_COLUMNS", "capture_blob", "set_thumbnail", "thumbnail_source",
     "BUSY_TIMEOUT_S", "LISTING_COLUMNS", "RANK_WINDOW", "SNIPPET_END", "SNIPPET_START", "Blob",
     "Database", "SearchFilters", "StorageError", "add_tags", "api_token_hashes",
     "archive_counts", "archived_urls", "capture_id_for_key", "capture_texts",

@@ -79,3 +79,22 @@ def capture_blob(db: Database, capture_id: int, kind: str) -> Blob | None:
     column = BLOB_COLUMNS[kind]
     row = db.execute(f"SELECT {column} FROM captures WHERE id = ?", [capture_id]).fetchone()
     return get_blob(db, row[0]) if row and row[0] else None
+
+
+def thumbnail_source(db: Database, capture_id: int) -> tuple[bool, Blob]:
+    """(True, the capture's thumbnail) when one was made, else (False, its screenshot) to make
+    one of. Raises NotFound when the capture has neither."""
+    row = db.execute("SELECT thumbnail_hash, screenshot_hash FROM captures WHERE id = ?",
+                     [capture_id]).fetchone()
+    if row is None:
+        raise NotFound(f"There is no capture {capture_id} in this archive.")
+    if not (row[0] or row[1]):
+        raise NotFound(f"Capture {capture_id} has no screenshot.")
+    return bool(row[0]), get_blob(db, row[0] or row[1])
+
+
+def set_thumbnail(db: Database, capture_id: int, jpeg: bytes) -> str:
+    """Keep `jpeg` as the capture's thumbnail (the caller holds a write transaction)."""
+    key = put_blob(db, jpeg, "image/jpeg")
+    db.execute("UPDATE captures SET thumbnail_hash = ? WHERE id = ?", [key, capture_id])
+    return key

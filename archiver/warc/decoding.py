@@ -2,7 +2,8 @@
 
 The order is the HTML standard's: a byte order mark, then the charset of the Content-Type
 header, then a `<meta charset>` (or `http-equiv`) in the first 1024 bytes, then (where nothing
-is declared) UTF-8 if the bytes are valid UTF-8, else windows-1252. Labels are mapped the way
+is declared) UTF-8 if the bytes are valid UTF-8, else (for files, where there is no header:
+`detect`) what a detector finds, else windows-1252. Labels are mapped the way
 the WHATWG Encoding standard maps them (latin-1 and ASCII mean windows-1252, a declared UTF-16
 in a `<meta>` means UTF-8 ...).
 """
@@ -57,8 +58,10 @@ def header_charset(content_type: str | None) -> str | None:
     return None
 
 
-def sniff_encoding(data: bytes, content_type: str | None = None) -> str:
-    """The codec a browser would decode `data` with."""
+def sniff_encoding(data: bytes, content_type: str | None = None, detect: bool = False) -> str:
+    """The codec a browser would decode `data` with. With `detect`, bytes that declare
+    nothing and are not UTF-8 go to a detector (charset-normalizer, as browsers run theirs)
+    before falling back to windows-1252."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
@@ -73,8 +76,18 @@ def sniff_encoding(data: bytes, content_type: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         # a multi-byte character cut by a truncated body is still UTF-8
         if exc.start < len(data) - 3:
-            return "cp1252"
+            return (detect and _detected(data)) or "cp1252"
     return "utf-8"
+
+
+DETECT_BYTES = 200_000  # enough text to tell encodings apart; detection is slow on more
+
+
+def _detected(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:DETECT_BYTES]).best()
+    return codec_for(best.encoding) if best is not None else None
 
 
 def _prescan(head: bytes) -> str | None:
@@ -97,8 +110,8 @@ def _meta_codec(label: bytes) -> str | None:
     return codec
 
 
-def decode_html(data: bytes, content_type: str | None = None) -> str:
+def decode_html(data: bytes, content_type: str | None = None, detect: bool = False) -> str:
     """The text of an HTML response body, as a browser would read it (BOM dropped)."""
-    codec = sniff_encoding(data, content_type)
+    codec = sniff_encoding(data, content_type, detect)
     text = data.decode(codec, errors="replace")
     return text[1:] if text.startswith("\ufeff") else text

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from archiver import store
 from archiver.errors import NotFound
 from archiver.render import capture_path
-from archiver.web.http import database_name, handles_errors, query
+from archiver.web.http import database_name, handles_errors, id_var, query
 
 SNAPSHOT_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
                 "font-src data:; media-src data:; form-action 'none'; base-uri 'none'; "
@@ -28,7 +28,7 @@ async def blob_view(request: Any, datasette: Any) -> Response:
     Archived content is hostile: it is served with a sandbox CSP (no scripts, no same-origin,
     no network except images/styles from the archive itself) and nosniff."""
     name = database_name(request, datasette)
-    kind, capture_id = request.url_vars["kind"], int(request.url_vars["id"])
+    kind, capture_id = request.url_vars["kind"], id_var(request)
     blob = await query(datasette, name, lambda db: store.capture_blob(db, capture_id, kind))
     if blob is None:
         raise NotFound(f"Capture {capture_id} has no {kind}.")

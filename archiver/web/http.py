@@ -2,8 +2,10 @@
 Datasette's connections, rendering templates, errors as plain-text pages, request arguments.
 
 Every page here shows archived (hostile) text, so each goes out with a strict
-Content-Security-Policy as a second line of defence behind escaping and sanitizing: no scripts
-from anywhere but the archive, no network but the archive, no forms posting elsewhere.
+Content-Security-Policy as a second line of defence behind escaping and sanitizing: no script
+but the one Datasette's page template inlines (by its hash; the views load no script files, so
+not even the archive's own URLs may be loaded as scripts: a CSV or JSON answer is no gadget), no
+network but the archive, no forms posting elsewhere.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def datasette_script_hashes() -> str:
     return f" 'sha256-{base64.b64encode(digest).decode()}'"
 
 
-CSP = (f"default-src 'self'; script-src 'self'{datasette_script_hashes()}; "
+SCRIPT_SRC = datasette_script_hashes().strip() or "'none'"
+CSP = (f"default-src 'self'; script-src {SCRIPT_SRC}; "
        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; "
        "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'")
 
@@ -119,10 +122,24 @@ def _date_arg(value: str | None) -> str | None:
     return value
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
 def int_arg(request: Any, name: str, default: int) -> int:
     value = request.args.get(name)
     if value in (None, ""):
         return default
-    if not str(value).isdigit():
-        raise BadRequest(f"{name} must be a whole number, not {value!r}.")
+    if not str(value).isdigit() or int(value) > SQLITE_MAX_INT:
+        raise BadRequest(f"{name} must be a whole number from 0 to {SQLITE_MAX_INT}, "
+                         f"not {value[:40]!r}.")
     return int(value)
+
+
+def id_var(request: Any, name: str = "id") -> int:
+    """A row id from the URL (the routes' patterns let only digits through): one beyond
+    SQLite's integer range names no row."""
+    value = int(request.url_vars[name])
+    if value > SQLITE_MAX_INT:
+        what = {"id": "capture", "page_id": "page", "rid": "resource", "position": "frame"}
+        raise NotFound(f"There is no {what.get(name, name)} {str(value)[:40]}.")
+    return value

@@ -34,6 +34,8 @@ CAPTURE_COLUMNS = {
     "snapshot_hash": "The rendered HTML as captured (a blob)",
     "body_hash": "The response body as served, for non-HTML pages (a blob)",
     "screenshot_hash": "Full-page screenshot, PNG (a blob)",
+    "thumbnail_hash": "The top of the screenshot, 320 px wide, JPEG (a blob, made when first "
+                      "shown)",
     "page_id": "The page (normalized URL) this is a capture of",
     "resources_status": "Resources of the page kept: complete, partial (some not kept: see "
                         "the resources table) or none (not recorded)",

@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
 from archiver.web import api, archived, changes, replay, views
+from archiver.web.guard import Guard
 from archiver.web.http import first_database
 from archiver.web.metadata import (
     ARCHIVE_TABLES,
@@ -69,6 +70,19 @@ def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]
 def startup(datasette: Any) -> None:
     """The server's settings, from the plugin configuration (which `archiver serve` sets)."""
     api.configure(datasette, ServerSettings.from_config(datasette.plugin_config("archiver")))
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Every request, on every route: the Host check (DNS rebinding) and nosniff."""
+    resolved: list[ServerSettings] = []
+
+    def settings() -> ServerSettings:
+        if not resolved:
+            resolved.append(ServerSettings.from_config(datasette.plugin_config("archiver")))
+        return resolved[0]
+
+    return lambda app: Guard(app, settings)
 
 
 @hookimpl

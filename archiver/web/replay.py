@@ -24,7 +24,7 @@ from archiver.render import capture_path
 from archiver.replay.resources import ResourceIndex
 from archiver.replay.rewrite import MISSING_MARK, Rewriter, rewrite_css
 from archiver.web.archived import hostile_headers
-from archiver.web.http import database_name, handles_errors, query
+from archiver.web.http import database_name, handles_errors, id_var, query
 
 REPLAY_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' "
               "'unsafe-inline' data:; font-src 'self' data:; media-src 'self' data:; "
@@ -77,7 +77,7 @@ def _page_source(capture_id: int, position: int | None) -> Any:
 
 async def _replay(request: Any, datasette: Any, position: int | None) -> Response:
     name = database_name(request, datasette)
-    capture_id = int(request.url_vars["id"])
+    capture_id = id_var(request)
     base, html, index = await query(datasette, name, _page_source(capture_id, position))
     links = _Links(name, capture_id, index)
     page = await asyncio.to_thread(links.rewriter(base).html, html.decode("utf-8", "replace"))
@@ -94,14 +94,14 @@ async def snapshot(request: Any, datasette: Any) -> Response:
 @handles_errors
 async def frame(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/frame/N`: one frame of the archived page."""
-    return await _replay(request, datasette, int(request.url_vars["position"]))
+    return await _replay(request, datasette, id_var(request, "position"))
 
 
 @handles_errors
 async def resource(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/r/RID`: one stored resource of a capture."""
     name = database_name(request, datasette)
-    capture_id, rid = int(request.url_vars["id"]), int(request.url_vars["rid"])
+    capture_id, rid = id_var(request), id_var(request, "rid")
 
     def read(db: Database) -> tuple[dict[str, Any], bytes, ResourceIndex]:
         row = store.get_resource(db, capture_id, rid)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from archiver.render import (
 )
 from archiver.replay.resources import ResourceIndex
 from archiver.textdiff import diff_words
-from archiver.thumbnail import crop_top
+from archiver.thumbnail import ImageTooLarge, NotAnImage, make_thumbnail
 from archiver.web.http import (
     CSP,
     CSP_LIVE_IMAGES,
@@ -33,6 +34,7 @@ from archiver.web.http import (
     filters_from,
     first_database,
     handles_errors,
+    id_var,
     int_arg,
     page_headers,
     query,
@@ -40,9 +42,6 @@ from archiver.web.http import (
 )
 
 PAGE_SIZE = 20
-
-
-THUMBNAIL_HEIGHT = 900
 
 
 LANGUAGES_TTL_S = 600
@@ -140,7 +139,7 @@ def _page_url(request: Any, offset: int) -> str:
 async def reader(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID`: the article, readable, with its metadata, tags and note."""
     name = database_name(request, datasette)
-    capture_id = int(request.url_vars["id"])
+    capture_id = id_var(request)
     live_images = request.args.get("images") == "live"
 
     def read(db: Database) -> dict[str, Any]:
@@ -177,7 +176,7 @@ async def raw(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/raw`: the archived page itself, in a sandboxed frame."""
     name = database_name(request, datasette)
     capture = await query(datasette, name,
-                          lambda db: store.get_capture(db, int(request.url_vars["id"])))
+                          lambda db: store.get_capture(db, id_var(request)))
     context = {"database": name, "capture": capture,
                "links": links_for(datasette, name, capture)}
     return await render(datasette, request, "archiver_raw.html", context)
@@ -185,26 +184,43 @@ async def raw(request: Any, datasette: Any) -> Response:
 
 @handles_errors
 async def thumbnail(request: Any, datasette: Any) -> Response:
-    """`/-/archiver/DB/ID/thumbnail`: the top of the screenshot (a smaller PNG)."""
+    """`/-/archiver/DB/ID/thumbnail`: the top of the screenshot, 320 px wide (a JPEG), made
+    off the event loop the first time it is asked for and kept in the archive."""
     name = database_name(request, datasette)
-
-    def read(db: Database) -> bytes:
-        capture = store.get_capture(db, int(request.url_vars["id"]))
-        if not capture["screenshot_hash"]:
-            raise NotFound(f"Capture {capture['id']} has no screenshot.")
-        return store.get_blob(db, capture["screenshot_hash"]).content
-
-    png = crop_top(await query(datasette, name, read), THUMBNAIL_HEIGHT)
+    capture_id = id_var(request)
+    made, blob = await query(datasette, name, lambda db: store.thumbnail_source(db, capture_id))
+    jpeg = blob.content
+    if not made:
+        try:
+            jpeg = await asyncio.to_thread(make_thumbnail, blob.content)
+        except (ImageTooLarge, NotAnImage) as exc:
+            raise NotFound(f"Capture {capture_id} has no thumbnail: {exc}.") from exc
+        await _keep_thumbnail(datasette, name, capture_id, jpeg)
     headers = {**page_headers("default-src 'none'; sandbox"),
                "Cache-Control": "private, max-age=31536000, immutable"}
-    return Response(png, content_type="image/png", headers=headers)
+    return Response(jpeg, content_type="image/jpeg", headers=headers)
+
+
+async def _keep_thumbnail(datasette: Any, name: str, capture_id: int, jpeg: bytes) -> None:
+    """Store a new thumbnail through Datasette's write thread; a read-only or busy archive
+    just makes it again next time."""
+
+    def write(conn: Any) -> None:
+        db = Database(conn, recursive_triggers=False, execute_plugins=False)
+        with store.write_transaction(db):
+            store.set_thumbnail(db, capture_id, jpeg)
+
+    try:
+        await datasette.get_database(name).execute_write_fn(write, block=True)
+    except Exception:  # noqa: BLE001 - a cache: failing to keep it costs only time
+        pass
 
 
 @handles_errors
 async def history(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/page/PAGE_ID?a=&b=`: every capture of a page and a word diff of two."""
     name = database_name(request, datasette)
-    page_id = int(request.url_vars["page_id"])
+    page_id = id_var(request, "page_id")
     chosen = (int_arg(request, "a", 0), int_arg(request, "b", 0))
 
     def read(db: Database) -> dict[str, Any]:
