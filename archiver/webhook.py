@@ -2,7 +2,9 @@
 
 The target is checked by the same rules as captures asked for over the network
 (`capture.guard`: no loopback, private, link-local or metadata addresses) unless private
-targets are allowed, and redirects are not followed (a redirect could lead past that check).
+targets are allowed: its name is resolved once, every address checked, and the POST goes to a
+checked address (with the name in `Host` and TLS's SNI), so a DNS answer that changes after
+the check (rebinding) cannot redirect it; redirects are not followed either.
 Failures are retried with backoff; every delivery is recorded in `webhook_deliveries`.
 """
 
@@ -12,11 +14,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from archiver import __version__
-from archiver.capture.guard import blocked_reason
+from archiver.capture.guard import address_problem, resolve_host
 from archiver.models import now_iso
 
 ATTEMPTS = 4
@@ -53,27 +56,77 @@ def payload(result: Any, watch: dict[str, Any]) -> dict[str, Any]:
 async def deliver(url: str, body: dict[str, Any], *, allow_private: bool = False,
                   attempts: int = ATTEMPTS, first_delay: float = FIRST_DELAY) -> Delivery:
     """POST `body` as JSON to `url`, again after network errors, 5xx and 429."""
+    target = Target(url)
     if not allow_private:
-        reason = await blocked_reason(url)
-        if reason is not None:
-            return Delivery(url, 0, False, error=f"webhook {reason} (allow private targets "
-                                                  "to send it there)")
+        pinned = await pinned_target(url)
+        if isinstance(pinned, str):
+            return Delivery(url, 0, False, error=f"webhook blocked: {pinned} (allow private "
+                                                  "targets to send it there)")
+        target = pinned
     outcome = Delivery(url, 0, False)
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
         for attempt in range(max(1, attempts)):
             if attempt:
                 await asyncio.sleep(first_delay * 2 ** (attempt - 1))
-            outcome = await _post(client, url, body, attempt + 1)
+            outcome = await _post(client, url, target, body, attempt + 1)
             if outcome.delivered or not _worth_retrying(outcome):
                 break
     return outcome
 
 
-async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any],
+@dataclass
+class Target:
+    """Where a POST connects: the URL (its host maybe replaced by a checked address), the
+    `Host` header and the TLS server name that go with it."""
+
+    url: str
+    host_header: str | None = None
+    sni: str | None = None
+
+
+async def pinned_target(url: str) -> Target | str:
+    """`url` with its host name replaced by an address that passed the guard, or why none
+    may be used (a non-public address, a name that does not resolve)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    default_port = 443 if parts.scheme.lower() == "https" else 80
+    try:
+        addresses = await resolve_host(host, parts.port or default_port)
+    except (OSError, UnicodeError) as exc:
+        return f"{host} could not be resolved ({exc})"
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            shown = host if host == address else f"{host} ({address})"
+            return f"{shown} is {problem}"
+    if not addresses:
+        return f"{host} has no address"
+    return pin(url, addresses[0])
+
+
+def pin(url: str, address: str) -> Target:
+    """`url` sent to `address`, its host name kept in `Host` and (https) the TLS server name."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    if address == host:
+        return Target(url)  # an address already
+    netloc = f"[{address}]" if ":" in address else address
+    if parts.port:
+        netloc += f":{parts.port}"
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    https = parts.scheme.lower() == "https"
+    return Target(pinned, parts.netloc.rpartition("@")[2], host if https else None)
+
+
+async def _post(client: httpx.AsyncClient, url: str, target: Target, body: dict[str, Any],
                 attempt: int) -> Delivery:
     headers = {"User-Agent": f"archiver/{__version__} (webhook)"}
+    if target.host_header:
+        headers["Host"] = target.host_header
+    extensions = {"sni_hostname": target.sni} if target.sni else None
     try:
-        response = await client.post(url, json=body, headers=headers)
+        response = await client.post(target.url, json=body, headers=headers,
+                                     extensions=extensions)
     except httpx.HTTPError as exc:
         return Delivery(url, attempt, False, error=f"{type(exc).__name__}: {exc}"[:500])
     ok = 200 <= response.status_code < 300

@@ -334,3 +334,22 @@ def test_a_file_without_text_changes_when_its_content_does(server: FixtureServer
     assert outcomes(watch_run(db_path, now=DAY2)) == ["unchanged"]
     image["seed"] = 2
     assert outcomes(watch_run(db_path, now=DAY3)) == ["changed"]
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked() -> None:
+    """The name is resolved once: the POST connects to that checked address, with the name in
+    Host (and SNI), so a DNS answer that changes after the check cannot send it elsewhere."""
+    import asyncio
+
+    from archiver.webhook import Target, pin, pinned_target
+
+    assert pin("https://hooks.example:8443/a?b=1", "93.184.216.34") == Target(
+        "https://93.184.216.34:8443/a?b=1", "hooks.example:8443", "hooks.example")
+    assert pin("http://hooks.example/a", "2606:4700::1111") == Target(
+        "http://[2606:4700::1111]/a", "hooks.example", None)
+
+    assert asyncio.run(pinned_target("https://93.184.216.34:8443/hook?x=1")) == Target(
+        "https://93.184.216.34:8443/hook?x=1")
+    refused = asyncio.run(pinned_target("http://localhost:9/hook"))
+    assert isinstance(refused, str) and "is a loopback address" in refused
+    assert "is a private address" in str(asyncio.run(pinned_target("http://10.1.2.3/")))
