@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -106,6 +107,15 @@ def images_loaded(page: Page, selector: str) -> list[int]:
     return page.eval_on_selector_all(selector, "imgs => imgs.map(i => i.naturalWidth)")
 
 
+def wait_for_images(page: Page, selector: str, timeout: float = 10.0) -> None:
+    """Until every image `selector` names has loaded. Polled from here: `wait_for_function`
+    compiles its predicate in the page, which the views' CSP (no 'unsafe-eval') refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.eval_on_selector_all(selector, "imgs => imgs.every(i => i.complete)"):
+        assert time.monotonic() < deadline, f"{selector} did not load in {timeout} s"
+        page.wait_for_timeout(50)
+
+
 def test_home_page_lists_captures_with_thumbnails_and_sites(page: Page, live: LiveServer,
                                                             archive: dict[str, Any]) -> None:
     errors: list[str] = []
@@ -117,7 +127,7 @@ def test_home_page_lists_captures_with_thumbnails_and_sites(page: Page, live: Li
     titles = page.locator(".recent .card-title").all_inner_texts()
     assert titles[0] == "Harbour wall" and "The Lighthouse Keepers of Skerryvore" in titles
     page.locator(".thumb img").last.scroll_into_view_if_needed()
-    page.wait_for_function("[...document.querySelectorAll('.thumb img')].every(i => i.complete)")
+    wait_for_images(page, ".thumb img")
     assert all(w > 0 for w in images_loaded(page, ".thumb img"))
     assert "127.0.0.1" in page.locator("aside .counts").first.inner_text()
     assert page.locator("aside").get_by_text("lighthouses").count() == 1
@@ -151,7 +161,7 @@ def test_reader_view_shows_archived_images_from_the_archive(
     image = page.locator(".article-body img")
     assert image.count() == 1
     assert image.get_attribute("src").startswith(f"/-/archiver/archive/{archive['new']}/r/")
-    page.wait_for_function("document.querySelector('.article-body img').complete")
+    wait_for_images(page, ".article-body img")
     assert images_loaded(page, ".article-body img") == [200]
     assert [r for r in requests if not r.startswith(live.url)] == []
 
