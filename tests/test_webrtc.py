@@ -102,6 +102,8 @@ def test_a_guarded_capture_reaches_no_private_address_by_webrtc_or_websocket(
     assert (listeners.packets, listeners.connections) == (0, 0)
     assert result.title == "Probe" and result.status == "partial", result.error
     assert f"blocked: a connection to 127.0.0.1:{listeners.tcp_port}" in result.error
+    assert (f"blocked: WebRTC over UDP (a peer connection to stun:127.0.0.1:"
+            f"{listeners.udp_port}") in result.error
 
 
 def test_the_probe_reaches_the_listeners_without_the_guard(server: FixtureServer,
