@@ -208,3 +208,70 @@ def m007_extraction_path(db: Database) -> None:
 def m009_thumbnails(db: Database) -> None:
     """The thumbnail of a capture's screenshot (a JPEG blob), made when it is first shown."""
     db.execute("ALTER TABLE captures ADD COLUMN thumbnail_hash TEXT REFERENCES blobs(hash)")
+
+
+@migrations()
+def m010_watches(db: Database) -> None:
+    """Watched pages, checked again on a schedule; each check's outcome (a change keeps a
+    capture and a short diff, an unchanged check keeps only a small row); webhook deliveries."""
+    db.execute(
+        """
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,              -- the URL as given
+            page_url TEXT NOT NULL,         -- normalized: the pages table's key
+            site TEXT NOT NULL,
+            interval INTEGER NOT NULL,      -- seconds between checks
+            selector TEXT,                  -- CSS selector: compare only this part's text
+            tag TEXT,                       -- put on the captures of changes
+            ignore_numbers INTEGER NOT NULL DEFAULT 0,
+            ignore_dates INTEGER NOT NULL DEFAULT 0,
+            threshold INTEGER NOT NULL DEFAULT 1,  -- words added + removed that make a change
+            webhook TEXT,                   -- JSON POST on change
+            source TEXT NOT NULL,           -- cli | extension
+            created_at TEXT NOT NULL,
+            next_due TEXT NOT NULL,
+            last_checked TEXT,
+            last_changed TEXT,
+            last_capture_id INTEGER REFERENCES captures(id) ON DELETE SET NULL,
+            last_text TEXT,                 -- the compared text of the last capture kept
+            status TEXT NOT NULL DEFAULT 'new',  -- new | ok | failing | gone | no match
+            error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,  -- failed checks in a row (backoff)
+            claimed_by TEXT,                -- the process checking it now
+            claimed_until TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX watches_page_selector "
+               "ON watches(page_url, ifnull(selector, ''))")
+    db.execute("CREATE INDEX watches_next_due ON watches(next_due)")
+    db.execute(
+        """
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            watch_id INTEGER NOT NULL REFERENCES watches(id) ON DELETE CASCADE,
+            checked_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,          -- first | changed | unchanged | failed | gone
+            capture_id INTEGER REFERENCES captures(id) ON DELETE SET NULL,  -- the new capture
+            previous_capture_id INTEGER REFERENCES captures(id) ON DELETE SET NULL,
+            words_added INTEGER,
+            words_removed INTEGER,
+            diff TEXT,                      -- a short word diff, JSON [[kind, text], ...]
+            error TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX checks_watch ON checks(watch_id, checked_at)")
+    db.execute("CREATE INDEX checks_outcome ON checks(outcome, checked_at)")
+    db.execute(
+        """
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            check_id INTEGER NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            http_status INTEGER,
+            delivered INTEGER NOT NULL,     -- 1: the target answered 2xx
+            error TEXT,
+            sent_at TEXT NOT NULL
+        )"""
+    )

@@ -102,3 +102,21 @@ def template_environment() -> Environment:
     """The views' templates, for rendering outside Datasette (export)."""
     return Environment(loader=FileSystemLoader(str(TEMPLATES)),
                        autoescape=select_autoescape(default=True))
+
+
+def diff_markup(segments: list[list[str]]) -> Markup:
+    """A stored word diff ([[kind, text], ...]) as HTML: <ins> added, <del> removed, the rest
+    escaped (a watched page's words are hostile input like any other)."""
+    out = []
+    for kind, text in segments:
+        words = text.lstrip()
+        lead = escape(text[: len(text) - len(words)])
+        if kind == "added":
+            out.append(f"{lead}<ins>{escape(words)}</ins>")
+        elif kind == "removed":
+            out.append(f"{lead}<del>{escape(words)}</del>")
+        elif kind == "elided":
+            out.append(f'<span class="elided">{escape(text)}</span>')
+        else:
+            out.append(str(escape(text)))
+    return Markup("".join(out))

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from sqlite_utils import Database
@@ -25,6 +25,7 @@ from archiver.urls import host_of, normalize
 
 TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
 MAX_PLAIN_TEXT = 2_000_000  # characters of a text/JSON response kept for search
+T = TypeVar("T")
 
 
 @dataclass
@@ -88,9 +89,11 @@ def _pretty_json(text: str) -> str:
 
 
 def store_capture(db: Database, capture: Capture, source: str = "cli", *,
-                  tags: Sequence[str] = (), bookmarked_at: str | None = None) -> SaveResult:
-    """Extract and store one finished capture."""
-    article, extraction_error = article_for(capture)
+                  tags: Sequence[str] = (), bookmarked_at: str | None = None,
+                  extracted: tuple[Article | None, str | None] | None = None) -> SaveResult:
+    """Extract (unless `extracted` is what `article_for` gave already) and store one finished
+    capture."""
+    article, extraction_error = extracted or article_for(capture)
     if not capture.is_html and not capture.title and capture.status != "failed":
         capture.title = _file_name(capture.final_url or capture.url)
     capture_id = store.save_capture(db, capture, article, source, extraction_error,
@@ -181,13 +184,22 @@ class Runner:
 
     async def submit(self, job: Job, on_start: Callable[[], None] | None = None) -> SaveResult:
         """Capture and store one job; never raises for a bad page (see SaveResult.status)."""
+        return await self.store(await self.capture(job, on_start), job)
+
+    async def capture(self, job: Job, on_start: Callable[[], None] | None = None) -> Capture:
+        """Capture one job (within the concurrency and per-host limits, with retries) without
+        storing it: for callers that decide what to keep (watches)."""
         per_host = max(1, self.run_settings.per_host)
         host = self._hosts.setdefault(host_of(job.url), asyncio.Semaphore(per_host))
         async with host, self._open, self._slots:
             if on_start is not None:
                 on_start()
-            capture = await self._capture(job)
-        return await self.store(capture, job)
+            return await self._capture(job)
+
+    async def in_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(self.db, *args)` in the writer thread, in order with the stores."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, fn, self.db, *args)
 
     @asynccontextmanager
     async def _waiting(self) -> AsyncIterator[None]:

@@ -70,9 +70,15 @@ class ServerSettings:
     max_body: int = 50 * 1024 * 1024  # bytes of one API request
     extra_hosts: tuple[str, ...] = ()  # more Host names the server may be reached by
     browser_path: str | None = None  # for "archive link" (default: Playwright's, else PATH)
+    # Check due watches in the background (`archiver serve` turns it on; a plain `datasette`
+    # serving the archive leaves it to `archiver watch run`), every `watch_poll` seconds.
+    watch: bool = False
+    watch_poll: float = 60.0
+    webhooks: tuple[str, ...] = ()  # every change is also POSTed here
 
     def as_config(self) -> dict[str, Any]:
-        return {**asdict(self), "extra_hosts": list(self.extra_hosts)}
+        return {**asdict(self), "extra_hosts": list(self.extra_hosts),
+                "webhooks": list(self.webhooks)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> ServerSettings:
@@ -84,4 +90,7 @@ class ServerSettings:
             max_body=int(config.get("max_body") or cls.max_body),
             extra_hosts=tuple(str(h).strip().lower() for h in hosts if str(h).strip()),
             browser_path=config.get("browser_path") or None,
+            watch=bool(config.get("watch", False)),
+            watch_poll=float(config.get("watch_poll") or cls.watch_poll),
+            webhooks=tuple(str(u) for u in config.get("webhooks") or ()),
         )

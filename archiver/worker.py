@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,6 +58,7 @@ class Worker:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: Runner | None = None
+        self._background: list[Future[Any]] = []
 
     def submit(self, job: Job) -> JobRecord:
         """Queue a job; a key seen before returns that job's record instead."""
@@ -79,10 +81,21 @@ class Worker:
         """Store a finished capture through the pipeline (from any event loop)."""
         return await asyncio.wrap_future(self._call(self._store(capture, job)))
 
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(db, *args)` in the pipeline's writer thread (from any event loop)."""
+        return await asyncio.wrap_future(self._call(self._in_writer(fn, *args)))  # type: ignore[no-any-return]
+
+    def start_background(self, work: Callable[[Runner], Coroutine[Any, Any, None]]) -> None:
+        """Run `work(runner)` on the worker's loop until `close()` (the server's watches: due
+        pages checked through the same Runner as the extension's jobs)."""
+        self._background.append(self._call(self._with_runner(work)))
+
     def close(self) -> None:
         loop = self._loop
         if loop is None:
             return
+        for future in self._background:
+            future.cancel()
         asyncio.run_coroutine_threadsafe(self._close_runner(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         self._loop = None
@@ -114,6 +127,12 @@ class Worker:
             record.status = "failed" if result.status == "failed" else "done"
         except Exception as exc:  # noqa: BLE001 - a job must end with a reason, always
             record.status, record.error = "failed", f"{type(exc).__name__}: {exc}"
+
+    async def _in_writer(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._get_runner().in_writer(fn, *args)
+
+    async def _with_runner(self, work: Callable[[Runner], Coroutine[Any, Any, None]]) -> None:
+        await work(self._get_runner())
 
     async def _store(self, capture: Capture, job: Job) -> SaveResult:
         return await self._get_runner().store(capture, job)

@@ -5,15 +5,18 @@ import { archiveLink, archiveTab, sendWaiting, testConnection } from "./lib/arch
 import { RETRY_ALARM, waitingCount } from "./lib/queue.js";
 import { getSettings, saveSettings } from "./lib/settings.js";
 import { openNotification, recentSaves } from "./lib/status.js";
+import { watchTab } from "./lib/watch.js";
 
 const MENU_PAGE = "archive-page";
 const MENU_LINK = "archive-link";
 const MENU_POPUP = "open-popup";
+const MENU_WATCH = "watch-page";
 
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.removeAll(() => {
     chrome.contextMenus.create({ id: MENU_PAGE, title: "Archive this page", contexts: ["page"] });
     chrome.contextMenus.create({ id: MENU_LINK, title: "Archive link", contexts: ["link"] });
+    chrome.contextMenus.create({ id: MENU_WATCH, title: "Watch this page", contexts: ["page"] });
     chrome.contextMenus.create({
       id: MENU_POPUP,
       title: "Save with tags, recent saves …",
@@ -39,6 +42,9 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   }
   if (info.menuItemId === MENU_LINK) {
     return archiveLink(info.linkUrl);
+  }
+  if (info.menuItemId === MENU_WATCH) {
+    return watchTab(tab);
   }
   if (info.menuItemId === MENU_POPUP) {
     const url = chrome.runtime.getURL(`popup.html?tabId=${tab.id}`);

@@ -295,3 +295,31 @@ def test_the_button_keeps_the_page_whole(extension: Extension, live_server: Any,
         "rgb(200, 30, 60)")
     assert replay.evaluate("document.getElementById('photo').naturalWidth") > 0
     assert [r for r in requests if not r.startswith(srv.url)] == []
+
+
+def test_watch_this_page_from_the_context_menu(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server("--no-watch")
+    extension.configure(srv.url, token)
+    page = extension.open_dynamic_page(server)
+    clicked = extension.worker.evaluate(
+        """async () => {
+          const [tab] = await chrome.tabs.query({active: true, lastFocusedWindow: true});
+          chrome.contextMenus.onClicked.dispatch({menuItemId: "watch-page"}, tab);
+          return tab.url;
+        }""")
+    assert clicked == page.url
+    watches = wait_until(lambda: _watches(db_path), 20, "the watch")
+    assert watches == [(page.url, 86400, "extension", "new")]
+    extension.wait_for_badge("✓")
+
+
+def _watches(db_path: Path) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("select url, interval, source, status from watches").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()

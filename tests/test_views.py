@@ -113,7 +113,7 @@ def test_home_page_lists_captures_with_thumbnails_and_sites(page: Page, live: Li
     open_view(page, live.url + "/-/archiver/")
     assert page.url.endswith("/-/archiver/archive/")
     assert page.locator("h1").inner_text() == "Web archive"
-    assert "4 captures of 3 pages" in page.locator(".lead").inner_text()
+    assert "4 captures of 3 pages" in page.locator(".lead").first.inner_text()
     titles = page.locator(".recent .card-title").all_inner_texts()
     assert titles[0] == "Harbour wall" and "The Lighthouse Keepers of Skerryvore" in titles
     page.locator(".thumb img").last.scroll_into_view_if_needed()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from archiver import __version__
-from archiver.cli import capturing, reading, server
+from archiver.cli import capturing, reading, server, watching
 from archiver.errors import ArchiverError
 
 
@@ -42,5 +42,5 @@ def cli() -> None:
 for command in (capturing.save, capturing.import_command, capturing.failures, capturing.retry,
                 server.serve, reading.search, reading.show, reading.extract_command,
                 server.setup, server.token, reading.tag, reading.untag, reading.note,
-                reading.export_command):
+                reading.export_command, watching.watch, watching.changes):
     cli.add_command(command)

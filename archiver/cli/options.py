@@ -72,7 +72,8 @@ def _with(options: Sequence[Callable[[Any], Any]], func: F) -> F:
     return func
 
 
-def bulk_options(func: F) -> F:
+def limit_options(func: F) -> F:
+    """How many pages at once, per site, and retries (`watch run`; part of bulk_options)."""
     options = [
         click.option("-c", "--concurrency", type=click.IntRange(1, 32),
                      default=RunSettings.concurrency,
@@ -83,12 +84,18 @@ def bulk_options(func: F) -> F:
         click.option("--per-host", type=click.IntRange(1, 32),
                      default=RunSettings.per_host, show_default=True,
                      help="Pages of one site captured at the same time."),
+    ]
+    return _with(options, func)
+
+
+def bulk_options(func: F) -> F:
+    options = [
         click.option("--recapture", is_flag=True,
                      help="Capture URLs again even if they are already archived."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr (default: when stderr is a terminal)."),
     ]
-    return _with(options, func)
+    return limit_options(_with(options, func))
 
 
 def settings_from(options: dict[str, Any]) -> CaptureSettings:

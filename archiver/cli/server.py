@@ -21,8 +21,8 @@ from archiver.settings import ServerSettings
 @click.option("-p", "--port", type=int, default=8001, show_default=True, help="Port.")
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
 @click.option("--allow-private-targets", is_flag=True, envvar="ARCHIVER_ALLOW_PRIVATE",
-              help="Let the extension's \"archive link\" reach localhost and private networks "
-                   "(env ARCHIVER_ALLOW_PRIVATE).")
+              help="Let the extension's \"archive link\", watches and webhooks reach localhost "
+                   "and private networks (env ARCHIVER_ALLOW_PRIVATE).")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME[:PORT]",
               envvar="ARCHIVER_API_HOSTS",
               help="Another name this server may be reached by (besides 127.0.0.1, localhost, "
@@ -32,13 +32,24 @@ from archiver.settings import ServerSettings
               default=ServerSettings.max_body, show_default=True,
               help="Largest request the extension may send, in bytes.")
 @click.option("--browser", envvar="ARCHIVER_BROWSER", metavar="PATH",
-              help="Chromium for \"archive link\" (env ARCHIVER_BROWSER).")
+              help="Chromium for \"archive link\" and watches (env ARCHIVER_BROWSER).")
+@click.option("--no-watch", is_flag=True,
+              help="Don't check due watches in the background (leave it to `archiver watch "
+                   "run`).")
+@click.option("--watch-poll", type=click.FloatRange(1), default=ServerSettings.watch_poll,
+              show_default=True, metavar="SECONDS", help="How often to look for due watches.")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL", envvar="ARCHIVER_WEBHOOK",
+              help="Also POST every change of a watched page here (env ARCHIVER_WEBHOOK).")
 def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_browser: bool,
           allow_private_targets: bool, allow_hosts: tuple[str, ...], max_body: int,
-          browser: str | None) -> None:
+          browser: str | None, no_watch: bool, watch_poll: float,
+          webhooks: tuple[str, ...]) -> None:
     """Explore the archive in Datasette (with full-text search).
 
-    ARCHIVES are archive files to serve together (default: --db).
+    ARCHIVES are archive files to serve together (default: --db). While it runs, due
+    watches (`archiver watch add`) of the first archive are checked in the background; as
+    for "archive link", their pages and webhooks may not reach localhost or private networks
+    unless --allow-private-targets.
 
     \b
     Example:
@@ -52,7 +63,8 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
         open_archive(path).close()
     settings = ServerSettings(allow_private_targets=allow_private_targets, max_body=max_body,
                               extra_hosts=tuple(h.lower() for h in (*allow_hosts, host)),
-                              browser_path=browser)
+                              browser_path=browser, watch=not no_watch,
+                              watch_poll=watch_poll, webhooks=webhooks)
     names = ", ".join(str(f) for f in files)
     click.echo(f"Serving {names}: read and search at http://{host}:{port}/-/archiver/, "
                f"tables at http://{host}:{port}/ (Ctrl-C to stop)", err=True)

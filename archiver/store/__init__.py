@@ -64,6 +64,23 @@ from archiver.store.resources import (
     resource_by_url,
     resource_map,
 )
+from archiver.store.watches import (
+    CHANGE_OUTCOMES,
+    WatchExists,
+    add_watch,
+    changes,
+    checks_of,
+    claim_due,
+    extend_claims,
+    get_watch,
+    list_watches,
+    record_check,
+    record_delivery,
+    release,
+    remove_watch,
+    watch_facets,
+    watch_for,
+)
 
 __all__ = [
     "BLOB_COLUMNS", "capture_blob", "set_thumbnail", "thumbnail_source",
@@ -76,4 +93,7 @@ __all__ = [
     "save_capture", "search_captures", "set_note", "sha256", "site_counts", "tag_counts",
     "write_transaction", "ResourceTotals", "capture_frames", "capture_resources",
     "frame_snapshot", "get_resource", "resource_body", "resource_by_url", "resource_map",
+    "CHANGE_OUTCOMES", "WatchExists", "add_watch", "changes", "checks_of", "claim_due",
+    "extend_claims", "get_watch", "list_watches", "record_check", "record_delivery", "release",
+    "remove_watch", "watch_facets", "watch_for",
 ]

@@ -8,6 +8,8 @@
   same Runner as `archiver save`: retries, per-host limits), private addresses blocked unless
   the server allows them.
 - `GET  /-/archiver/api/jobs/ID`: how that went.
+- `POST /-/archiver/api/watches`: watch a page ("Watch this page" in the extension's menu):
+  `{"url", "every": "1d", "selector", "tag"}`; a page watched already answers with that watch.
 
 Every route needs `Authorization: Bearer <token>` (see `archiver.tokens`); requests from web
 origins are refused, and so is, on every route of the server, a foreign `Host` header
@@ -81,6 +83,17 @@ def configure(datasette: Any, settings: ServerSettings) -> None:
     worker = Worker(path, capture_settings, RunSettings(concurrency=2, retries=2),
                     source="extension")
     _STATES[datasette] = ApiState(settings, name, worker)
+    if settings.watch:
+        worker.start_background(lambda runner: _check_watches(runner, settings))
+
+
+async def _check_watches(runner: Any, settings: ServerSettings) -> None:
+    """Due watches, checked in the worker's thread (never on Datasette's event loop)."""
+    from archiver.watch import keep_checking, system_clock
+    from archiver.webhook import notifier
+
+    notify = notifier(runner, settings.webhooks, settings.allow_private_targets)
+    await keep_checking(runner, system_clock, settings.watch_poll, notify)
 
 
 def _state(datasette: Any) -> ApiState:
@@ -377,11 +390,48 @@ async def job_status(request: Any, datasette: Any, state: ApiState) -> Response:
     return Response.json({"ok": True, "job": body})
 
 
+DEFAULT_WATCH_INTERVAL = "1d"
+
+
+async def post_watch(request: Any, datasette: Any, state: ApiState) -> Response:
+    from archiver import watch
+
+    data = await _json_object(request, state.settings.max_body)
+    every = data.get("every", DEFAULT_WATCH_INTERVAL)
+    if not isinstance(every, str | int) or isinstance(every, bool):
+        raise ApiError(400, "Field 'every' must be a duration like \"1d\" or seconds")
+    tags = _tags({"tags": [data["tag"]] if isinstance(data.get("tag"), str) else data.get("tag")})
+    wish = watch.WatchRequest(_url(data), every, _field(data, "selector", str),
+                              tags[0] if tags else None, source="extension")
+    try:
+        found, created = await state.worker.write(_add_watch, wish)
+    except watch.BadWatch as exc:
+        raise ApiError(400, str(exc)) from exc
+    except ArchiverError as exc:
+        raise ApiError(503, f"The archive could not store this watch: {exc}") from exc
+    body = {key: found[key] for key in ("id", "url", "interval", "selector", "tag", "next_due",
+                                        "status")}
+    return Response.json({"ok": True, "created": created, "watch": body},
+                         status=201 if created else 200)
+
+
+def _add_watch(db: Database, wish: Any) -> tuple[dict[str, Any], bool]:
+    """The new watch, or the one this page has already: (watch, created)."""
+    from archiver import store, watch
+
+    fields = watch.validate(wish)
+    existing = store.watch_for(db, fields["url"], fields["selector"])
+    if existing is not None:
+        return existing, False
+    return store.get_watch(db, watch.add(db, wish, watch.system_clock())), True
+
+
 ROUTES: list[tuple[str, Any]] = [
     (r"^/-/archiver/api/ping$", _route(("GET",), ping)),
     (r"^/-/archiver/api/captures$", _route(("POST",), post_capture)),
     (r"^/-/archiver/api/archive-link$", _route(("POST",), archive_link)),
     (r"^/-/archiver/api/jobs/(?P<job_id>[0-9a-f]{1,32})$", _route(("GET",), job_status)),
+    (r"^/-/archiver/api/watches$", _route(("POST",), post_watch)),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ARCHIVE_TABLES = ("captures", "pages", "blobs", "resources", "frames")
+ARCHIVE_TABLES = ("captures", "pages", "blobs", "resources", "frames", "watches", "checks")
 
 
 CAPTURE_COLUMNS = {
@@ -64,6 +64,17 @@ CANNED_QUERIES = {
         "sql": "select id, url, status, error, http_status, captured_at from captures "
                "where status != 'ok' order by captured_at desc",
     },
+    "changes": {
+        "title": "Changes of watched pages",
+        "description": "What watched pages changed, newest first (filter by tag or site); "
+                       "the diffs are in the Changes view at /-/archiver/DB/changes",
+        "sql": "select checks.checked_at, checks.outcome, watches.url, watches.site, "
+               "watches.tag, checks.words_added, checks.words_removed, checks.capture_id, "
+               "checks.previous_capture_id from checks join watches "
+               "on watches.id = checks.watch_id where checks.outcome in ('changed', 'gone') "
+               "and (:tag = '' or watches.tag = :tag) and (:site = '' or watches.site = :site) "
+               "order by checks.checked_at desc limit 200",
+    },
     "history": {
         "title": "All captures of one page",
         "description": "Every capture of a URL, newest first (the URL as saved, or part of it)",
@@ -74,6 +85,34 @@ CANNED_QUERIES = {
     },
 }
 
+
+WATCH_COLUMNS = {
+    "url": "The watched URL",
+    "interval": "Seconds between checks",
+    "selector": "CSS selector: only this part's text is compared (empty: the article)",
+    "tag": "Tag put on the captures of its changes",
+    "ignore_numbers": "1: changed numbers (counters) are no change",
+    "ignore_dates": "1: changed dates and times are no change",
+    "threshold": "Fewest words added + removed that make a change",
+    "webhook": "Where each change is POSTed as JSON",
+    "next_due": "When it is checked next (UTC)",
+    "last_checked": "When it was last checked",
+    "last_changed": "When a check last found a change (or the first capture)",
+    "last_capture_id": "The capture the next check compares with",
+    "last_text": "The text the next check compares with",
+    "status": "new, ok, failing (retried with backoff), gone (404/410) or no match "
+              "(the selector matches nothing)",
+    "error": "Why the last check failed",
+    "failures": "Failed checks in a row",
+    "claimed_by": "The process checking it right now",
+}
+
+CHECK_COLUMNS = {
+    "outcome": "first, changed, unchanged (nothing kept but this row), failed or gone",
+    "capture_id": "The capture this check kept (first and changed only)",
+    "previous_capture_id": "The capture it was compared with",
+    "diff": "A short word diff, JSON [[kind, text], ...]",
+}
 
 TAGS_METADATA = {
     "description": "Tags on captures (`archiver tag ID TAG...`); facet by tag to see what "
@@ -114,6 +153,25 @@ def database_metadata() -> dict[str, Any]:
             "frames": {
                 "description": "The rendered DOM of each frame of a captured page.",
                 "label_column": "url",
+            },
+            "watches": {
+                "description": "Pages checked again on a schedule (`archiver watch add`); "
+                               "their changes are at /-/archiver/DB/changes and in the Atom "
+                               "feed /-/archiver/changes.atom.",
+                "sort": "next_due",
+                "facets": ["status", "site", "tag"],
+                "columns": WATCH_COLUMNS,
+                "label_column": "url",
+            },
+            "checks": {
+                "description": "Every check of a watched page and what it found.",
+                "sort_desc": "checked_at",
+                "facets": ["outcome", "watch_id"],
+                "columns": CHECK_COLUMNS,
+            },
+            "webhook_deliveries": {
+                "description": "Each change POSTed to a webhook: attempts and the answer.",
+                "facets": ["delivered"],
             },
             "blobs": {
                 "description": "Raw HTML snapshots, screenshots and bodies, stored once by "

@@ -14,8 +14,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, replay, views
+from archiver.web import api, archived, changes, replay, views
 from archiver.web.guard import Guard
+from archiver.web.http import first_database
 from archiver.web.metadata import (
     ARCHIVE_TABLES,
     COLLAPSE_COLUMN_DESCRIPTIONS,
@@ -35,7 +36,10 @@ def get_metadata(datasette: Any, key: str, database: str | None, table: str | No
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str, row: Any) -> Any:
-    """Blob hashes and titles in the captures table become links to the content itself."""
+    """Blob hashes and titles in the captures table become links to the content itself; a
+    watch's compared text shows as a word count, a check's diff as a diff."""
+    if table in ("watches", "checks") and value:
+        return changes.watch_cell(value, column)
     if table != "captures" or not value:
         return None
     return archived.capture_cell(value, column, database, row)
@@ -43,7 +47,7 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*archived.ROUTES, *replay.ROUTES, *views.ROUTES, *api.ROUTES]
+    return [*archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES, *api.ROUTES]
 
 
 @hookimpl
@@ -55,7 +59,11 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
-    return [{"href": "/-/archiver/", "label": "Archive: read and search"}]
+    links = [{"href": "/-/archiver/", "label": "Archive: read and search"}]
+    name = first_database(datasette)
+    if name is not None:
+        links.append({"href": f"/-/archiver/{name}/changes", "label": "Changes of watched pages"})
+    return links
 
 
 @hookimpl

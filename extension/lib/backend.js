@@ -93,3 +93,7 @@ export function postCapture(settings, payload) {
 export function postLink(settings, payload) {
   return call(settings, "POST", "archive-link", payload);
 }
+
+export function postWatch(settings, payload) {
+  return call(settings, "POST", "watches", payload);
+}

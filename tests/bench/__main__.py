@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "storage": "tests.bench.storage",
     "wacz-import": "tests.bench.wacz_import",
     "guard": "tests.bench.guard",
+    "watch": "tests.bench.watch",
 }
 
 
