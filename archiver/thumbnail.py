@@ -65,7 +65,7 @@ def make_thumbnail(data: bytes) -> bytes:
     check_size(width, height)
     top = round(width / THUMBNAIL_ASPECT)
     if data.startswith(SIGNATURE):
-        data = crop_top(data, top)
+        data = crop_top(data, top, level=1)  # decoded again at once: compress little
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -84,16 +84,19 @@ def _scaled_jpeg(data: bytes, top: int) -> bytes:
         height = max(1, min(image.height, round(top * ratio)))
         scale = min(1.0, THUMBNAIL_WIDTH / image.width)
         size = (max(1, round(image.width * scale)), max(1, round(height * scale)))
-        region = image.crop((0, 0, image.width, height)).convert("RGBA")
-    small = region.resize(size, Image.Resampling.LANCZOS)
-    flat = Image.new("RGB", size, "white")
-    flat.paste(small, mask=small.getchannel("A"))
+        transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        region = image.crop((0, 0, image.width, height))
+        region = region.convert("RGBA" if transparent else "RGB")
+    flat = region.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if transparent:
+        small, flat = flat, Image.new("RGB", size, "white")
+        flat.paste(small, mask=small.getchannel("A"))
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=80, optimize=True)
     return out.getvalue()
 
 
-def crop_top(png: bytes, max_height: int) -> bytes:
+def crop_top(png: bytes, max_height: int, level: int = 6) -> bytes:
     """The top `max_height` rows of `png` (the PNG itself when it is not taller, interlaced
     or not a PNG this understands)."""
     chunks = _chunks(png)
@@ -107,7 +110,8 @@ def crop_top(png: bytes, max_height: int) -> bytes:
     pixels = _first_bytes(b"".join(d for n, d in chunks if n == b"IDAT"), stride * max_height)
     new_header = struct.pack(">IIBBBBB", width, max_height, depth, colour, 0, 0, 0)
     kept = [(n, d) for n, d in chunks if n in (b"PLTE", b"tRNS", b"sRGB", b"gAMA")]
-    out = [(b"IHDR", new_header), *kept, (b"IDAT", zlib.compress(pixels, 6)), (b"IEND", b"")]
+    out = [(b"IHDR", new_header), *kept, (b"IDAT", zlib.compress(pixels, level)),
+           (b"IEND", b"")]
     return SIGNATURE + b"".join(_chunk(name, data) for name, data in out)
 
 

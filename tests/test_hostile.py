@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,13 @@ def save(db_path: Path, url: str) -> int:
 
 
 def fingerprint(db_path: Path) -> str:
-    """A hash of every row of the archive."""
-    conn = sqlite3.connect(db_path)
+    """A hash of every row of the archive, less the thumbnails the views make and keep."""
+    conn = sqlite3.connect(":memory:")
     try:
+        with closing(sqlite3.connect(db_path)) as archive:
+            archive.backup(conn)
+        conn.execute("DELETE FROM blobs WHERE hash IN (SELECT thumbnail_hash FROM captures)")
+        conn.execute("UPDATE captures SET thumbnail_hash = NULL")
         return hashlib.sha256("\n".join(conn.iterdump()).encode()).hexdigest()
     finally:
         conn.close()

@@ -13,6 +13,7 @@ from conftest import LiveServer
 
 from archiver import store
 from archiver.models import Capture
+from archiver.web.guard import host_allowed
 
 SECRET = "Logged-in page the user saved"
 GADGET_SQL = "select 1 as \"window.gadget=1//\""
@@ -107,3 +108,19 @@ def test_a_csv_answer_is_no_script_gadget(served: tuple[LiveServer, int], chromi
             assert page.evaluate("() => window.gadget") is None, path
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("host", "port", "extra", "allowed"), [
+    ("127.0.0.1:8001", 8001, (), True), ("localhost:8001", 8001, (), True),
+    ("[::1]:8001", 8001, (), True), ("localhost", 80, (), True), ("localhost", 8001, (), False),
+    ("localhost:8002", 8001, (), False), ("evil.example:8001", 8001, (), False),
+    ("", 8001, (), False), ("localhost.:8001", 8001, (), False),
+    ("archive.home.arpa:8001", 8001, ("archive.home.arpa",), True),
+    ("archive.home.arpa:9000", 8001, ("archive.home.arpa:9000",), True),
+    ("archive.home.arpa:8001", 8001, ("archive.home.arpa:9000",), False),
+    ("[::1]:8001", 8001, ("::1",), True), ("[fd00::5]:8001", 8001, ("fd00::5",), True),
+    ("0.0.0.0:8001", 8001, ("0.0.0.0",), True), ("localhost", None, (), True),
+])
+def test_host_allowed(host: str, port: int | None, extra: tuple[str, ...],
+                      allowed: bool) -> None:
+    assert host_allowed(host, port, extra) is allowed

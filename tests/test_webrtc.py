@@ -96,11 +96,14 @@ def serve_probe(server: FixtureServer, listeners: Listeners, name: str) -> str:
 
 @pytest.mark.usefixtures("localhost_is_public")
 def test_a_guarded_capture_reaches_no_private_address_by_webrtc_or_websocket(
-        server: FixtureServer, listeners: Listeners) -> None:
+        server: FixtureServer, listeners: Listeners, capfd: pytest.CaptureFixture[str]) -> None:
     result = capture(serve_probe(server, listeners, "guarded"), guarded=True)
+    assert "Traceback" not in capfd.readouterr().err  # the relay ends its connections quietly
     assert (listeners.packets, listeners.connections) == (0, 0)
     assert result.title == "Probe" and result.status == "partial", result.error
     assert f"blocked: a connection to 127.0.0.1:{listeners.tcp_port}" in result.error
+    assert (f"blocked: WebRTC over UDP (a peer connection to stun:127.0.0.1:"
+            f"{listeners.udp_port}") in result.error
 
 
 def test_the_probe_reaches_the_listeners_without_the_guard(server: FixtureServer,

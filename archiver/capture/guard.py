@@ -86,6 +86,45 @@ async def block_if_private(route: Route, log: PageLog, is_main: bool) -> bool:
     return True
 
 
+WEBRTC_BINDING = "__archiverWebRTC"
+MAX_WEBRTC_REPORTS = 5
+# What a guarded page asks of WebRTC, so that the capture can say what it was not given (the
+# browser lets WebRTC out only through the guard's relay, so never over UDP). Reporting only:
+# a page that gets around this wrapper is still held by the browser's policy and the relay.
+WATCH_WEBRTC_JS = """(() => {
+  const Original = globalThis.RTCPeerConnection;
+  if (typeof Original !== "function") return;
+  function RTCPeerConnection(config, ...rest) {
+    try {
+      const servers = (config && Array.isArray(config.iceServers)) ? config.iceServers : [];
+      const urls = servers.flatMap((s) => [].concat((s && (s.urls || s.url)) || []));
+      globalThis.WEBRTC_BINDING(urls.slice(0, 10).map((u) => String(u).slice(0, 200)));
+    } catch (e) { /* reporting only */ }
+    return new Original(config, ...rest);
+  }
+  RTCPeerConnection.prototype = Original.prototype;
+  Object.setPrototypeOf(RTCPeerConnection, Original);
+  globalThis.RTCPeerConnection = RTCPeerConnection;
+})();""".replace("WEBRTC_BINDING", WEBRTC_BINDING)
+
+
+async def watch_webrtc(context: BrowserContext, log: PageLog) -> None:
+    """Record on the capture each RTCPeerConnection the page makes, with its ICE servers."""
+    reports = 0
+
+    def report(source: Any, urls: Any) -> None:
+        nonlocal reports
+        reports += 1
+        if reports > MAX_WEBRTC_REPORTS:
+            return
+        servers = [u for u in urls if isinstance(u, str)] if isinstance(urls, list) else []
+        log.connection_blocked("blocked: WebRTC over UDP (a peer connection"
+                               + (f" to {', '.join(servers)}" if servers else "") + ")")
+
+    await context.expose_binding(WEBRTC_BINDING, report)
+    await context.add_init_script(script=WATCH_WEBRTC_JS)
+
+
 async def guard_private_addresses(context: BrowserContext, page: Page, log: PageLog) -> None:
     """Fail every request (each redirect hop included) to a non-public address."""
     cdp = await context.new_cdp_session(page)

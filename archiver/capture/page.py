@@ -18,7 +18,7 @@ from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from archiver.capture import consent
-from archiver.capture.guard import block_if_private, guard_private_addresses
+from archiver.capture.guard import block_if_private, guard_private_addresses, watch_webrtc
 from archiver.capture.lazy import load_lazy_content
 from archiver.capture.quietly import (
     abort_quietly,
@@ -92,6 +92,8 @@ class PageCapture:
         """Load `url` in a new page of `context` and fill in `result`."""
         log = self.log
         await context.route("**/*", lambda route: self._handle_route(route, log))
+        if self.settings.block_private:
+            await watch_webrtc(context, log)
         page = await context.new_page()
         self.page = page
         context.on("page", self._close_popup)

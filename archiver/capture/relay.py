@@ -82,6 +82,10 @@ class Relay:
             await self._relay(reader, writer)
         except (ProtocolError, OSError, TimeoutError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # the capture is over (`__aexit__`); ending normally, because asyncio's streams
+            # look at a connection task's exception and log a cancelled one as an error
+            pass
         finally:
             self._tasks.discard(task)  # type: ignore[arg-type]
             writer.close()

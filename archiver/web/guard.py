@@ -34,6 +34,8 @@ def split_host(host: str) -> tuple[str, str | None]:
     if host.startswith("["):
         name, _, rest = host.partition("]")
         return name + "]", rest[1:] if rest.startswith(":") else None
+    if host.count(":") > 1:  # a bare IPv6 address (as --host ::1 gives it)
+        return f"[{host}]", None
     name, sep, port = host.rpartition(":")
     return (name, port) if sep else (host, None)
 
@@ -49,18 +51,14 @@ def host_allowed(host: str, port: int | None, extra: Iterable[str]) -> bool:
         item = item.strip().lower()
         item_name, item_port = split_host(item)
         if item_port is None:
-            names.add(_bracketed(item_name))
-        elif host == f"{_bracketed(item_name)}:{item_port}":
+            names.add(item_name)
+        elif host == f"{item_name}:{item_port}":
             return True
     if name not in names:
         return False
     if given_port is None:
         return port in (None, 80, 443)
     return port is None or given_port == str(port)
-
-
-def _bracketed(name: str) -> str:
-    return f"[{name}]" if ":" in name and not name.startswith("[") else name
 
 
 def refusal(host: str, path: str) -> tuple[int, bytes, bytes]:

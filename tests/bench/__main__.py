@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "screenshots": "tests.bench.screenshots",
     "storage": "tests.bench.storage",
     "wacz-import": "tests.bench.wacz_import",
+    "guard": "tests.bench.guard",
     "watch": "tests.bench.watch",
 }
 
