@@ -1,7 +1,9 @@
 """Reading bookmark exports: browsers' Netscape HTML, Pocket CSV, Pinboard JSON, URL lists.
 
 Pure parsing, no I/O beyond the text given: a whole file is parsed (and every problem found)
-before anything is saved, so a bad file saves nothing half-way.
+before anything is saved, so a bad file saves nothing half-way. A bookmark whose URL is not
+one that can be archived does not make the file bad: it comes back with `problem` set (naming
+its line), so that the import reports it and archives the others.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Bookmark:
     title: str | None = None
     tags: list[str] = field(default_factory=list)
     added: str | None = None  # ISO 8601, when the user bookmarked it
+    problem: str | None = None  # why this URL cannot be archived ("line 3: ..."), if it can't
 
 
 def detect_format(name: str, text: str) -> str:
@@ -65,11 +68,13 @@ def _decode(name: str, data: bytes) -> str:
         ) from exc
 
 
-def _url(raw: str, where: str) -> str:
+def _bookmark(raw: str, where: str, title: str | None = None, tags: list[str] | None = None,
+              added: str | None = None) -> Bookmark:
     try:
-        return check_archivable(raw)
+        url, problem = check_archivable(raw), None
     except InvalidURL as exc:
-        raise ImportError_(f"{where}: {exc}") from exc
+        url, problem = raw, f"{where}: {exc}"
+    return Bookmark(url, title, tags or [], added, problem)
 
 
 def _epoch(value: str | None) -> str | None:
@@ -87,7 +92,7 @@ def parse_url_list(text: str) -> list[Bookmark]:
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if line and not line.startswith("#"):
-            out.append(Bookmark(_url(line, f"line {number}")))
+            out.append(_bookmark(line, f"line {number}"))
     return out
 
 
@@ -149,8 +154,8 @@ def _netscape_bookmark(line: int, link: dict[str, Any]) -> Bookmark:
     attrs = link["attrs"]
     tags = list(link["folders"])
     tags += [t.strip() for t in attrs.get("tags", "").split(",") if t.strip()]
-    return Bookmark(url=_url(attrs["href"], f"line {line}"), title=link["title"].strip() or None,
-                    tags=_unique(tags), added=_epoch(attrs.get("add_date")))
+    return _bookmark(attrs["href"], f"line {line}", title=link["title"].strip() or None,
+                     tags=_unique(tags), added=_epoch(attrs.get("add_date")))
 
 
 POCKET_COLUMNS = {"url", "title"}
@@ -169,8 +174,8 @@ def parse_pocket(text: str) -> list[Bookmark]:
             row = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
             where = f"line {reader.line_num}"
             tags = [t.strip() for t in row.get("tags", "").replace(",", "|").split("|")]
-            out.append(Bookmark(_url(row["url"], where), row.get("title") or None,
-                                _unique(tags), _epoch(row.get("time_added"))))
+            out.append(_bookmark(row["url"], where, row.get("title") or None,
+                                 _unique(tags), _epoch(row.get("time_added"))))
     except csv.Error as exc:
         raise ImportError_(f"line {reader.line_num}: {exc}") from exc
     return out
@@ -191,9 +196,9 @@ def parse_pinboard(text: str) -> list[Bookmark]:
             raise ImportError_(f"bookmark {number}: has no \"href\" URL.")
         tags = item.get("tags") or ""
         tag_list = tags.split() if isinstance(tags, str) else [str(t) for t in tags]
-        out.append(Bookmark(_url(item["href"], f"bookmark {number}"),
-                            item.get("description") or None, _unique(tag_list),
-                            item.get("time") or None))
+        out.append(_bookmark(item["href"], f"bookmark {number}",
+                             item.get("description") or None, _unique(tag_list),
+                             item.get("time") or None))
     return out
 
 

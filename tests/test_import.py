@@ -64,19 +64,27 @@ def test_pocket_and_pinboard_keep_tags_and_dates() -> None:
     ("pinboard.json", b'[{"href": "https://a.example/"},\n {"href": ', "line 2"),
     ("pinboard.json", b'[{"href": "https://a.example/"}, {"url": "x"}]', "bookmark 2"),
     ("urls.txt", b"https://a.example/\nhttps://b.example/\n\xff\xfe oops\n", "line 3"),
-    ("urls.txt", b"https://a.example/\nftp://files.example/x\n", "line 2"),
 ])
 def test_bad_files_say_what_and_where(name: str, data: bytes, message: str) -> None:
     with pytest.raises(imports.ImportError_, match=message):
         imports.parse(name, data)
 
 
+def test_a_url_that_cannot_be_archived_is_named_and_the_others_kept() -> None:
+    good, ftp, spaced = imports.parse(
+        "urls.txt", b"https://a.example/\nftp://files.example/x\nnot a url at all\n")
+    assert (good.url, good.problem) == ("https://a.example/", None)
+    assert ftp.problem is not None and ftp.problem.startswith("line 2: ")
+    assert "not an http(s) URL" in ftp.problem
+    assert spaced.problem is not None and spaced.problem.startswith("line 3: ")
+
+
 def test_bad_import_file_saves_nothing(tmp_path: Path, db_path: Path) -> None:
     bad = tmp_path / "pinboard.json"
-    bad.write_text('[{"href": "https://a.example/"}, {"href": "not a url at all"}]')
+    bad.write_text('[{"href": "https://a.example/"}, {"url": "https://b.example/"}]')
     result = run("import", str(bad), "--db", str(db_path))
     assert result.exit_code == 1
-    assert "bookmark 2" in result.stderr and "contains spaces" in result.stderr
+    assert "bookmark 2" in result.stderr and "has no" in result.stderr
     assert not db_path.exists() or sqlite3.connect(db_path).execute(
         "select count(*) from captures").fetchone()[0] == 0
 

@@ -100,13 +100,16 @@ def test_save_reports_a_malformed_url_and_saves_the_next(server: FixtureServer,
     assert result.stdout.splitlines()[0].endswith("\tGood")
 
 
-def test_import_names_the_line_of_a_malformed_url(tmp_path: Path, db_path: Path) -> None:
-    """An import file is checked whole before anything is saved (README): a malformed URL is
-    an error naming its line, not a traceback."""
+def test_import_reports_a_malformed_url_by_its_line_and_archives_the_others(
+        server: FixtureServer, tmp_path: Path, db_path: Path) -> None:
+    """A malformed URL in a bookmark export is reported with its line, not a traceback, and
+    the other bookmarks are archived."""
+    good = server.add_page("/malformed/imported.html", "<title>Imported</title><p>Kept.</p>")
     bookmarks = tmp_path / "bookmarks.html"
-    bookmarks.write_text('<DL><DT><A HREF="https://example.org/">ok</A>\n'
+    bookmarks.write_text(f'<DL><DT><A HREF="{good}">ok</A>\n'
                          f'<DT><A HREF="{BAD_URL}">bad</A></DL>\n')
-    result = archiver("import", str(bookmarks), "--db", str(db_path))
+    result = archiver("import", str(bookmarks), "--db", str(db_path), "--no-screenshot")
     assert "Traceback" not in result.stderr
     assert "line 2" in result.stderr and "not a valid URL" in result.stderr
     assert result.returncode == 1
+    assert [line.split("\t")[-1] for line in result.stdout.splitlines()] == ["Imported"]

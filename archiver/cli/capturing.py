@@ -135,8 +135,9 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
 
     Reads a browser's bookmark export (Netscape HTML: folders become tags), Pocket's CSV,
     Pinboard's JSON, or a plain list of URLs. The whole file is checked before anything
-    is saved. URLs already archived are skipped (unless --recapture); a rerun after an
-    interruption picks up where it stopped.
+    is saved; a bookmark whose URL cannot be archived is reported with its line and the
+    others are archived (exit status 1). URLs already archived are skipped (unless
+    --recapture); a rerun after an interruption picks up where it stopped.
 
     A .wacz (Browsertrix Crawler, ArchiveWeb.page) or .warc/.warc.gz file is not captured
     again: each of its pages becomes a capture with its resources, time and status as
@@ -161,8 +162,9 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
     bookmarks = imports.parse(file.name, file.read_bytes(), fmt)
     click.echo(f"{file.name}: {len(bookmarks)} bookmarks.", err=True)
     jobs = [Job(b.url, tags=[*b.tags, *extra_tags], bookmarked_at=b.added, title=b.title)
-            for b in bookmarks]
-    run(db_path, jobs, [], as_json, options)
+            for b in bookmarks if not b.problem]
+    bad = [(b.url, f"{file.name}: {b.problem}") for b in bookmarks if b.problem]
+    run(db_path, jobs, bad, as_json, options)
 
 
 @click.command()
