@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text
+from archiver.extract import extract, extract_text, paths
 
 CASES = Path(__file__).parent / "extract_cases"
 CASE_URL = "https://news.example.com/2024/05/article.html"
@@ -195,6 +195,46 @@ def test_related_stories_tail_goes() -> None:
     assert text.endswith(PROSE[-1])
     for chrome in ("Related stories", "Tram extension", "More from", "Five things"):
         assert chrome not in text
+
+
+def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
+    """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
+    modal (display:none, role=dialog, here a "republish this story" box that talks of
+    "consent") and a consent prompt are gone, the article stays."""
+    modal = ('<div id="republish-modal" role="dialog" style="display:none;"><h2>Republish this '
+             'story</h2><p>Signed consent forms are not required for our partners.</p></div>')
+    html = (f"<html><body><div id='onetrust-banner-sdk'><p>We use cookies.</p><button>Accept"
+            f"</button></div><article>{modal}{_paragraphs()}</article></body></html>")
+    text = paths.visible_page(html).text_content()
+    assert PROSE[0] in text and PROSE[-1] in text
+    assert "consent" not in text and "Republish" not in text and "cookies" not in text
+
+
+def test_adobe_experience_manager_components_are_not_consent_prompts() -> None:
+    """AEM's core components are named cmp-text, cmp-container...: "cmp" there is no
+    consent management platform, and the article inside them stays."""
+    body = "".join(f'<div class="cmp-container"><div class="text aem-GridColumn"><div '
+                   f'class="cmp-text"><p>{text}</p></div></div></div>' for text in PROSE)
+    article = extract(f"<html><body><div class='cmp-container'>{body}</div>"
+                      f"<div class='cmp-banner'><p>We use cookies to improve your experience."
+                      f"</p><button>Accept all</button></div></body></html>", CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    assert "cookies" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
+def test_react_streamed_content_is_the_article() -> None:
+    """React streams server-rendered content as <div hidden id="S:0">, which a script moves
+    into place: the browser shows it, so it is not hidden content."""
+    html = (f"<html><body><div id='root'><p>Loading…</p></div><div hidden id='S:0'><article>"
+            f"{_paragraphs()}</article></div><div hidden><p>{PROSE[0]} (draft)</p></div>"
+            f"</body></html>")
+    article = extract(html, CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    assert "(draft)" not in article.text
+    assert article.extraction_path == "cleaned"
 
 
 def test_in_body_headings_lists_and_quotes_stay() -> None:

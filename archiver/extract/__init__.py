@@ -26,6 +26,7 @@ from archiver.extract.body import remove_signup_forms
 from archiver.extract.chrome import (
     itemprop_author,
     remove_chrome,
+    remove_hidden,
     remove_title_heading,
     take_byline,
 )
@@ -64,6 +65,7 @@ def _extract(html: str, url: str | None) -> Article:
     html = repair_text(checked_input(html))
     root = parse(html)
     meta = read_metadata(root, url)
+    remove_hidden(root)
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
     page_words = paths.paragraph_words(root)
     remove_signup_forms(root)

@@ -18,17 +18,19 @@ _UNLIKELY_ROLES = frozenset(
      "complementary", "search"}
 )
 # Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
-# Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js)
+# Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js).
+# A bare "cmp-" is not one: Adobe Experience Manager's components are cmp-text, cmp-container...
 _CMP_PREFIXES = (
     r"(?:onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
     r"sp_message|sp-message|truste-|trustarc|osano-|klaro|cmplz-|cky-|cookieyes|borlabs-|"
-    r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-|gdpr-|consent-|cookie-|cookies-|cookie_|"
+    r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-(?:banner|popup|modal|overlay|dialog|wall|app|ui|consent|layer)|gdpr-|consent-|cookie-|cookies-|cookie_|"
     r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)"
 )
 _CMP_ID_RE = re.compile(_CMP_PREFIXES, re.I)
 _CMP_CLASS_RE = re.compile(r"(?:^|\s)" + _CMP_PREFIXES, re.I)
 _CONSENT_FEATURE_RE = re.compile(
-    r"(?:cookie|consent|gdpr|cmp|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
+    r"cmp[-_]?(?:banner|popup|modal|overlay|dialog|wall|consent|layer|prompt)"
+    r"|(?:cookie|consent|gdpr|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
     r"modal|overlay|dialog|box|wall|message|prompt|alert|layer|container|wrapper|law|consent|"
     r"info|manager|policy-banner|hint|accept|widget|sheet|panel)"
     r"|(?:banner|bar|notice|popup|modal|overlay|dialog)[-_]?(?:cookie|consent|gdpr)",
@@ -82,6 +84,13 @@ _CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
 """Elements that can be chrome without any attribute saying so."""
 
 
+def remove_hidden(root: HtmlElement) -> None:
+    """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs)."""
+    for el in list(root.iterdescendants()):
+        if isinstance(el.tag, str) and el.getparent() is not None and _is_hidden(el):
+            remove(el)
+
+
 def clean_fragment(node: HtmlElement) -> None:
     """What must go from another extractor's result (which saw the page with its chrome):
     hidden nodes, consent prompts, icon sprites, a consent tool's descriptions of cookies."""
@@ -123,8 +132,15 @@ def _is_chrome(el: HtmlElement) -> bool:
     )
 
 
+_STREAMED_ID_RE = re.compile(r"^S:\d+$")
+"""React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
+moves into place: hidden in the markup, the page's text in the browser."""
+
+
 def _is_hidden(el: HtmlElement) -> bool:
-    if el.get("hidden") is not None or _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+    if el.get("hidden") is not None and not _STREAMED_ID_RE.match(el.get("id") or ""):
+        return True
+    if _HIDDEN_STYLE_RE.search(el.get("style") or ""):
         return True
     if el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
         return True

@@ -27,6 +27,7 @@ from readability import Document
 from archiver.extract.body import trim
 from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
+from archiver.extract.document import parse
 from archiver.extract.dom import WORD_RE, link_density
 from archiver.extract.output import html_to_text
 
@@ -97,10 +98,19 @@ def cleaned(root: HtmlElement, meta: dict[str, str]) -> Candidate | None:
     return candidate("cleaned", ArticleFinder(root).article(), meta)
 
 
+def visible_page(html: str) -> HtmlElement:
+    """The page as it came, without what no reader sees or counts as the page: hidden nodes
+    and consent prompts (`chrome.clean_fragment`), for the extractors that do not know them."""
+    root = parse(html)
+    clean_fragment(root)
+    return root
+
+
 def plain_readability(html: str, meta: dict[str, str]) -> Candidate | None:
-    """readability-lxml as it is, on the page as it came."""
+    """readability-lxml as it is, on the page as it came (without hidden nodes and consent
+    prompts)."""
     try:
-        summary = Document(html).summary(html_partial=True)
+        summary = Document(visible_page(html)).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability wraps everything in Unparseable
         return None
     return candidate("readability", _fragment(summary), meta)
@@ -112,7 +122,7 @@ def trafilatura_article(html: str, url: str | None, meta: dict[str, str]) -> Can
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
-        found = trafilatura.extract(html, url=url, output_format="html",
+        found = trafilatura.extract(visible_page(html), url=url, output_format="html",
                                     include_comments=False, include_links=True,
                                     include_tables=True)
     except Exception:  # noqa: BLE001 - a second opinion that fails gives none
