@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
@@ -235,6 +236,40 @@ def test_react_streamed_content_is_the_article() -> None:
         assert paragraph in article.text
     assert "(draft)" not in article.text
     assert article.extraction_path == "cleaned"
+
+
+def test_readers_comments_go_even_when_each_is_an_article() -> None:
+    """WordPress themes mark each comment up as an <article class="comment"> inside
+    #comments: the section is not the article, however long the comments are."""
+    comment = ("<li class='comment depth-1'><article class='comment'><footer class='comment-meta'>"
+               "Sam says:</footer><div class='comment-content'><p>I rode the night bus for "
+               "years, and honestly the council should have done this a decade ago, before the "
+               "depots were sold and the drivers left for the tram company.</p></div></article>"
+               "</li>")
+    html = (f"<html><body><div class='postarea'><h1>Buses</h1>{_paragraphs()}"
+            f"<div id='comments' class='comments-wrapper'><h3>42 responses</h3>"
+            f"<ol class='commentlist'>{comment * 12}</ol></div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert PROSE[0] in text and text.endswith(PROSE[-1])
+    assert "night bus for years" not in text and "responses" not in text
+
+
+def test_a_result_that_repeats_itself_is_not_longer() -> None:
+    """A page that holds its text twice (once per layout) makes a second extractor's result
+    twice as long, not better: the choice counts distinct text."""
+    def made(path: str, text: str) -> paths.Candidate:
+        return paths.Candidate(path, lxml.html.fromstring("<div></div>"), text)
+
+    article = " ".join(PROSE)
+    first = made("cleaned", article)
+    twice = made("trafilatura", f"{article}\n\n{article}\n\nRead this next")
+    assert paths.choose(first, 10_000, [lambda: twice]) is first
+    longer = made("trafilatura", f"{article}\n\n{' '.join(reversed(PROSE * 2))} and more")
+    assert paths.choose(first, 10_000, [lambda: longer]) is first
+    more = " ".join(f"Then item {n} of the plan: route {n * 7} gets {n} more buses."
+                    for n in range(40))
+    other = made("trafilatura", f"{article} {more}")
+    assert paths.choose(first, 10_000, [lambda: other]) is other
 
 
 def test_in_body_headings_lists_and_quotes_stay() -> None:

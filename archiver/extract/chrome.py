@@ -126,6 +126,7 @@ def _is_chrome(el: HtmlElement) -> bool:
     return (
         _is_hidden(el)
         or _is_navigation(el)
+        or _is_comment_section(el)
         or (_is_consent_prompt(el) and not _is_large(el))
         or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
@@ -135,6 +136,25 @@ def _is_chrome(el: HtmlElement) -> bool:
 _STREAMED_ID_RE = re.compile(r"^S:\d+$")
 """React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
 moves into place: hidden in the markup, the page's text in the browser."""
+
+
+_COMMENTS_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:comments|commentlist|comment-list|comments?-(?:area|wrapper|section|container|"
+    r"list|block|thread|holder|wrap)|disqus_thread|wpdiscuz\w*|post-comments|article-comments|"
+    r"commentary-thread)(?:$|\s)",
+    re.I,
+)
+
+
+def _is_comment_section(el: HtmlElement) -> bool:
+    """Readers' comments (WordPress #comments / ol.commentlist, Disqus, wpDiscuz): not the
+    article, even when each comment is an <article> of its own (which keeps the section out of
+    readability's "unlikely" rule)."""
+    if not (_COMMENTS_CLASS_RE.search(el.get("class") or "")
+            or _COMMENTS_CLASS_RE.search(el.get("id") or "")):
+        return False
+    return not el.xpath(".//main | .//h1") and all(
+        "comment" in class_id(article).lower() for article in el.iter("article"))
 
 
 def _is_hidden(el: HtmlElement) -> bool:

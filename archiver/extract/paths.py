@@ -53,6 +53,13 @@ class Candidate:
     def words(self) -> int:
         return len(WORD_RE.findall(self.text))
 
+    @property
+    def distinct(self) -> int:
+        """How much text a result holds once repeats are left out: its distinct runs of four
+        words (a page that repeats its text, e.g. once per layout, does not count twice)."""
+        words = WORD_RE.findall(self.text)
+        return len({tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 1))})
+
 
 def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Candidate | None:
     """A path's article, trimmed to its body (`body.trim`), if it has any text."""
@@ -80,8 +87,8 @@ def choose(first: Candidate | None, page_words: int,
     found = [c for c in (first, *_lazily(others)) if c is not None]
     if not found:
         return None
-    longest = max(c.words for c in found)
-    return next(c for c in found if c.words >= KEEP_SHARE * longest)
+    longest = max(c.distinct for c in found)
+    return next(c for c in found if c.distinct >= KEEP_SHARE * longest)
 
 
 def _lazily(makers: list[Callable[[], Candidate | None]]) -> Iterator[Candidate | None]:
