@@ -272,6 +272,21 @@ def test_a_result_that_repeats_itself_is_not_longer() -> None:
     assert paths.choose(first, 10_000, [lambda: other]) is other
 
 
+def test_author_box_and_a_lone_contents_label_go() -> None:
+    """The "about the author" box a blog plugin adds under the post, and a "Table of
+    contents" label whose list a script builds, are not the article."""
+    box = ("<div class='abh_box abh_box_down'><section class='vcard author abh_about_tab'>"
+           "<h4>Author</h4><span class='title'>Jo Bloggs, transport editor</span><p>Jo has "
+           "covered the city's buses, trams and roads for twelve years, and still takes the "
+           "night bus home.</p><a href='/author/jo'>Recent posts</a></section></div>")
+    html = (f"<html><body><article><p class='toc-label'>Table of Contents</p><div id='toc'>"
+            f"</div>{_paragraphs()}{box}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
+    for chrome in ("Table of Contents", "Jo has covered", "transport editor", "Recent posts"):
+        assert chrome not in text
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

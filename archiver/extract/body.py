@@ -97,6 +97,18 @@ def _remove_tables_of_contents(node: HtmlElement) -> None:
             remove(el)
         elif el.tag in ("ul", "ol") and _is_list_of_anchors(el):
             _remove_with_label(el)
+        elif _is_toc_label(el):
+            remove(el)
+
+
+def _is_toc_label(el: HtmlElement) -> bool:
+    """A "Table of contents" line left alone (its list folded away, or built by a script):
+    a block of its own that says only that."""
+    if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b",
+                      "summary", "button", "label"):
+        return False
+    text = text_of(el)
+    return len(text) < 40 and bool(_TOC_LABEL_RE.match(text)) and _is_alone(el)
 
 
 def _is_list_of_anchors(el: HtmlElement) -> bool:

@@ -54,7 +54,9 @@ _CHROME_FEATURE_RE = re.compile(
     r"newsletter|subscribe|subscription|signup|sign-up|mailing-list|"
     r"related|read-more|readmore|more-stories|recommended|recirculation|outbrain|taboola|"
     r"breadcrumbs?|skip-link|skiplink|comment-form|comment-respond|respond|"
-    r"print-only|advert|advertisement|ad-slot|ad-container|sponsored)(?:$|[\s_-])",
+    r"print-only|advert|advertisement|ad-slot|ad-container|sponsored|modal|paywall|"
+    r"author-box|author-bio|author-info|author-card|about-author|about-the-author|"
+    r"saboxplugin-wrap|abh_box|wp-block-post-author)(?:$|[\s_-])",
     re.I,
 )
 _TEASER_LEAD_RE = re.compile(
