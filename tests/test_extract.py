@@ -287,6 +287,25 @@ def test_author_box_and_a_lone_contents_label_go() -> None:
         assert chrome not in text
 
 
+def test_folded_accordion_answers_are_part_of_the_article() -> None:
+    """An FAQ whose answers are folded (display:none until opened) is part of the article;
+    a folded menu next to it (links only) and a hidden dialog are not."""
+    answers = "".join(
+        f"<div class='accordion-item'><button aria-expanded='false'>Question {n}?</button>"
+        f"<div id='faq-{n}' role='region' style='display:none;'><p>{text}</p></div></div>"
+        for n, text in enumerate(PROSE[2:]))
+    menu = ("<div class='collapse navbar-collapse' style='display:none;'><a href='/a'>Buses "
+            "and trams in the city</a> <a href='/b'>Fares, tickets and passes for students</a> "
+            "<a href='/c'>Timetables for the night lines</a></div>")
+    html = (f"<html><body>{menu}<article>{_paragraphs(PROSE[:2])}<div class='accordion'>"
+            f"{answers}</div></article><div role='dialog' aria-modal='true'><p>Subscribe for "
+            f"more stories like this one, delivered every morning.</p></div></body></html>")
+    text = extract(html, CASE_URL).text
+    for paragraph in PROSE:
+        assert paragraph in text
+    assert "Timetables for the night lines" not in text and "Subscribe" not in text
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

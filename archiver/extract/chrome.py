@@ -160,13 +160,34 @@ def _is_comment_section(el: HtmlElement) -> bool:
 
 
 def _is_hidden(el: HtmlElement) -> bool:
+    if _is_hidden_in_markup(el):
+        return not _is_folded_panel(el)
+    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
+
+
+def _is_hidden_in_markup(el: HtmlElement) -> bool:
     if el.get("hidden") is not None and not _STREAMED_ID_RE.match(el.get("id") or ""):
         return True
     if _HIDDEN_STYLE_RE.search(el.get("style") or ""):
         return True
-    if el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
-        return True
-    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
+    return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
+
+
+_FOLDED_RE = re.compile(r"accordion|collaps|faq|tab-?pane|tabpanel|expand|toggle|answer|"
+                        r"disclosure|rah-static", re.I)
+_NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent", re.I)
+
+
+def _is_folded_panel(el: HtmlElement) -> bool:
+    """A folded accordion, FAQ answer or tab panel: hidden until the reader opens it, and part
+    of the article (people who annotate articles count it). A folded menu is not one: panels
+    that are mostly links, or named like menus and banners, stay hidden."""
+    features = class_id(el)
+    if (el.get("role") or "") not in ("region", "tabpanel") and not _FOLDED_RE.search(features):
+        return False
+    if _NOT_FOLDED_RE.search(features) or (el.get("role") or "") in _UNLIKELY_ROLES:
+        return False
+    return len(text_of(el)) >= 80 and link_density(el) < 0.3
 
 
 def _is_navigation(el: HtmlElement) -> bool:
