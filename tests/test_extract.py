@@ -306,6 +306,17 @@ def test_folded_accordion_answers_are_part_of_the_article() -> None:
     assert "Timetables for the night lines" not in text and "Subscribe" not in text
 
 
+def test_list_with_an_icon_per_item_stays() -> None:
+    """A list whose items each start with a check-mark icon is a list of text, not a gallery
+    (Reader View's cleaning counts every <img> as a picture)."""
+    icon = "<img src='/i/check.svg' width='20' height='20' alt='check-circle'>"
+    items = "".join(f"<li><span>{icon}</span><span>{text}</span></li>" for text in PROSE[:3])
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}<section class='list'><ul>{items}"
+            f"</ul></section>{_paragraphs(PROSE[2:])}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert f"{PROSE[0]}\n{PROSE[1]}\n{PROSE[2]}" in text
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

@@ -256,7 +256,8 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
         return False
     is_list = tag in ("ul", "ol") or _list_share(el, text) > 0.9
     counts = Counter(d.tag for d in el.iterdescendants() if isinstance(d.tag, str))
-    p, img, li = counts["p"], counts["img"], counts["li"] - 100
+    p, li = counts["p"], counts["li"] - 100
+    img = sum(1 for i in el.iter("img") if i is not el and not _is_icon(i))
     embeds = [e for e in el.iter("object", "embed", "iframe") if e is not el]
     if any(_is_video(e) for e in embeds):
         return False
@@ -266,6 +267,18 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if is_list and remove:
         return not _is_image_list(el, img)
     return remove
+
+
+_ICON_RE = re.compile(r"icon|emoji|bullet|check", re.I)
+
+
+def _is_icon(img: HtmlElement) -> bool:
+    """A bullet or icon image (declared at most 48 px, or named so): decoration of a list item
+    or a heading, not one of the pictures that make a block a gallery."""
+    sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
+    if sizes and max(sizes) <= 48:
+        return True
+    return bool(_ICON_RE.search(f"{img.get('class') or ''} {img.get('alt') or ''}"))
 
 
 def _holds_prose(el: HtmlElement) -> bool:
