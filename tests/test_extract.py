@@ -317,6 +317,16 @@ def test_list_with_an_icon_per_item_stays() -> None:
     assert f"{PROSE[0]}\n{PROSE[1]}\n{PROSE[2]}" in text
 
 
+def test_page_size_counts_lists_code_and_cells_once() -> None:
+    """What the cleaned result is checked against: the page's blocks of text, not only its
+    <p>s (an article of lists, code and tables would look long enough otherwise), each
+    word once (a <p> inside an <li> is not counted twice)."""
+    root = lxml.html.fromstring(
+        "<html><body><p>one two</p><ul><li><p>three four</p> five</li></ul>"
+        "<pre>six seven</pre><table><tr><td>eight</td></tr></table><h2>nine</h2></body></html>")
+    assert paths.paragraph_words(root) == 9
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

@@ -74,8 +74,16 @@ def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Cand
 
 
 def paragraph_words(root: HtmlElement) -> int:
-    """Words in the page's paragraphs: what an article of the page would hold, roughly."""
-    return sum(len(WORD_RE.findall(p.text_content())) for p in root.iter("p"))
+    """Words in the page's blocks of text (paragraphs, list items, code, table cells, quotes,
+    subheadings; each counted once): what an article of the page would hold, roughly."""
+    words = 0
+    for block in root.iter(*_TEXT_BLOCKS):
+        if not any(a.tag in _TEXT_BLOCKS for a in block.iterancestors()):
+            words += len(WORD_RE.findall(block.text_content()))
+    return words
+
+
+_TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 
 
 def choose(first: Candidate | None, page_words: int,
