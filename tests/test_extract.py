@@ -324,7 +324,7 @@ def test_page_size_counts_lists_code_and_cells_once() -> None:
     root = lxml.html.fromstring(
         "<html><body><p>one two</p><ul><li><p>three four</p> five</li></ul>"
         "<pre>six seven</pre><table><tr><td>eight</td></tr></table><h2>nine</h2></body></html>")
-    assert paths.paragraph_words(root) == 9
+    assert paths.block_words(root) == 9
 
 
 def test_in_body_headings_lists_and_quotes_stay() -> None:

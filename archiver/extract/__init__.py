@@ -71,6 +71,7 @@ def _extract(html: str, url: str | None) -> Article:
     remove_signup_forms(root)
     remove_chrome(root)
     remove_title_heading(root, meta.get("title"))
+    page_words = max(page_words, paths.block_words(root))
     found = paths.choose(paths.cleaned(root, meta), page_words, [
         lambda: paths.plain_readability(html, meta),
         lambda: paths.trafilatura_article(html, url, meta),
