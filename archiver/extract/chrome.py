@@ -71,7 +71,8 @@ _TEASER_LEAD_RE = re.compile(
 
 def remove_chrome(root: HtmlElement) -> None:
     """Remove what is not the article: by attributes in one pass, then sprites and the
-    chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers)."""
+    chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers).
+    Hidden nodes are gone already (`remove_hidden`)."""
     for el in list(elements(root)):
         if (el.getparent() is not None and (el.attrib or el.tag in _CHROME_TAGS)
                 and el.tag not in _NEVER_CHROME and _is_chrome(el)):
@@ -82,6 +83,16 @@ def remove_chrome(root: HtmlElement) -> None:
 
 
 _NEVER_CHROME = frozenset({"html", "body", "article", "main"})
+_ANY_CHROME_WORD_RE = re.compile(
+    r"cookie|consent|gdpr|cmp|privacy|onetrust|ot-sdk|didomi|usercentrics|uc-banner|sp_message|"
+    r"sp-message|truste|trustarc|osano|klaro|cky-|borlabs|iubenda|cc-window|cc_banner|"
+    r"comment|disqus|wpdiscuz|"
+    r"share|sharing|social|follow|addtoany|addthis|newsletter|subscri|sign-?up|mailing|related|"
+    r"read-?more|more-stories|recommended|recirculation|outbrain|taboola|breadcrumb|skip|respond|"
+    r"print-only|advert|ad-|sponsored|modal|paywall|author|sabox|abh_",
+)
+"""Every word the attribute tests of `_is_chrome` look for (past navigation), in lower case:
+searched in lowercased text, ten times faster than with re.I."""
 _CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
 """Elements that can be chrome without any attribute saying so."""
 
@@ -125,10 +136,14 @@ def _is_cookie_category(el: HtmlElement) -> bool:
 
 
 def _is_chrome(el: HtmlElement) -> bool:
+    if _is_navigation(el):
+        return True
+    if not _ANY_CHROME_WORD_RE.search(
+            f"{class_id(el)} {el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
+            .lower()):
+        return False  # most elements: one search instead of one per kind of chrome
     return (
-        _is_hidden(el)
-        or _is_navigation(el)
-        or _is_comment_section(el)
+        _is_comment_section(el)
         or (_is_consent_prompt(el) and not _is_large(el))
         or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
@@ -211,7 +226,7 @@ def _holds_article_text(el: HtmlElement) -> bool:
 
 def _is_consent_prompt(el: HtmlElement) -> bool:
     label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
-    if not _CONSENT_WORDS_RE.search(f"{class_id(el)} {label}"):
+    if not _CONSENT_WORDS_RE.search(f"{class_id(el)} {label}".lower()):
         return False  # the common case, with one search instead of four
     return bool(
         _CMP_ID_RE.match(el.get("id") or "")
@@ -225,9 +240,9 @@ _CONSENT_LABEL_RE = re.compile(r"cookie|consent", re.I)
 _CONSENT_WORDS_RE = re.compile(
     r"cookie|consent|gdpr|cmp|privacy|onetrust|ot-sdk|didomi|usercentrics|uc-banner|sp_message|"
     r"sp-message|truste|trustarc|osano|klaro|cky-|borlabs|iubenda|cc-window|cc_banner",
-    re.I,
 )
-"""Every word the consent tests look for: an element without any is no consent prompt."""
+"""Every word the consent tests look for (lower case, for lowercased text): an element
+without any is no consent prompt."""
 
 
 def _is_large(el: HtmlElement) -> bool:
@@ -344,7 +359,7 @@ def take_byline(root: HtmlElement) -> str | None:
         el = stack.pop()
         if not isinstance(el.tag, str) or el.tag in _NOT_TEXT_TAGS or _is_hidden(el):
             continue
-        features = class_id(el)
+        features = class_id(el).lower()
         if el.tag not in ("html", "body") and _is_byline(el, features):
             name = next((d for d in el.iterdescendants()
                          if isinstance(d.tag, str) and "name" in (d.get("itemprop") or "")),

@@ -18,9 +18,10 @@ UNLIKELY_RE = re.compile(
     r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
     r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
-    re.I,
 )
-MAYBE_CANDIDATE_RE = re.compile(r"and|article|body|column|content|main|shadow", re.I)
+MAYBE_CANDIDATE_RE = re.compile(r"and|article|body|column|content|main|shadow")
+"""Readability.js's class/id patterns, in lower case: search lowercased text (re.I makes the
+search ten times slower, and it runs on every element)."""
 
 
 class ArticleFinder(Document):  # type: ignore[misc]
@@ -50,7 +51,7 @@ class ArticleFinder(Document):  # type: ignore[misc]
 
     def remove_unlikely_candidates(self) -> None:
         for el in list(elements(self.html)):
-            features = class_id(el)
+            features = class_id(el).lower()
             if (
                 len(features) > 1
                 and UNLIKELY_RE.search(features)
@@ -122,10 +123,9 @@ _NEGATIVE_RE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
     r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
     r"skyscraper|sponsor|shopping|tags|widget",
-    re.I,
 )
 _POSITIVE_RE = re.compile(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story", re.I
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story"
 )
 _SHARE_RE = re.compile(r"(\b|_)(share|sharedaddy)(\b|_)", re.I)
 _AD_WORDS_RE = re.compile(
@@ -182,6 +182,7 @@ def _class_weight(el: HtmlElement) -> int:
     weight = 0
     for feature in (el.get("class"), el.get("id")):
         if feature:
+            feature = feature.lower()
             weight -= 25 if _NEGATIVE_RE.search(feature) else 0
             weight += 25 if _POSITIVE_RE.search(feature) else 0
     return weight
