@@ -327,6 +327,19 @@ def test_page_size_counts_lists_code_and_cells_once() -> None:
     assert paths.block_words(root) == 9
 
 
+def test_intro_block_of_the_same_kind_as_the_body_stays() -> None:
+    """A site builder cuts the article into blocks of one class ("rich-text") between images
+    and calls to action: the short intro block belongs with the long body block."""
+    intro = ("<p>Electric buses are coming to the city next spring, the council said, and the "
+             "first forty will run on the lines that cross the river.</p>")
+    body = _paragraphs(PROSE * 8)
+    html = (f"<html><body><div class='post_body'><div class='rich-text'>{intro}</div>"
+            f"<div class='cta'><a href='/demo'>Book a demo</a> of our fleet software today."
+            f"</div><div class='rich-text'>{body}</div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith("Electric buses are coming") and text.endswith(PROSE[-1])
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

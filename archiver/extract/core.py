@@ -90,6 +90,23 @@ class ArticleFinder(Document):  # type: ignore[misc]
             candidate["content_score"] *= 1 - self.get_link_density(elem)
         return candidates
 
+    def get_article(self, candidates: dict[HtmlElement, dict[str, Any]],
+                    best_candidate: dict[str, Any], html_partial: bool = False) -> HtmlElement:
+        """readability-lxml's gathering of the winner's siblings, with Readability.js's bonus for
+        a sibling of the winner's class (an article cut in blocks of one kind by images and
+        calls to action: its intro block holds fewer paragraphs than the body block)."""
+        best = best_candidate["elem"]
+        name = best.get("class")
+        parent = best.getparent()
+        if name and parent is not None:
+            bonus = best_candidate["content_score"] * 0.2
+            candidates = dict(candidates)
+            for sibling in parent:
+                if sibling is not best and sibling.get("class") == name and sibling in candidates:
+                    score = candidates[sibling]["content_score"] + bonus
+                    candidates[sibling] = {**candidates[sibling], "content_score": score}
+        return super().get_article(candidates, best_candidate, html_partial)
+
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
         clean_article(node)
         self._node = node
