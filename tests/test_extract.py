@@ -340,6 +340,18 @@ def test_intro_block_of_the_same_kind_as_the_body_stays() -> None:
     assert text.startswith("Electric buses are coming") and text.endswith(PROSE[-1])
 
 
+def test_related_list_goes_before_the_sign_off() -> None:
+    """A "You might also like:" label and its list of links go even when the post ends with
+    more text after them (a sign-off, an invitation to follow)."""
+    tail = ("<p><strong>YOU MIGHT ALSO LIKE:</strong></p><ul><li><a href='/a'>12 porch "
+            "projects</a></li><li><a href='/b'>A table for the kids' room</a></li></ul>"
+            "<p>&#160;</p><p><em>Thanks for reading, and see you next week for more.</em></p>")
+    html = f"<html><body><article>{_paragraphs()}{tail}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert PROSE[-1] in text and "Thanks for reading" in text
+    assert "MIGHT ALSO LIKE" not in text and "porch projects" not in text
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

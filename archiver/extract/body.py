@@ -225,7 +225,7 @@ def _is_alone(el: HtmlElement) -> bool:
 
 
 def _remove_related_tail(node: HtmlElement) -> None:
-    """A heading like "Related posts" and the links after it, when those are links only."""
+    """A heading like "Related posts" and the lists of links right after it."""
     for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
         if heading.getparent() is None or len(text_of(heading)) > 60:
             continue
@@ -233,12 +233,28 @@ def _remove_related_tail(node: HtmlElement) -> None:
             continue
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
-        following = list(heading.itersiblings())
-        links = [el for el in following if text_of(el)]
-        if links and all(link_density(el) > 0.5 for el in links):
-            for el in following:
+        links = _linked_run(heading)
+        if links:
+            for el in links:
                 remove(el)
             remove(heading)
+
+
+def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
+    """The blocks right after a "Related" heading that are lists of links (up to the first
+    block of text), with the empty ones between them."""
+    run: list[HtmlElement] = []
+    found = False
+    for el in heading.itersiblings():
+        if not isinstance(el.tag, str):
+            continue
+        if text_of(el) and link_density(el) <= 0.5:
+            break
+        run.append(el)
+        found = found or bool(text_of(el))
+    while run and not text_of(run[-1]):
+        run.pop()  # an image after the list may be the article's again
+    return run if found else []
 
 
 def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
