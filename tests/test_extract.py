@@ -620,6 +620,20 @@ def test_bench_extract_reports_a_missing_harness(tmp_path: Path, capsys) -> None
     assert "harness not found" in capsys.readouterr().err
 
 
+def test_bench_times_both_extractors_in_turn(tmp_path: Path, capsys) -> None:
+    from tests.bench.__main__ import main
+
+    for n in range(3):
+        page = tmp_path / "test-pages" / f"page-{n}"
+        page.mkdir(parents=True)
+        (page / "source.html").write_text(f"<html><body><article>{_paragraphs()}</article>"
+                                          f"</body></html>", encoding="utf8")
+    assert main(["extract", "--data-dir", str(tmp_path), "--timing"]) == 0
+    out = capsys.readouterr().out
+    assert "3 pages" in out and "readability-lxml" in out and "archiver.extract" in out
+    assert re.search(r"ratio of medians\s+\d+\.\d\dx", out)
+
+
 def test_bench_scores_metadata_of_a_data_set(tmp_path: Path) -> None:
     from tests.bench.extract import score_metadata
 
