@@ -2,16 +2,18 @@
 
 1. ``cleaned``: the page without its chrome, then readability-lxml's scoring and Reader View's
    cleaning (`core.ArticleFinder`): the best result when it works.
-2. ``readability``: plain readability-lxml on the page as it came, for when the chrome removal
-   took the article's container with it (page builders nest the article in blocks whose
-   classes look like widgets).
-3. ``trafilatura``: a second extractor with other heuristics (and fallbacks of its own).
+2. ``readability``: plain readability-lxml on the page as it came (less what no reader sees:
+   `visible_page`), for when the chrome removal took the article's container with it (page
+   builders nest the article in blocks whose classes look like widgets).
+3. ``trafilatura``: a second extractor with other heuristics (and fallbacks of its own), on
+   the same visible page.
 4. ``page``: the text of the page's main region, when no extractor finds an article.
 
 The cleaned result is checked against the page: when it holds much less than the page's
-paragraphs, the other extractors are asked too and the first result that is not much shorter
-than the longest one wins (a result full of links is no article). The second opinions cost
-time only on those pages.
+paragraphs (or than its blocks of text once the chrome is gone), the other extractors are asked
+too and the first result that is not much shorter than the longest one wins, lengths counted in
+distinct text (a result full of links is no article). The second opinions cost time only on
+those pages.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ _TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 def choose(first: Candidate | None, page_words: int,
            others: list[Callable[[], Candidate | None]]) -> Candidate | None:
     """`first` unless it is missing or short next to the page; else the first of all results
-    that is not much shorter than the longest one."""
+    that is not much shorter than the longest one (in distinct text: `Candidate.distinct`)."""
     if first is not None and first.words >= CHECK_SHARE * page_words:
         return first
     found = [c for c in (first, *_lazily(others)) if c is not None]
