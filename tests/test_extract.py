@@ -352,6 +352,19 @@ def test_related_list_goes_before_the_sign_off() -> None:
     assert "MIGHT ALSO LIKE" not in text and "porch projects" not in text
 
 
+def test_consent_checkbox_and_consent_settings_link_go() -> None:
+    """A form's consent checkbox with its fine print, and the "Manage consent" link that
+    reopens a consent tool, are no article text, even inside the article."""
+    form = ("<div class='reply'><p>Write to the newsroom about this story.</p><p><label>"
+            "<input type='checkbox' name='ok'> I consent to the storage of my data according "
+            "to the privacy policy.</label></p><button>Send</button></div>")
+    html = (f"<html><body><article>{_paragraphs()}{form}<p><a href='#'>Manage consent</a>"
+            f"</p></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and PROSE[-1] in text
+    assert "consent" not in text.lower()
+
+
 def test_in_body_headings_lists_and_quotes_stay() -> None:
     body = (f"{_paragraphs(PROSE[:2])}<h2>What changes</h2><ul><li>Night buses on lines 3, 7 "
             f"and 12</li><li>Student fares down by a third</li></ul><blockquote><p>We listened "

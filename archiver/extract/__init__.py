@@ -22,7 +22,7 @@ from lxml import etree
 
 from archiver.errors import ExtractionError
 from archiver.extract import paths
-from archiver.extract.body import remove_signup_forms
+from archiver.extract.body import remove_consent_checkboxes, remove_signup_forms
 from archiver.extract.chrome import (
     itemprop_author,
     remove_chrome,
@@ -69,6 +69,7 @@ def _extract(html: str, url: str | None) -> Article:
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
     page_words = paths.paragraph_words(root)
     remove_signup_forms(root)
+    remove_consent_checkboxes(root)
     remove_chrome(root)
     remove_title_heading(root, meta.get("title"))
     page_words = max(page_words, paths.block_words(root))

@@ -152,6 +152,31 @@ def remove_signup_forms(node: HtmlElement) -> None:
         remove(block)
 
 
+def remove_consent_checkboxes(node: HtmlElement) -> None:
+    """A form's consent checkbox and its fine print ("I consent to the storage of my data",
+    "I agree to the privacy policy"): a short block around a checkbox that talks consent.
+
+    Runs on the whole page, before readability's cleaning drops the checkbox itself."""
+    for box in list(node.xpath(".//input[@type='checkbox']")):
+        if box.getparent() is None:
+            continue
+        block = None
+        for ancestor in box.iterancestors():
+            if ancestor is node or len(text_of(ancestor)) > 400:
+                break
+            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
+                block = ancestor
+        if block is not None:
+            remove(block)
+
+
+_CONSENT_FINE_PRINT_RE = re.compile(
+    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
+    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
+    re.I,
+)
+
+
 def _remove_buttons(node: HtmlElement) -> None:
     for el in list(elements(node)):
         if el is node or el.getparent() is None:

@@ -274,11 +274,33 @@ def _remove_consent_by_text(root: HtmlElement) -> None:
         if control.getparent() is None:
             continue
         label = text_of(control) or (control.get("value") or "")
+        if len(label) <= 60 and _CONSENT_SETTINGS_RE.match(label):
+            _remove_with_wrappers(control)
+            continue
         if len(label) > 60 or not _ACCEPT_RE.match(label):
             continue
         banner = _consent_container(control)
         if banner is not None:
             remove(banner)
+
+
+_CONSENT_SETTINGS_RE = re.compile(
+    r"^\W*(?:(?:manage|change|update|edit|review|withdraw|revoke|open)\s+(?:your\s+|my\s+)?)?"
+    r"(?:cookie|consent|privacy|tracking)s?\s+(?:settings|preferences|choices|options|consent|"
+    r"policy settings)\W*$|^\W*(?:manage|change|withdraw|revoke|update) (?:your |my )?consent\W*$",
+    re.I,
+)
+"""The link or button that reopens a consent tool ("Manage consent", "Cookie settings")."""
+
+
+def _remove_with_wrappers(el: HtmlElement) -> None:
+    """Remove an element with the wrappers that hold nothing else."""
+    block, text = el, text_of(el)
+    for ancestor in el.iterancestors():
+        if ancestor.tag in ("body", "html", "article", "main") or text_of(ancestor) != text:
+            break
+        block = ancestor
+    remove(block)
 
 
 def _consent_container(control: HtmlElement) -> HtmlElement | None:

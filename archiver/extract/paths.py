@@ -26,7 +26,7 @@ import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
-from archiver.extract.body import trim
+from archiver.extract.body import remove_consent_checkboxes, trim
 from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
 from archiver.extract.document import parse
@@ -126,6 +126,7 @@ def visible_page(html: str) -> HtmlElement:
     and consent prompts (`chrome.clean_fragment`), for the extractors that do not know them."""
     root = parse(html)
     clean_fragment(root)
+    remove_consent_checkboxes(root)
     return root
 
 
