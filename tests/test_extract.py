@@ -15,10 +15,11 @@ import re
 import sys
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text
+from archiver.extract import extract, extract_text, paths
 
 CASES = Path(__file__).parent / "extract_cases"
 CASE_URL = "https://news.example.com/2024/05/article.html"
@@ -195,6 +196,173 @@ def test_related_stories_tail_goes() -> None:
     assert text.endswith(PROSE[-1])
     for chrome in ("Related stories", "Tram extension", "More from", "Five things"):
         assert chrome not in text
+
+
+def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
+    """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
+    modal (display:none, role=dialog, here a "republish this story" box that talks of
+    "consent") and a consent prompt are gone, the article stays."""
+    modal = ('<div id="republish-modal" role="dialog" style="display:none;"><h2>Republish this '
+             'story</h2><p>Signed consent forms are not required for our partners.</p></div>')
+    html = (f"<html><body><div id='onetrust-banner-sdk'><p>We use cookies.</p><button>Accept"
+            f"</button></div><article>{modal}{_paragraphs()}</article></body></html>")
+    text = paths.visible_page(html).text_content()
+    assert PROSE[0] in text and PROSE[-1] in text
+    assert "consent" not in text and "Republish" not in text and "cookies" not in text
+
+
+def test_adobe_experience_manager_components_are_not_consent_prompts() -> None:
+    """AEM's core components are named cmp-text, cmp-container...: "cmp" there is no
+    consent management platform, and the article inside them stays."""
+    body = "".join(f'<div class="cmp-container"><div class="text aem-GridColumn"><div '
+                   f'class="cmp-text"><p>{text}</p></div></div></div>' for text in PROSE)
+    article = extract(f"<html><body><div class='cmp-container'>{body}</div>"
+                      f"<div class='cmp-banner'><p>We use cookies to improve your experience."
+                      f"</p><button>Accept all</button></div></body></html>", CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    assert "cookies" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
+def test_react_streamed_content_is_the_article() -> None:
+    """React streams server-rendered content as <div hidden id="S:0">, which a script moves
+    into place: the browser shows it, so it is not hidden content."""
+    html = (f"<html><body><div id='root'><p>Loading…</p></div><div hidden id='S:0'><article>"
+            f"{_paragraphs()}</article></div><div hidden><p>{PROSE[0]} (draft)</p></div>"
+            f"</body></html>")
+    article = extract(html, CASE_URL)
+    for paragraph in PROSE:
+        assert paragraph in article.text
+    assert "(draft)" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
+def test_readers_comments_go_even_when_each_is_an_article() -> None:
+    """WordPress themes mark each comment up as an <article class="comment"> inside
+    #comments: the section is not the article, however long the comments are."""
+    comment = ("<li class='comment depth-1'><article class='comment'><footer class='comment-meta'>"
+               "Sam says:</footer><div class='comment-content'><p>I rode the night bus for "
+               "years, and honestly the council should have done this a decade ago, before the "
+               "depots were sold and the drivers left for the tram company.</p></div></article>"
+               "</li>")
+    html = (f"<html><body><div class='postarea'><h1>Buses</h1>{_paragraphs()}"
+            f"<div id='comments' class='comments-wrapper'><h3>42 responses</h3>"
+            f"<ol class='commentlist'>{comment * 12}</ol></div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert PROSE[0] in text and text.endswith(PROSE[-1])
+    assert "night bus for years" not in text and "responses" not in text
+
+
+def test_a_result_that_repeats_itself_is_not_longer() -> None:
+    """A page that holds its text twice (once per layout) makes a second extractor's result
+    twice as long, not better: the choice counts distinct text."""
+    def made(path: str, text: str) -> paths.Candidate:
+        return paths.Candidate(path, lxml.html.fromstring("<div></div>"), text)
+
+    article = " ".join(PROSE)
+    first = made("cleaned", article)
+    twice = made("trafilatura", f"{article}\n\n{article}\n\nRead this next")
+    assert paths.choose(first, 10_000, [lambda: twice]) is first
+    longer = made("trafilatura", f"{article}\n\n{' '.join(reversed(PROSE * 2))} and more")
+    assert paths.choose(first, 10_000, [lambda: longer]) is first
+    more = " ".join(f"Then item {n} of the plan: route {n * 7} gets {n} more buses."
+                    for n in range(40))
+    other = made("trafilatura", f"{article} {more}")
+    assert paths.choose(first, 10_000, [lambda: other]) is other
+
+
+def test_author_box_and_a_lone_contents_label_go() -> None:
+    """The "about the author" box a blog plugin adds under the post, and a "Table of
+    contents" label whose list a script builds, are not the article."""
+    box = ("<div class='abh_box abh_box_down'><section class='vcard author abh_about_tab'>"
+           "<h4>Author</h4><span class='title'>Jo Bloggs, transport editor</span><p>Jo has "
+           "covered the city's buses, trams and roads for twelve years, and still takes the "
+           "night bus home.</p><a href='/author/jo'>Recent posts</a></section></div>")
+    html = (f"<html><body><article><p class='toc-label'>Table of Contents</p><div id='toc'>"
+            f"</div>{_paragraphs()}{box}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
+    for chrome in ("Table of Contents", "Jo has covered", "transport editor", "Recent posts"):
+        assert chrome not in text
+
+
+def test_folded_accordion_answers_are_part_of_the_article() -> None:
+    """An FAQ whose answers are folded (display:none until opened) is part of the article;
+    a folded menu next to it (links only) and a hidden dialog are not."""
+    answers = "".join(
+        f"<div class='accordion-item'><button aria-expanded='false'>Question {n}?</button>"
+        f"<div id='faq-{n}' role='region' style='display:none;'><p>{text}</p></div></div>"
+        for n, text in enumerate(PROSE[2:]))
+    menu = ("<div class='collapse navbar-collapse' style='display:none;'><a href='/a'>Buses "
+            "and trams in the city</a> <a href='/b'>Fares, tickets and passes for students</a> "
+            "<a href='/c'>Timetables for the night lines</a></div>")
+    html = (f"<html><body>{menu}<article>{_paragraphs(PROSE[:2])}<div class='accordion'>"
+            f"{answers}</div></article><div role='dialog' aria-modal='true'><p>Subscribe for "
+            f"more stories like this one, delivered every morning.</p></div></body></html>")
+    text = extract(html, CASE_URL).text
+    for paragraph in PROSE:
+        assert paragraph in text
+    assert "Timetables for the night lines" not in text and "Subscribe" not in text
+
+
+def test_list_with_an_icon_per_item_stays() -> None:
+    """A list whose items each start with a check-mark icon is a list of text, not a gallery
+    (Reader View's cleaning counts every <img> as a picture)."""
+    icon = "<img src='/i/check.svg' width='20' height='20' alt='check-circle'>"
+    items = "".join(f"<li><span>{icon}</span><span>{text}</span></li>" for text in PROSE[:3])
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}<section class='list'><ul>{items}"
+            f"</ul></section>{_paragraphs(PROSE[2:])}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert f"{PROSE[0]}\n{PROSE[1]}\n{PROSE[2]}" in text
+
+
+def test_page_size_counts_lists_code_and_cells_once() -> None:
+    """What the cleaned result is checked against: the page's blocks of text, not only its
+    <p>s (an article of lists, code and tables would look long enough otherwise), each
+    word once (a <p> inside an <li> is not counted twice)."""
+    root = lxml.html.fromstring(
+        "<html><body><p>one two</p><ul><li><p>three four</p> five</li></ul>"
+        "<pre>six seven</pre><table><tr><td>eight</td></tr></table><h2>nine</h2></body></html>")
+    assert paths.block_words(root) == 9
+
+
+def test_intro_block_of_the_same_kind_as_the_body_stays() -> None:
+    """A site builder cuts the article into blocks of one class ("rich-text") between images
+    and calls to action: the short intro block belongs with the long body block."""
+    intro = ("<p>Electric buses are coming to the city next spring, the council said, and the "
+             "first forty will run on the lines that cross the river.</p>")
+    body = _paragraphs(PROSE * 8)
+    html = (f"<html><body><div class='post_body'><div class='rich-text'>{intro}</div>"
+            f"<div class='cta'><a href='/demo'>Book a demo</a> of our fleet software today."
+            f"</div><div class='rich-text'>{body}</div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith("Electric buses are coming") and text.endswith(PROSE[-1])
+
+
+def test_related_list_goes_before_the_sign_off() -> None:
+    """A "You might also like:" label and its list of links go even when the post ends with
+    more text after them (a sign-off, an invitation to follow)."""
+    tail = ("<p><strong>YOU MIGHT ALSO LIKE:</strong></p><ul><li><a href='/a'>12 porch "
+            "projects</a></li><li><a href='/b'>A table for the kids' room</a></li></ul>"
+            "<p>&#160;</p><p><em>Thanks for reading, and see you next week for more.</em></p>")
+    html = f"<html><body><article>{_paragraphs()}{tail}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert PROSE[-1] in text and "Thanks for reading" in text
+    assert "MIGHT ALSO LIKE" not in text and "porch projects" not in text
+
+
+def test_consent_checkbox_and_consent_settings_link_go() -> None:
+    """A form's consent checkbox with its fine print, and the "Manage consent" link that
+    reopens a consent tool, are no article text, even inside the article."""
+    form = ("<div class='reply'><p>Write to the newsroom about this story.</p><p><label>"
+            "<input type='checkbox' name='ok'> I consent to the storage of my data according "
+            "to the privacy policy.</label></p><button>Send</button></div>")
+    html = (f"<html><body><article>{_paragraphs()}{form}<p><a href='#'>Manage consent</a>"
+            f"</p></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and PROSE[-1] in text
+    assert "consent" not in text.lower()
 
 
 def test_in_body_headings_lists_and_quotes_stay() -> None:
@@ -463,6 +631,20 @@ def test_bench_extract_reports_a_missing_harness(tmp_path: Path, capsys) -> None
     code = main(["extract", "--harness", str(tmp_path / "nope.py"), "--data-dir", str(tmp_path)])
     assert code == 2
     assert "harness not found" in capsys.readouterr().err
+
+
+def test_bench_times_both_extractors_in_turn(tmp_path: Path, capsys) -> None:
+    from tests.bench.__main__ import main
+
+    for n in range(3):
+        page = tmp_path / "test-pages" / f"page-{n}"
+        page.mkdir(parents=True)
+        (page / "source.html").write_text(f"<html><body><article>{_paragraphs()}</article>"
+                                          f"</body></html>", encoding="utf8")
+    assert main(["extract", "--data-dir", str(tmp_path), "--timing"]) == 0
+    out = capsys.readouterr().out
+    assert "3 pages" in out and "readability-lxml" in out and "archiver.extract" in out
+    assert re.search(r"ratio of medians\s+\d+\.\d\dx", out)
 
 
 def test_bench_scores_metadata_of_a_data_set(tmp_path: Path) -> None:

@@ -22,10 +22,11 @@ from lxml import etree
 
 from archiver.errors import ExtractionError
 from archiver.extract import paths
-from archiver.extract.body import remove_signup_forms
+from archiver.extract.body import remove_consent_checkboxes, remove_signup_forms
 from archiver.extract.chrome import (
     itemprop_author,
     remove_chrome,
+    remove_hidden,
     remove_title_heading,
     take_byline,
 )
@@ -64,11 +65,14 @@ def _extract(html: str, url: str | None) -> Article:
     html = repair_text(checked_input(html))
     root = parse(html)
     meta = read_metadata(root, url)
+    remove_hidden(root)
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
     page_words = paths.paragraph_words(root)
     remove_signup_forms(root)
+    remove_consent_checkboxes(root)
     remove_chrome(root)
     remove_title_heading(root, meta.get("title"))
+    page_words = max(page_words, paths.block_words(root))
     found = paths.choose(paths.cleaned(root, meta), page_words, [
         lambda: paths.plain_readability(html, meta),
         lambda: paths.trafilatura_article(html, url, meta),

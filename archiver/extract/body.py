@@ -97,6 +97,18 @@ def _remove_tables_of_contents(node: HtmlElement) -> None:
             remove(el)
         elif el.tag in ("ul", "ol") and _is_list_of_anchors(el):
             _remove_with_label(el)
+        elif _is_toc_label(el):
+            remove(el)
+
+
+def _is_toc_label(el: HtmlElement) -> bool:
+    """A "Table of contents" line left alone (its list folded away, or built by a script):
+    a block of its own that says only that."""
+    if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b",
+                      "summary", "button", "label"):
+        return False
+    text = text_of(el)
+    return len(text) < 40 and bool(_TOC_LABEL_RE.match(text)) and _is_alone(el)
 
 
 def _is_list_of_anchors(el: HtmlElement) -> bool:
@@ -138,6 +150,31 @@ def remove_signup_forms(node: HtmlElement) -> None:
                 break
             block = ancestor
         remove(block)
+
+
+def remove_consent_checkboxes(node: HtmlElement) -> None:
+    """A form's consent checkbox and its fine print ("I consent to the storage of my data",
+    "I agree to the privacy policy"): a short block around a checkbox that talks consent.
+
+    Runs on the whole page, before readability's cleaning drops the checkbox itself."""
+    for box in list(node.xpath(".//input[@type='checkbox']")):
+        if box.getparent() is None:
+            continue
+        block = None
+        for ancestor in box.iterancestors():
+            if ancestor is node or len(text_of(ancestor)) > 400:
+                break
+            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
+                block = ancestor
+        if block is not None:
+            remove(block)
+
+
+_CONSENT_FINE_PRINT_RE = re.compile(
+    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
+    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
+    re.I,
+)
 
 
 def _remove_buttons(node: HtmlElement) -> None:
@@ -213,7 +250,7 @@ def _is_alone(el: HtmlElement) -> bool:
 
 
 def _remove_related_tail(node: HtmlElement) -> None:
-    """A heading like "Related posts" and the links after it, when those are links only."""
+    """A heading like "Related posts" and the lists of links right after it."""
     for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
         if heading.getparent() is None or len(text_of(heading)) > 60:
             continue
@@ -221,12 +258,28 @@ def _remove_related_tail(node: HtmlElement) -> None:
             continue
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
-        following = list(heading.itersiblings())
-        links = [el for el in following if text_of(el)]
-        if links and all(link_density(el) > 0.5 for el in links):
-            for el in following:
+        links = _linked_run(heading)
+        if links:
+            for el in links:
                 remove(el)
             remove(heading)
+
+
+def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
+    """The blocks right after a "Related" heading that are lists of links (up to the first
+    block of text), with the empty ones between them."""
+    run: list[HtmlElement] = []
+    found = False
+    for el in heading.itersiblings():
+        if not isinstance(el.tag, str):
+            continue
+        if text_of(el) and link_density(el) <= 0.5:
+            break
+        run.append(el)
+        found = found or bool(text_of(el))
+    while run and not text_of(run[-1]):
+        run.pop()  # an image after the list may be the article's again
+    return run if found else []
 
 
 def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:

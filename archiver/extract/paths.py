@@ -2,16 +2,18 @@
 
 1. ``cleaned``: the page without its chrome, then readability-lxml's scoring and Reader View's
    cleaning (`core.ArticleFinder`): the best result when it works.
-2. ``readability``: plain readability-lxml on the page as it came, for when the chrome removal
-   took the article's container with it (page builders nest the article in blocks whose
-   classes look like widgets).
-3. ``trafilatura``: a second extractor with other heuristics (and fallbacks of its own).
+2. ``readability``: plain readability-lxml on the page as it came (less what no reader sees:
+   `visible_page`), for when the chrome removal took the article's container with it (page
+   builders nest the article in blocks whose classes look like widgets).
+3. ``trafilatura``: a second extractor with other heuristics (and fallbacks of its own), on
+   the same visible page.
 4. ``page``: the text of the page's main region, when no extractor finds an article.
 
 The cleaned result is checked against the page: when it holds much less than the page's
-paragraphs, the other extractors are asked too and the first result that is not much shorter
-than the longest one wins (a result full of links is no article). The second opinions cost
-time only on those pages.
+paragraphs (or than its blocks of text once the chrome is gone), the other extractors are asked
+too and the first result that is not much shorter than the longest one wins, lengths counted in
+distinct text (a result full of links is no article). The second opinions cost time only on
+those pages.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
-from archiver.extract.body import trim
+from archiver.extract.body import remove_consent_checkboxes, trim
 from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
+from archiver.extract.document import parse
 from archiver.extract.dom import WORD_RE, link_density
 from archiver.extract.output import html_to_text
 
@@ -52,6 +55,13 @@ class Candidate:
     def words(self) -> int:
         return len(WORD_RE.findall(self.text))
 
+    @property
+    def distinct(self) -> int:
+        """How much text a result holds once repeats are left out: its distinct runs of four
+        words (a page that repeats its text, e.g. once per layout, does not count twice)."""
+        words = WORD_RE.findall(self.text)
+        return len({tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 1))})
+
 
 def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Candidate | None:
     """A path's article, trimmed to its body (`body.trim`), if it has any text."""
@@ -70,17 +80,31 @@ def paragraph_words(root: HtmlElement) -> int:
     return sum(len(WORD_RE.findall(p.text_content())) for p in root.iter("p"))
 
 
+def block_words(root: HtmlElement) -> int:
+    """Words in the blocks of text of a page without its chrome (paragraphs, list items,
+    code, table cells, quotes, subheadings; each counted once): an article made of lists
+    and code that the cleaning cut holds much less."""
+    words = 0
+    for block in root.iter(*_TEXT_BLOCKS):
+        if not any(a.tag in _TEXT_BLOCKS for a in block.iterancestors()):
+            words += len(WORD_RE.findall(block.text_content()))
+    return words
+
+
+_TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
+
+
 def choose(first: Candidate | None, page_words: int,
            others: list[Callable[[], Candidate | None]]) -> Candidate | None:
     """`first` unless it is missing or short next to the page; else the first of all results
-    that is not much shorter than the longest one."""
+    that is not much shorter than the longest one (in distinct text: `Candidate.distinct`)."""
     if first is not None and first.words >= CHECK_SHARE * page_words:
         return first
     found = [c for c in (first, *_lazily(others)) if c is not None]
     if not found:
         return None
-    longest = max(c.words for c in found)
-    return next(c for c in found if c.words >= KEEP_SHARE * longest)
+    longest = max(c.distinct for c in found)
+    return next(c for c in found if c.distinct >= KEEP_SHARE * longest)
 
 
 def _lazily(makers: list[Callable[[], Candidate | None]]) -> Iterator[Candidate | None]:
@@ -97,10 +121,20 @@ def cleaned(root: HtmlElement, meta: dict[str, str]) -> Candidate | None:
     return candidate("cleaned", ArticleFinder(root).article(), meta)
 
 
+def visible_page(html: str) -> HtmlElement:
+    """The page as it came, without what no reader sees or counts as the page: hidden nodes
+    and consent prompts (`chrome.clean_fragment`), for the extractors that do not know them."""
+    root = parse(html)
+    clean_fragment(root)
+    remove_consent_checkboxes(root)
+    return root
+
+
 def plain_readability(html: str, meta: dict[str, str]) -> Candidate | None:
-    """readability-lxml as it is, on the page as it came."""
+    """readability-lxml as it is, on the page as it came (without hidden nodes and consent
+    prompts)."""
     try:
-        summary = Document(html).summary(html_partial=True)
+        summary = Document(visible_page(html)).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability wraps everything in Unparseable
         return None
     return candidate("readability", _fragment(summary), meta)
@@ -112,7 +146,7 @@ def trafilatura_article(html: str, url: str | None, meta: dict[str, str]) -> Can
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
-        found = trafilatura.extract(html, url=url, output_format="html",
+        found = trafilatura.extract(visible_page(html), url=url, output_format="html",
                                     include_comments=False, include_links=True,
                                     include_tables=True)
     except Exception:  # noqa: BLE001 - a second opinion that fails gives none

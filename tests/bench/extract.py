@@ -13,6 +13,7 @@ example:
   python -m tests.bench extract --data-dir ../shared/bench/mozilla --json result.json
   python -m tests.bench extract --data-dir ../shared/bench/wcxb --split tune \
       --extractor trafilatura-aeb
+  python -m tests.bench extract --data-dir ../shared/bench/wcxb --split tune --timing
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import gzip
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--extractor", action="append", default=[], metavar="SPEC",
         help="a further extractor for the harness to run, e.g. trafilatura-aeb (repeatable)",
     )
+    parser.add_argument(
+        "--timing", action="store_true",
+        help="only time plain readability-lxml and archiver.extract, page by page in turn "
+             "(both under the same load), and print their medians and ratio",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if args.split != "all" and not jsonl:
         print(f"error: --split needs a data set stored as {JSONL_NAME}", file=sys.stderr)
         return 2
+    if args.timing:
+        print(format_timing(time_in_turn(_pages(data_dir, jsonl, args.split, args.limit))))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         data = write_split(data_dir / JSONL_NAME, Path(tmp), args.split) if jsonl else data_dir
         code = _run_harness(args, "jsonl" if jsonl else "mozilla", data)
@@ -82,6 +93,55 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(format_metadata_scores(score_metadata(data_dir, args.limit)))
     return code
+
+
+def _pages(data_dir: Path, jsonl: bool, split: str, limit: int) -> list[tuple[str, str | None]]:
+    """(html, url) of each page of a data set (of one split, for a jsonl set)."""
+    pages: list[tuple[str, str | None]] = []
+    if jsonl:
+        with gzip.open(data_dir / JSONL_NAME, "rt", encoding="utf8") as src:
+            for line in src:
+                page = json.loads(line) if line.strip() else None
+                if page and (split == "all" or split_of(str(page["id"])) == split):
+                    pages.append((page["html"], page.get("url")))
+    else:
+        for source in sorted(data_dir.rglob("source.html")):
+            pages.append((source.read_text(encoding="utf8"), MOZILLA_URL))
+    return pages[:limit] if limit else pages
+
+
+def time_in_turn(pages: list[tuple[str, str | None]]) -> dict[str, list[float]]:
+    """CPU milliseconds per page of plain readability-lxml (as the harness runs it) and of
+    archiver.extract, one right after the other on each page: a busy machine slows both
+    alike, where timing one extractor over the whole set and then the other does not."""
+    import html_text
+    from readability import Document
+
+    times: dict[str, list[float]] = {"readability-lxml": [], "archiver.extract": []}
+    for html, url in pages:
+        start = time.process_time()
+        html_text.extract_text(Document(html).summary(html_partial=True))
+        times["readability-lxml"].append((time.process_time() - start) * 1000)
+        start = time.process_time()
+        try:
+            extract(html, url)
+        except ExtractionError:
+            pass
+        times["archiver.extract"].append((time.process_time() - start) * 1000)
+    return times
+
+
+def format_timing(times: dict[str, list[float]]) -> str:
+    plain, ours = times["readability-lxml"], times["archiver.extract"]
+    if not plain:
+        return "no pages"
+    lines = [f"{len(plain)} pages, CPU ms per page, in turn on each page"]
+    for name, values in times.items():
+        lines.append(f"  {name:<18} median {statistics.median(values):7.1f}  "
+                     f"p95 {sorted(values)[int(0.95 * (len(values) - 1))]:7.1f}")
+    ratio = statistics.median(ours) / statistics.median(plain)
+    lines.append(f"  ratio of medians   {ratio:.2f}x")
+    return "\n".join(lines)
 
 
 def split_of(page_id: str) -> str:
