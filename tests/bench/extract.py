@@ -71,10 +71,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or Path(os.environ.get("ARCHIVER_BENCH_DATA") or DEFAULT_DATA)
-    if not args.harness.is_file():
-        print(f"error: benchmark harness not found at {args.harness} "
-              "(pass --harness PATH to point at extract_eval.py)", file=sys.stderr)
-        return 2
     if not data_dir.is_dir():
         print(f"error: no benchmark data at {data_dir} "
               "(pass --data-dir PATH or set ARCHIVER_BENCH_DATA)", file=sys.stderr)
@@ -85,7 +81,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.timing:
         print(format_timing(time_in_turn(_pages(data_dir, jsonl, args.split, args.limit))))
-        return 0
+        return 0  # timing runs the extractors here; it needs no harness
+    if not args.harness.is_file():
+        print(f"error: benchmark harness not found at {args.harness} "
+              "(pass --harness PATH to point at extract_eval.py)", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         data = write_split(data_dir / JSONL_NAME, Path(tmp), args.split) if jsonl else data_dir
         code = _run_harness(args, "jsonl" if jsonl else "mozilla", data)
