@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from archiver import __version__
-from archiver.capture.guard import address_problem, resolve_host
+from archiver.capture.guard import Refused, public_addresses
 from archiver.models import now_iso
 
 ATTEMPTS = 4
@@ -90,18 +90,8 @@ async def pinned_target(url: str) -> Target | str:
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
     default_port = 443 if parts.scheme.lower() == "https" else 80
-    try:
-        addresses = await resolve_host(host, parts.port or default_port)
-    except (OSError, UnicodeError) as exc:
-        return f"{host} could not be resolved ({exc})"
-    for address in addresses:
-        problem = address_problem(address)
-        if problem:
-            shown = host if host == address else f"{host} ({address})"
-            return f"{shown} is {problem}"
-    if not addresses:
-        return f"{host} has no address"
-    return pin(url, addresses[0])
+    found = await public_addresses(host, parts.port or default_port)
+    return found.said(host) if isinstance(found, Refused) else pin(url, found[0])
 
 
 def pin(url: str, address: str) -> Target:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,43 @@ async def resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+@dataclass
+class Refused:
+    """Why a host may not be reached: one of its addresses is not public, or its name does
+    not resolve (`address` None)."""
+
+    address: str | None
+    reason: str  # "a loopback address", "could not be resolved (...)", "has no address"
+
+    def said(self, name: str, joiner: str = " is ", host: str | None = None) -> str:
+        """`name` (with the refused address, unless the host, `name` by default, is that
+        address) and the reason."""
+        if self.address is None:
+            return f"{name} {self.reason}"
+        shown = name if (host or name) == self.address else f"{name} ({self.address})"
+        return f"{shown}{joiner}{self.reason}"
+
+
+async def public_addresses(host: str, port: int) -> list[str] | Refused:
+    """Every address `host` stands for (an IP literal: itself; else what it resolves to),
+    when all of them are public; else why not. The one check behind the route handler, the
+    relay and webhooks."""
+    try:
+        addresses = [str(ipaddress.ip_address(host.strip("[]").split("%")[0]))]
+    except ValueError:
+        try:
+            addresses = await resolve_host(host, port)
+        except (OSError, UnicodeError) as exc:
+            return Refused(None, f"could not be resolved ({exc})")
+    if not addresses:
+        return Refused(None, "has no address")
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            return Refused(address, problem)
+    return addresses
+
+
 async def blocked_reason(url: str) -> str | None:
     """Why a guarded capture must not request `url`, or None when it may."""
     parts = urlsplit(url)
@@ -60,19 +98,8 @@ async def blocked_reason(url: str) -> str | None:
     if scheme not in ("http", "https", "ws", "wss"):
         return f"blocked: {scheme}: URLs are not fetched"
     host = (parts.hostname or "").rstrip(".")
-    try:
-        addresses = [str(ipaddress.ip_address(host.split("%")[0]))]
-    except ValueError:
-        try:
-            addresses = await resolve_host(host, parts.port or 443)
-        except (OSError, UnicodeError) as exc:
-            return f"blocked: {host} could not be resolved ({exc})"
-    for address in addresses:
-        problem = address_problem(address)
-        if problem:
-            shown = host if host == address else f"{host} ({address})"
-            return f"blocked: {shown} is {problem}"
-    return None
+    found = await public_addresses(host, parts.port or 443)
+    return "blocked: " + found.said(host) if isinstance(found, Refused) else None
 
 
 async def block_if_private(route: Route, log: PageLog, is_main: bool) -> bool:

@@ -116,22 +116,13 @@ class Relay:
 async def checked_address(host: str, port: int) -> tuple[str | None, str | None]:
     """(an address of `host` to connect to, None), or (None, why not): every address the name
     resolves to must be public."""
-    shown = f"{host}:{port}"
-    try:
-        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        try:
-            addresses = await guard.resolve_host(host, port)
-        except (OSError, UnicodeError) as exc:
-            return None, f"blocked: {shown} could not be resolved ({exc})"
-    if not addresses:
-        return None, f"blocked: {shown} has no address"
-    for address in addresses:
-        problem = guard.address_problem(address)
-        if problem:
-            where = shown if host == address else f"{shown} ({address})"
-            return None, f"blocked: a connection to {where}, {problem}"
-    return addresses[0], None
+    found = await guard.public_addresses(host, port)
+    if isinstance(found, guard.Refused):
+        name = f"{host}:{port}"
+        if found.address is None:
+            return None, f"blocked: {found.said(name)}"
+        return None, f"blocked: a connection to {found.said(name, ', ', host)}"
+    return found[0], None
 
 
 async def _handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
