@@ -225,3 +225,14 @@ def chromium() -> Iterator[Any]:
                                     args=["--disable-gpu", "--hide-scrollbars"])
         yield browser
         browser.close()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
+    """The first true value of `condition()`, polled until `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -13,12 +13,13 @@ import json
 import sqlite3
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import conftest
 import pytest
+from conftest import wait_until
 from playwright.sync_api import BrowserContext, Page, Worker, expect, sync_playwright
 from test_api import make_token
 
@@ -73,16 +74,6 @@ class Extension:
 
     def wait_for_badge(self, text: str, timeout: float = 15) -> None:
         wait_until(lambda: self.badge() == text, timeout, f"badge {text!r}, is {self.badge()!r}")
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def captures(db_path: Path) -> list[dict[str, Any]]:

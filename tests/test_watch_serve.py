@@ -3,26 +3,19 @@ through the same pipeline), and the extension's API for "Watch this page"."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from conftest import FixtureServer
+from conftest import FixtureServer, wait_until
 from test_api import EXT_ORIGIN, make_token, request, rows
 from test_watch import Page, run
 
 FAST = ["--allow-private-targets", "--watch-poll", "1"]
 
 
-def wait_for(condition: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
+def wait_long(condition: Any) -> Any:
+    return wait_until(condition, 60, "the server's background check")
 
 def test_serve_checks_due_watches_in_the_background(server: FixtureServer, db_path: Path,
                                                     live_server: Any) -> None:
@@ -30,7 +23,7 @@ def test_serve_checks_due_watches_in_the_background(server: FixtureServer, db_pa
     added = run(db_path, "watch", "add", page.url, "--every", "5m", now="2026-01-01")
     assert added.exit_code == 0, added.output
     srv = live_server(*FAST)
-    first = wait_for(lambda: rows(db_path, "select outcome, capture_id from checks"))
+    first = wait_long(lambda: rows(db_path, "select outcome, capture_id from checks"))
     assert first == [("first", 1)]
     status, body, _ = request(srv, "GET", "/-/versions.json")  # the server kept answering
     assert status == 200
@@ -43,7 +36,7 @@ def test_serve_blocks_private_watches_unless_allowed(server: FixtureServer, db_p
     page = Page(server, "/watch/serve-private", "Intranet status page.")
     run(db_path, "watch", "add", page.url, "--every", "5m", now="2026-01-01")
     live_server("--watch-poll", "1")
-    [(outcome, error)] = wait_for(lambda: rows(db_path, "select outcome, error from checks"))
+    [(outcome, error)] = wait_long(lambda: rows(db_path, "select outcome, error from checks"))
     assert outcome == "failed" and "loopback" in error
     assert server.hits["/watch/serve-private"] == 0
 
