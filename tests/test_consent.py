@@ -318,3 +318,74 @@ def test_installed_autoconsent_is_the_pinned_release(autoconsent: Path) -> None:
     assert find_autoconsent() == autoconsent
     assert (autoconsent / "dist" / "autoconsent.playwright.js").stat().st_size > 50_000
     assert "Mozilla Public License" in (autoconsent / "LICENSE").read_text()
+
+
+def test_watcher_reports_a_prompt_as_it_comes_and_goes(
+    loop: asyncio.AbstractEventLoop, server: FixtureServer, autoconsent: Path
+) -> None:
+    """While settle() waits, the page itself watches for prompts and tells Python when one
+    appears or goes (no polling from Python): a notice no rule knows, shown late, then closed."""
+    from playwright.async_api import async_playwright
+
+    from archiver.capture import LAUNCH_ARGS, chromium_for
+    from archiver.capture.consent import prepare
+
+    async def follow() -> list[bool]:
+        async with async_playwright() as pw:
+            chromium = await pw.chromium.launch(executable_path=chromium_for(pw),
+                                                args=LAUNCH_ARGS)
+            try:
+                page = await (await chromium.new_context()).new_page()
+                handler = await prepare(page, folder=autoconsent)
+                await page.goto(page_url(server, "homemade", delay="600"))
+                watched = await handler._evaluate_fallback("watch")
+                assert watched == {"prompts": [], "watching": True}
+                seen = [handler.prompt_shown]
+                for step in ("appear", "go"):
+                    deadline = time.monotonic() + 3
+                    while handler.prompt_shown == seen[-1] and time.monotonic() < deadline:
+                        await asyncio.sleep(0.05)
+                    seen.append(handler.prompt_shown)
+                    if step == "appear":
+                        await page.click(".notice-bar .ok")
+                return seen
+            finally:
+                await chromium.close()
+
+    assert run(loop, follow()) == [False, True, False]
+
+
+def test_each_document_gets_the_rules_that_can_apply_to_it(autoconsent: Path) -> None:
+    """Generic rules everywhere, a site's own rules only on that site, the same rules after the
+    string table is cut down (decoded, they are what autoconsent ships)."""
+    from archiver.capture.consent.rules import STRING_KEYS, CompactRules
+
+    text = (autoconsent / "rules" / "compact-rules.json").read_text(encoding="utf-8")
+    table = CompactRules.parse(text)
+
+    def decode(row: list[Any], strings: list[str] | tuple[str, ...]) -> list[Any]:
+        def step(s: dict[str, Any]) -> dict[str, Any]:
+            out = {k: strings[v] if k in STRING_KEYS and isinstance(v, int) else v
+                   for k, v in s.items()}
+            if isinstance(s.get("if"), dict):
+                out["if"] = step(s["if"])
+            for key in ("then", "else", "any"):
+                if isinstance(s.get(key), list):
+                    out[key] = [step(x) for x in s[key]]
+            return out
+        return [*row[:5], [strings[i] for i in row[5]], *[[step(s) for s in row[n]]
+                                                           for n in range(6, 10)], *row[10:]]
+
+    shipped = {row[1]: decode(row, table.strings) for row in table.rows}
+    site = next(row for row in table.rows if row[3] and "zinio" in row[3])
+    for url, top, site_rule in [("http://127.0.0.1:8000/news", True, False),
+                                ("https://www.zinio.com/magazines", True, True),
+                                ("https://frames.example/consent", False, False)]:
+        compact = json.loads(table.for_document(url, top))["compact"]
+        names = {row[1] for row in compact["r"]}
+        assert (site[1] in names) == site_rule
+        assert all(not shipped[n][3] or n == site[1] for n in names)  # no other site's rules
+        assert all(decode(row, compact["s"]) == shipped[row[1]] for row in compact["r"])
+        if top:
+            assert {n for n, row in shipped.items() if not row[3]} <= names  # every generic one
+    assert len(table.for_document("http://127.0.0.1:8000/news", True)) < len(text) / 3

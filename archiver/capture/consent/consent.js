@@ -5,6 +5,7 @@
 // its text, attributes, buttons or iframe must then say it is about cookies/consent.
 // Modes:
 //   "probe"   report the prompts seen, change nothing
+//   "watch"   the same, then tell Python (through its binding) when that changes
 //   "reject"  click a visible reject / "only necessary" button in each prompt
 //   "remove"  remove the prompts, their backdrops, and release the scroll lock
 //   "cleanup" remove consent UI left hidden in the DOM (so the HTML snapshot holds no prompt)
@@ -336,6 +337,52 @@
     return { removed };
   }
 
+  // "watch": probe, then keep probing in the page (after DOM changes, and every WATCH_EVERY
+  // ms for what changes without one) and call Python only when the answer changes: polling
+  // from Python would cost a round trip through the driver every time. Any later call stops it.
+  const WATCH = "__archiverConsentWatch";
+  const WATCH_EVERY = 500;
+  const WATCH_GAP = 150;
+  const WATCH_LIMIT = 20000;
+
+  function watch(send, seen) {
+    let present = seen;
+    let timer = null;
+    let last = performance.now();
+    const check = () => {
+      timer = null;
+      last = performance.now();
+      const now = findPrompts().length > 0;
+      if (now !== present) {
+        present = now;
+        send({ type: "archiverPrompts", present });
+      }
+    };
+    const soon = () => {
+      if (timer === null) timer = setTimeout(check, Math.max(0, WATCH_GAP - (performance.now() - last)));
+    };
+    const observer = new MutationObserver(soon);
+    observer.observe(document, { subtree: true, childList: true, attributes: true,
+      attributeFilter: ["class", "style", "hidden", "open", "aria-hidden", "aria-modal"] });
+    const every = setInterval(soon, WATCH_EVERY);
+    const stop = () => {
+      observer.disconnect();
+      clearInterval(every);
+      clearTimeout(timer);
+      clearTimeout(limit);
+      delete window[WATCH];
+    };
+    const limit = setTimeout(stop, WATCH_LIMIT);  // never outlives the capture
+    Object.defineProperty(window, WATCH, { value: stop, configurable: true });
+  }
+
+  if (typeof window[WATCH] === "function") window[WATCH]();
+  if (mode === "watch") {
+    const send = window.__archiverConsent;
+    const prompts = findPrompts().map(describe);
+    if (typeof send === "function") watch(send, prompts.length > 0);
+    return { prompts, watching: typeof send === "function" };
+  }
   if (mode === "reject") return clickRejects();
   if (mode === "inline") return removeInline();
   if (mode === "remove") return removePrompts();

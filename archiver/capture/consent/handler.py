@@ -27,6 +27,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 
 from archiver.capture.consent.installer import RULES_FILE, SCRIPT_FILE, find_autoconsent
+from archiver.capture.consent.rules import CompactRules
 from archiver.models import ConsentOutcome
 
 FALLBACK_JS = Path(__file__).with_name("consent.js")
@@ -78,27 +79,36 @@ CLICK_WAIT = 1.0  # a clicked reject button closes its prompt within this
 HARD_SLACK = 1.0  # settle() returns by timeout + this, even when the page stops responding
 
 
+BINDING = "__archiverConsent"
+"""The one function the page's documents call into Python with (`page.expose_binding`);
+consent.js's watcher calls it by this name too."""
+
+
+# autoconsent posts a "report" with its whole state on every step; nothing here reads them,
+# and each would be a round trip through the driver: they stay in the page.
+SEND_JS = f"""(() => {{
+  const send = window.{BINDING};
+  if (typeof send === "function") {{
+    window.autoconsentSendMessage = (message) =>
+      message && message.type === "report" ? Promise.resolve() : send(message);
+  }}
+}})();
+"""
+
+
 @dataclass(frozen=True)
 class _Autoconsent:
     """The content script and its rules, read once per folder."""
 
-    script: str
-    main_rules: str  # JSON for top-level documents: every rule
-    frame_rules: str  # JSON for iframes: only the rules that run in frames
+    script: str  # SEND_JS, then autoconsent's Playwright content script
+    rules: CompactRules
 
 
 @functools.lru_cache(maxsize=4)
 def _load_autoconsent(folder: Path) -> _Autoconsent:
     script = (folder / SCRIPT_FILE).read_text(encoding="utf-8")
-    compact = json.loads((folder / RULES_FILE).read_text(encoding="utf-8"))
-    index = compact.get("index", {})
-    frames = index.get("frameRuleRange", [0, len(compact["r"])])
-    strings = index.get("frameStringEnd", len(compact["s"]))
-    frame_rules = {"v": compact["v"], "s": compact["s"][:strings],
-                   "r": compact["r"][frames[0]:frames[1]]}
-    main_rules = {key: compact[key] for key in ("v", "s", "r")}
-    return _Autoconsent(script, json.dumps({"compact": main_rules}),
-                        json.dumps({"compact": frame_rules}))
+    rules = CompactRules.parse((folder / RULES_FILE).read_text(encoding="utf-8"))
+    return _Autoconsent(SEND_JS + script, rules)
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,12 +187,13 @@ class ConsentHandler:
         self.autoconsent = autoconsent
         self.note = note  # why autoconsent is not in use, if it is not
         self.messages = _Messages()
+        self.prompt_shown = False  # what the fallback's watcher last saw in the top document
 
     async def install(self) -> None:
         """Expose the message binding and the content script (before navigation)."""
         if self.page is None or self.autoconsent is None:
             return
-        await self.page.expose_binding("autoconsentSendMessage", self._on_message)
+        await self.page.expose_binding(BINDING, self._on_message)
         await self.page.add_init_script(script=self.autoconsent.script)
 
     async def _on_message(self, source: dict[str, Any], message: Any) -> None:
@@ -191,7 +202,11 @@ class ConsentHandler:
         frame: Frame = source["frame"]
         kind = message.get("type")
         try:
-            if kind == "init":
+            if kind == "archiverPrompts":  # from the fallback's watcher ("watch")
+                if frame.parent_frame is None:
+                    self.prompt_shown = bool(message.get("present"))
+                    self.messages.changed.set()
+            elif kind == "init":
                 await self._init(frame)
             elif kind == "eval":
                 await self._reply(frame, {"type": "evalResp", "id": message.get("id"),
@@ -208,7 +223,7 @@ class ConsentHandler:
         top = frame.parent_frame is None
         if top:
             self.messages.init_at = self.messages.init_at or time.monotonic()
-        rules = self.autoconsent.main_rules if top else self.autoconsent.frame_rules
+        rules = self.autoconsent.rules.for_document(frame.url, top)
         await frame.evaluate(
             "([config, rules]) => window.autoconsentReceiveMessage("
             "{type: 'initResp', config, rules: JSON.parse(rules)})",
@@ -254,10 +269,13 @@ class ConsentHandler:
         """Return when autoconsent is done, failed, or clearly has nothing (more) to do."""
         seen_at: float | None = None  # when the fallback first saw a prompt
         gone_at: float | None = None  # when a prompt that was seen went away
+        watched = await self._evaluate_fallback("watch") or {}
+        self.prompt_shown = bool(watched.get("prompts"))
+        probe = self._probe if not watched.get("watching") else self._watched
         while (now := time.monotonic()) < until:
             if self._finished(now):
                 return
-            if await self._probe():
+            if await probe():
                 seen_at, gone_at = seen_at or now, None
             elif seen_at is not None:
                 gone_at = gone_at or now
@@ -286,6 +304,10 @@ class ConsentHandler:
         # The grace period runs from autoconsent's start in the page (while it loaded),
         # not from the start of settle(), so a page without a prompt costs one probe.
         return now - (self.messages.init_at or started) >= GRACE
+
+    async def _watched(self) -> bool:
+        """Whether a prompt is shown, as the in-page watcher last said (no round trip)."""
+        return self.prompt_shown
 
     async def _probe(self) -> bool:
         report = await self._evaluate_fallback("probe")
