@@ -198,6 +198,57 @@ def test_related_stories_tail_goes() -> None:
         assert chrome not in text
 
 
+def test_teaser_cards_after_the_text_go_without_a_heading() -> None:
+    """Cards for other stories after the article (category, linked headline, author, date,
+    excerpt; no "Related" label) go; a listicle's linked headings with their paragraphs stay."""
+    card = ("<article class='card'><div class='cat'>Front Page</div><div class='title'><a "
+            "href='/story-{n}'>Council approves the {n} budget plan</a></div><div>Webmaster"
+            "</div><div class='date'>December 19, 2025</div><div class='body'>THE COUNCIL met "
+            "on Tuesday to discuss the plan for the year ahead and its costs.</div></article>")
+    cards = "".join(card.format(n=n) for n in ("first", "second", "third", "fourth"))
+    listicle = "".join(f"<h3><a href='/tool-{n}'>The {n} tool we tried</a></h3><p>{PROSE[i]}</p>"
+                       for i, n in enumerate(("first", "second", "third")))
+    html = (f"<html><body><article>{_paragraphs()}{listicle}<section class='more'>{cards}"
+            f"</section></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "The third tool we tried" in text and PROSE[2] in text
+    assert "Council approves" not in text and "Webmaster" not in text
+
+
+def test_cards_in_the_middle_of_the_text_stay() -> None:
+    """The same cards followed by more of the article's prose are part of it."""
+    card = ("<div class='step'><a href='/guide-{n}'>Read the {n} guide first</a><p>It explains "
+            "the settings, the order in which to change them, what each one does and which of "
+            "them the council's own staff changed first, last winter.</p></div>")
+    cards = "".join(card.format(n=n) for n in ("first", "second", "third"))
+    html = (f"<html><body><article>{_paragraphs()}{cards}<p>{PROSE[0]} And more.</p>"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "Read the third guide first" in text and "And more." in text
+
+
+def test_long_subscription_modal_goes() -> None:
+    """A paywall modal whose plans and benefits add up to more text than a teaser is chrome
+    all the same (no paragraph of prose, no heading of the page)."""
+    plans = "".join(f"<div class='plan'><h2>Plan {n}</h2><p>Unlimited access to 30,000 archived "
+                    f"posts, ad-free browsing, the full-text daily newsletters.</p><ul><li>Annual "
+                    f"$59.99/year</li><li>Monthly $9.99/mo</li></ul></div>" for n in range(6))
+    html = (f"<html><body><div class='post'>{_paragraphs()}<div class='memberModal'><div "
+            f"class='modal-content'>{plans}</div></div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert PROSE[-1] in text and "Unlimited access" not in text and "$9.99" not in text
+
+
+def test_article_after_a_premature_end_of_document() -> None:
+    """A template that closes the document after its header (</body></html>) and then goes
+    on with the article: a browser puts the rest in <body>, and so does the extractor."""
+    html = (f"<html><head><title>T</title></head><body><header><nav><a href='/'>Home</a></nav>"
+            f"</header></body></html><div class='blog'>{_paragraphs()}</div></body></html>")
+    article = extract(html, CASE_URL)
+    assert article.text.startswith(PROSE[0]) and PROSE[-1] in article.text
+    assert article.extraction_path == "cleaned"
+
+
 def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
     """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
     modal (display:none, role=dialog, here a "republish this story" box that talks of

@@ -86,6 +86,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> None:
     _remove_gallery_chrome(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
+    _remove_teaser_tail(node)
     _remove_repeated_header(node, meta)
 
 
@@ -280,6 +281,67 @@ def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
     while run and not text_of(run[-1]):
         run.pop()  # an image after the list may be the article's again
     return run if found else []
+
+
+def _remove_teaser_tail(node: HtmlElement) -> None:
+    """Teaser cards after the text, without a "Related" heading: a run of three or more
+    wrappers of one kind, each a short block led by a linked headline (a category, a date,
+    an author and an excerpt may come with it). Listicles keep their items: their headings
+    and paragraphs follow each other in one parent, not one wrapper per item, and a run in
+    the middle of the text is left alone."""
+    runs = [run for parent in elements(node) for run in _card_runs(parent)]
+    if not runs:
+        return
+    prose = [p for p in node.iter("p", "li", "pre", "blockquote", "td") if len(text_of(p)) > 150]
+    total = len(text_of(node))
+    for run in runs:
+        inside = {id(d) for el in run for d in el.iter()}
+        if any(id(p) not in inside and _follows(p, run[-1]) for p in prose):
+            continue  # text after the cards: they are part of it
+        if sum(len(text_of(el)) for el in run) > 0.5 * total:
+            continue
+        for el in run:
+            remove(el)
+
+
+def _follows(el: HtmlElement, other: HtmlElement) -> bool:
+    """Whether `el` comes after `other` in document order (and is not inside it)."""
+    for following in other.itersiblings():
+        if following is el or el in following.iterdescendants():
+            return True
+    parent = other.getparent()
+    return parent is not None and _follows(el, parent)
+
+
+def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
+    runs: list[list[HtmlElement]] = []
+    run: list[HtmlElement] = []
+    for child in parent:
+        if not isinstance(child.tag, str):
+            continue
+        if run and child.tag == run[0].tag and _is_card(child):
+            run.append(child)
+            continue
+        if len(run) >= 3:
+            runs.append(run)
+        run = [child] if _is_card(child) else []
+    if len(run) >= 3:
+        runs.append(run)
+    return runs
+
+
+def _is_card(el: HtmlElement) -> bool:
+    """A short block led by a link of three words or more (its headline)."""
+    if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
+        return False
+    text = text_of(el)
+    if not 15 <= len(text) <= 500 or any(len(text_of(p)) > 300 for p in el.iter("p")):
+        return False
+    for a in el.iter("a"):
+        headline = text_of(a)
+        if len(headline.split()) >= 3:
+            return 0 <= text.find(headline) <= 40
+    return False
 
 
 def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:

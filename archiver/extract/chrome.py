@@ -147,7 +147,20 @@ def _is_chrome(el: HtmlElement) -> bool:
         or (_is_consent_prompt(el) and not _is_large(el))
         or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
+        or _is_overlay_without_prose(el)
     )
+
+
+_OVERLAY_RE = re.compile(r"(?:^|[\s_-])(?:modal|paywall)(?:$|[\s_-])", re.I)
+
+
+def _is_overlay_without_prose(el: HtmlElement) -> bool:
+    """A modal or paywall of any length (plans, prices and benefits add up to more than a
+    teaser): chrome unless it holds the article's marks, a heading <h1>, <main>, <article> or
+    a paragraph of prose."""
+    return (el.tag != "a" and bool(_OVERLAY_RE.search(class_id(el)))
+            and not el.xpath(".//h1 | .//main | .//article")
+            and not any(len(text_of(p)) > 300 for p in el.iter("p")))
 
 
 _STREAMED_ID_RE = re.compile(r"^S:\d+$")

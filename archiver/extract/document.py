@@ -107,7 +107,29 @@ def parse(html: str) -> HtmlElement:
         # libxml2 silently drops everything below depth 256: rebuild the markup flatter
         huge = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
         root = _parse_with(_flatten(html, MAX_DEPTH), huge)
+    _gather_strays(root)
     return root
+
+
+def _gather_strays(root: HtmlElement) -> None:
+    """Put into <body> what a page has after a premature `</html>` (a template that closes the
+    document after its header, then goes on with the article): libxml2 leaves it in a second
+    <html> beside the document, where no extractor looks; a browser's parser (HTML5's "after
+    after body" rule) appends it to <body>, and so do we."""
+    strays = list(root.itersiblings())
+    if not strays:
+        return
+    body = root.find("body")
+    if body is None:
+        body = etree.SubElement(root, "body")
+    for stray in strays:
+        if not isinstance(stray.tag, str):
+            continue
+        for part in list(stray):
+            if part.tag == "head":
+                continue
+            for child in list(part) if part.tag == "body" else [part]:
+                body.append(child)
 
 
 def _parse_with(html: str, parser: lxml.html.HTMLParser) -> HtmlElement:
