@@ -249,6 +249,19 @@ def test_article_after_a_premature_end_of_document() -> None:
     assert article.extraction_path == "cleaned"
 
 
+def test_affiliate_disclosure_goes_and_an_article_about_commissions_stays() -> None:
+    """"We may earn a commission if you buy through our links" is no article text; a
+    paragraph that explains how agents earn commissions is."""
+    disclosure = ("<p><em>This article contains affiliate links: if you buy through them we may "
+                  "earn a small commission, at no extra cost to you.</em></p>")
+    about = ("<p>Travel agents recommend insurance because they get a commission when you buy "
+             "it, and because they can be held liable for your losses.</p>")
+    html = (f"<html><body><article>{disclosure}{_paragraphs()}{about}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and "Travel agents recommend" in text
+    assert "affiliate links" not in text
+
+
 def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
     """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
     modal (display:none, role=dialog, here a "republish this story" box that talks of

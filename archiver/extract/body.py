@@ -83,6 +83,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> None:
     _remove_tables_of_contents(node)
     remove_signup_forms(node)
     _remove_buttons(node)
+    _remove_disclosures(node)
     _remove_gallery_chrome(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
@@ -191,6 +192,29 @@ def _remove_buttons(node: HtmlElement) -> None:
         elif _CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
                                                  or el.tag == "button"):
             _remove_block_of(el, node)
+
+
+def _remove_disclosures(node: HtmlElement) -> None:
+    """An affiliate disclosure ("If you buy through our links we may earn a commission, at no
+    extra cost to you"): a short block of its own that talks of commissions and of buying
+    through links. An article about affiliate marketing says more in each paragraph."""
+    for el in list(node.iter("p", "div", "small", "em", "i", "span", "aside")):
+        if el.getparent() is None or any(c.tag in _BLOCK_TAGS for c in el):
+            continue
+        text = text_of(el)
+        if (len(text) < 400 and _DISCLOSURE_RE.search(text) and _DISCLOSED_RE.search(text)
+                and (el.tag in ("p", "div", "aside") or _is_alone(el))):
+            remove(el)
+
+
+_DISCLOSURE_RE = re.compile(
+    r"\b(?:affiliate|commissions?|commissionable|compensat\w+|kick ?back|associate\b.*\bearns?)",
+    re.I)
+_DISCLOSED_RE = re.compile(
+    r"\b(?:we|i|us|our|this (?:site|website|blog|post|article|page|content))\b(?:\W+\w+){0,8}"
+    r"\W+(?:may |might |will |can )?(?:earn|receive|get|make|contains?|includes?|uses?|is "
+    r"supported)\b",
+    re.I)
 
 
 def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
