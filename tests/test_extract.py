@@ -262,6 +262,19 @@ def test_affiliate_disclosure_goes_and_an_article_about_commissions_stays() -> N
     assert "affiliate links" not in text
 
 
+def test_dateline_above_the_text_goes_and_the_first_paragraph_stays() -> None:
+    """"15 Dec, 2025" and "Reading time: 4 minutes" above the text go, also when the article
+    sits in a <div> around <main>; the first paragraph stays even when the page's
+    description repeats it (it opens the text: more paragraphs follow it in its parent)."""
+    first = "Just because the blog is new does not mean it gets no year-end round-up of games."
+    html = (f"<html><head><meta name='description' content='{first}'></head><body><div><main>"
+            f"<p><i><time>15 Dec, 2025</time></i></p><p>Reading time: 4 minutes</p>"
+            f"<p>{first}</p>{_paragraphs()}</main></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(first) and PROSE[-1] in text
+    assert "15 Dec" not in text and "Reading time" not in text
+
+
 def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
     """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
     modal (display:none, role=dialog, here a "republish this story" box that talks of

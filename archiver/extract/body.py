@@ -70,8 +70,9 @@ _RELATED_LEAD_RE = re.compile(
 _DATELINE_RE = re.compile(
     r"\b(?:\d{1,2}(?:st|nd|rd|th)?,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
     r"[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}"
-    r"\b|\b\d+ min(?:ute)?s? read\b|^\W*(?:by|written by|posted by|updated|published|"
-    r"last updated|reviewed by|fact checked by)\b",
+    r"\b|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*reading time\b|^\W*(?:by|written by|"
+    r"posted by|updated|published|last updated|reviewed by|fact checked by|edited by)\b",
     re.I,
 )
 _SHORT = 80
@@ -374,10 +375,18 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
     byline = meta.get("byline") or ""
     for el in _leading_blocks(node):
         text = text_of(el)
-        if (description and len(text) > 40 and similarity(description, text) > 0.9) or (
+        if (description and len(text) > 40 and similarity(description, text) > 0.9
+                and not _opens_the_text(el)) or (
             len(text) <= 120 and (_DATELINE_RE.search(text) or (byline and byline in text))
         ):
             remove(el)
+
+
+def _opens_the_text(el: HtmlElement) -> bool:
+    """A paragraph followed by the text's next paragraph in the same parent: the first
+    paragraph (that the page's description repeats), not a standfirst above the text."""
+    following = next((s for s in el.itersiblings() if isinstance(s.tag, str)), None)
+    return el.tag == "p" and following is not None and following.tag == "p"
 
 
 def _leading_blocks(node: HtmlElement) -> list[HtmlElement]:
@@ -387,8 +396,8 @@ def _leading_blocks(node: HtmlElement) -> list[HtmlElement]:
         text = text_of(el)
         if not text or any(el in f.iterdescendants() for f in found):
             continue
-        if any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS and text_of(c) for c in el):
-            continue  # a container: its blocks come next
+        if any(text_of(d) for d in el.iterdescendants(*_BLOCK_TAGS)):
+            continue  # a container (at any depth, e.g. a <div> around <main>): its blocks next
         if len(text) > 150 or len(found) == 5 or el.tag in ("h2", "ul", "ol", "table"):
             break
         found.append(el)
