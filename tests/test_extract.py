@@ -275,6 +275,15 @@ def test_dateline_above_the_text_goes_and_the_first_paragraph_stays() -> None:
     assert "15 Dec" not in text and "Reading time" not in text
 
 
+def test_a_short_first_sentence_that_mentions_a_date_stays() -> None:
+    """Only a line that is a date or a byline goes from above the text, not a sentence that
+    mentions a date ("… Updated 2026-03-02. Comments are closed.")."""
+    first = "Visitors so far: 1,377. Updated 2026-03-02. Comments are closed."
+    html = (f"<html><head><title>Policy</title></head><body><div><main><h1>Policy</h1>"
+            f"<p>{first}</p>{_paragraphs()}</main></div></body></html>")
+    assert extract(html, CASE_URL).text.startswith(first)
+
+
 def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
     """plain readability-lxml and trafilatura read the page as a reader sees it: a closed
     modal (display:none, role=dialog, here a "republish this story" box that talks of

@@ -377,9 +377,16 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
         text = text_of(el)
         if (description and len(text) > 40 and similarity(description, text) > 0.9
                 and not _opens_the_text(el)) or (
-            len(text) <= 120 and (_DATELINE_RE.search(text) or (byline and byline in text))
+            len(text) <= 120 and (_is_dateline(text) or (byline and byline in text))
         ):
             remove(el)
+
+
+def _is_dateline(text: str) -> bool:
+    """A line that is a byline or a date ("By …", "Updated …", "15 Dec, 2025", "8 min read"),
+    not a sentence that mentions a date: the date starts the line or is most of it."""
+    found = _DATELINE_RE.search(text)
+    return found is not None and (found.start() == 0 or len(text) - len(found.group()) <= 40)
 
 
 def _opens_the_text(el: HtmlElement) -> bool:
