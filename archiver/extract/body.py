@@ -19,7 +19,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import class_id, elements, link_density, remove, text_of
+from archiver.extract.dom import class_id, elements, has_prose, link_density, remove, text_of
 from archiver.extract.metadata import similarity
 
 _TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
@@ -234,7 +234,7 @@ def _remove_gallery_chrome(node: HtmlElement) -> None:
     for gallery in list(elements(node)):
         if gallery is node or gallery.getparent() is None:
             continue
-        if not _GALLERY_RE.search(class_id(gallery)) or _has_prose(gallery):
+        if not _GALLERY_RE.search(class_id(gallery)) or has_prose(gallery):
             continue
         for el in list(elements(gallery)):
             if el is not gallery and el.getparent() is not None and el.tag not in ("img",
@@ -245,10 +245,6 @@ def _remove_gallery_chrome(node: HtmlElement) -> None:
         if el is not node and el.getparent() is not None and _GALLERY_CHROME_RE.match(
                 text_of(el)) and not el.xpath(".//img"):
             remove(el)
-
-
-def _has_prose(el: HtmlElement) -> bool:
-    return any(len(text_of(p)) > 300 for p in el.iter("p"))
 
 
 def _remove_captions_and_credits(node: HtmlElement) -> None:
@@ -317,25 +313,18 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
     runs = [run for parent in elements(node) for run in _card_runs(parent)]
     if not runs:
         return
-    prose = [p for p in node.iter("p", "li", "pre", "blockquote", "td") if len(text_of(p)) > 150]
+    order = {el: n for n, el in enumerate(node.iter())}
+    prose = [order[p] for p in node.iter("p", "li", "pre", "blockquote", "td")
+             if len(text_of(p)) > 150]
     total = len(text_of(node))
     for run in runs:
-        inside = {id(d) for el in run for d in el.iter()}
-        if any(id(p) not in inside and _follows(p, run[-1]) for p in prose):
+        end = max(order[el] for el in run[-1].iter())  # the run's last element, in page order
+        if any(position > end for position in prose):
             continue  # text after the cards: they are part of it
         if sum(len(text_of(el)) for el in run) > 0.5 * total:
             continue
         for el in run:
             remove(el)
-
-
-def _follows(el: HtmlElement, other: HtmlElement) -> bool:
-    """Whether `el` comes after `other` in document order (and is not inside it)."""
-    for following in other.itersiblings():
-        if following is el or el in following.iterdescendants():
-            return True
-    parent = other.getparent()
-    return parent is not None and _follows(el, parent)
 
 
 def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
@@ -344,12 +333,13 @@ def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
     for child in parent:
         if not isinstance(child.tag, str):
             continue
-        if run and child.tag == run[0].tag and _is_card(child):
+        card = _is_card(child)
+        if card and run and child.tag == run[0].tag:
             run.append(child)
             continue
         if len(run) >= 3:
             runs.append(run)
-        run = [child] if _is_card(child) else []
+        run = [child] if card else []
     if len(run) >= 3:
         runs.append(run)
     return runs
@@ -360,7 +350,7 @@ def _is_card(el: HtmlElement) -> bool:
     if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
         return False
     text = text_of(el)
-    if not 15 <= len(text) <= 500 or any(len(text_of(p)) > 300 for p in el.iter("p")):
+    if not 15 <= len(text) <= 500 or has_prose(el):
         return False
     for a in el.iter("a"):
         headline = text_of(a)

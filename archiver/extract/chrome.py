@@ -9,7 +9,15 @@ import re
 from lxml.html import HtmlElement
 
 from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE, has_ancestor
-from archiver.extract.dom import class_id, elements, link_density, norm, remove, text_of
+from archiver.extract.dom import (
+    class_id,
+    elements,
+    has_prose,
+    link_density,
+    norm,
+    remove,
+    text_of,
+)
 from archiver.extract.metadata import similarity
 
 _HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
@@ -147,20 +155,10 @@ def _is_chrome(el: HtmlElement) -> bool:
         or (_is_consent_prompt(el) and not _is_large(el))
         or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
-        or _is_overlay_without_prose(el)
     )
 
 
 _OVERLAY_RE = re.compile(r"(?:^|[\s_-])(?:modal|paywall)(?:$|[\s_-])", re.I)
-
-
-def _is_overlay_without_prose(el: HtmlElement) -> bool:
-    """A modal or paywall of any length (plans, prices and benefits add up to more than a
-    teaser): chrome unless it holds the article's marks, a heading <h1>, <main>, <article> or
-    a paragraph of prose."""
-    return (el.tag != "a" and bool(_OVERLAY_RE.search(class_id(el)))
-            and not el.xpath(".//h1 | .//main | .//article")
-            and not any(len(text_of(p)) > 300 for p in el.iter("p")))
 
 
 _STREAMED_ID_RE = re.compile(r"^S:\d+$")
@@ -331,9 +329,14 @@ def _consent_container(control: HtmlElement) -> HtmlElement | None:
 
 
 def _looks_like_content(el: HtmlElement) -> bool:
-    """Long, not-linky text is content even under a widget-like class name."""
+    """Long, not-linky text is content even under a widget-like class name; a modal or paywall
+    of any length (plans, prices and benefits add up to more than a teaser) only when it holds
+    the article's marks: a heading <h1>, <main>, <article> or a paragraph of prose."""
     text = text_of(el)
-    return len(text) > 500 and link_density(el) < 0.3
+    if not (len(text) > 500 and link_density(el) < 0.3):
+        return False
+    return not _OVERLAY_RE.search(class_id(el)) or has_prose(el) or bool(
+        el.xpath(".//h1 | .//main | .//article"))
 
 
 def _remove_teasers(root: HtmlElement) -> None:

@@ -48,3 +48,8 @@ def link_density(el: HtmlElement) -> float:
     return linked / length
 
 
+
+
+def has_prose(el: HtmlElement) -> bool:
+    """Whether an element holds a paragraph of prose (a <p> of more than 300 characters)."""
+    return any(len(text_of(p)) > 300 for p in el.iter("p"))
