@@ -373,6 +373,47 @@ def test_author_box_and_a_lone_contents_label_go() -> None:
         assert chrome not in text
 
 
+def test_author_bio_paragraph_at_the_end_goes() -> None:
+    """A plain last paragraph about the author named in the metadata ("Jo Bloggs is …"), or
+    one that says "About the author", goes; a last paragraph about someone else stays."""
+    head = '<meta name="author" content="Jo Bloggs">'
+    bio = ("<p><em>Jo Bloggs is a transport reporter who has covered the city's buses and "
+           "trams for twelve years.</em></p>")
+    html = f"<html><head>{head}</head><body><article>{_paragraphs()}{bio}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1]) and "transport reporter" not in text
+    about = "<p>About the author: Sam Roe writes about the city's money and its plans.</p>"
+    html = f"<html><body><article>{_paragraphs()}{about}</article></body></html>"
+    assert "Sam Roe" not in extract(html, CASE_URL).text
+    other = ("<p>Maria Lopez is a driver on the night line, and she says the plan is the best "
+             "news the depot has heard in years.</p>")
+    html = f"<html><head>{head}</head><body><article>{_paragraphs()}{other}</article></body></html>"
+    assert extract(html, CASE_URL).text.endswith(other[3:-4])
+
+
+def test_blocks_marked_data_nosnippet_go() -> None:
+    """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
+    from the metadata, an author blurb); not when it wraps the article itself."""
+    blurb = ("<div class='with-excerpt' data-nosnippet>Jo is an experienced reporter who has "
+             "covered transport for the past twelve years.</div>")
+    html = f"<html><body><article>{blurb}{_paragraphs()}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and "experienced reporter" not in text
+    html = (f"<html><body><div data-nosnippet><article><h1>Bus plan</h1>{_paragraphs()}"
+            f"</article></div></body></html>")
+    assert PROSE[0] in extract(html, CASE_URL).text
+
+
+def test_in_body_heading_named_header_stays() -> None:
+    """A heading whose class says "header" ("header-anchor", as newsletter platforms name
+    them) is an in-body heading, not the page's header."""
+    body = (f"{_paragraphs(PROSE[:2])}<h3 class='header-anchor-post'><strong>What the plan "
+            f"costs</strong></h3>{_paragraphs(PROSE[2:])}")
+    html = f"<html><body><div class='available-content'><div>{body}</div></div></body></html>"
+    text = extract(html, CASE_URL).text
+    assert "What the plan costs" in text and PROSE[0] in text and PROSE[-1] in text
+
+
 def test_folded_accordion_answers_are_part_of_the_article() -> None:
     """An FAQ whose answers are folded (display:none until opened) is part of the article;
     a folded menu next to it (links only) and a hidden dialog are not."""

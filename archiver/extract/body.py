@@ -7,7 +7,7 @@ reader does not count as the article, found by structure first and by text secon
 * gallery and slideshow chrome ("Image 1 of 23", "Close", "Caption"), image credits
   ("Photo: ...", "Courtesy of ...") and the captions of images;
 * the byline, dateline and standfirst the page repeats above the text;
-* "Related", "More from", "You may also like" lists at the end.
+* "Related", "More from", "You may also like" lists at the end, and the author's bio there.
 
 Lists, tables, code, quotes and headings inside the text stay: every rule looks at short,
 link-heavy or labelled blocks only.
@@ -89,6 +89,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> None:
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
     _remove_teaser_tail(node)
+    _remove_author_bio(node, meta)
     _remove_repeated_header(node, meta)
 
 
@@ -370,6 +371,41 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
             len(text) <= 120 and (_is_dateline(text) or (byline and byline in text))
         ):
             remove(el)
+
+
+_BIO_RE = re.compile(
+    r"^(?:about the (?:author|writer|contributor)s?\b|(?:(?:dr|mr|mrs|ms|prof)\.? )?"
+    r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3},? (?:is|was|has been|has|an?|the|writes|covers) )",
+)
+_BIO_BLOCKS = ("p", "div", "section", "aside", "blockquote")
+
+
+def _remove_author_bio(node: HtmlElement, meta: dict[str, str]) -> None:
+    """A short paragraph about the author, as the text's last block: "About the author: …",
+    or the author named in the metadata (a person's name; the first name alone, too) opening
+    a sentence about them ("Jane Doe is a reporter who covers …")."""
+    byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
+    author = byline.split(",")[0].split(" and ")[0].strip()
+    names = {author, author.split()[0]} if len(author.split()) >= 2 else set()
+    last = _last_block(node)
+    if last is None:
+        return
+    text = text_of(last)
+    opening = _BIO_RE.match(text)
+    if opening is None or len(text) > 700 or link_density(last) > 0.5:
+        return
+    if opening.group().lower().startswith("about the") or any(
+            text.startswith(name) for name in names):
+        remove(last)
+
+
+def _last_block(node: HtmlElement) -> HtmlElement | None:
+    """The innermost block that holds the text's last words."""
+    found = None
+    for el in node.iter(*_BIO_BLOCKS):
+        if text_of(el) and not any(text_of(d) for d in el.iterdescendants(*_BIO_BLOCKS)):
+            found = el
+    return found
 
 
 def _is_dateline(text: str) -> bool:

@@ -144,7 +144,7 @@ def _is_cookie_category(el: HtmlElement) -> bool:
 
 
 def _is_chrome(el: HtmlElement) -> bool:
-    if _is_navigation(el):
+    if _is_navigation(el) or _is_nosnippet(el):
         return True
     if not _ANY_CHROME_WORD_RE.search(
             f"{class_id(el)} {el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
@@ -156,6 +156,13 @@ def _is_chrome(el: HtmlElement) -> bool:
         or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
     )
+
+
+def _is_nosnippet(el: HtmlElement) -> bool:
+    """`data-nosnippet`: the site tells search engines the text is not the page's content
+    (author bios, standfirsts repeated from the metadata, teasers, notices). Not when it wraps
+    the article itself."""
+    return el.get("data-nosnippet") is not None and not el.xpath(".//article | .//main | .//h1")
 
 
 _OVERLAY_RE = re.compile(r"(?:^|[\s_-])(?:modal|paywall)(?:$|[\s_-])", re.I)

@@ -52,6 +52,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
     def remove_unlikely_candidates(self) -> None:
         for el in list(elements(self.html)):
             features = class_id(el).lower()
+            if el.tag in _HEADINGS:
+                features = features.replace("header", "")  # "header-anchor": an in-body heading
             if (
                 len(features) > 1
                 and UNLIKELY_RE.search(features)
@@ -99,8 +101,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
         name = best.get("class")
         parent = best.getparent()
         if name and parent is not None:
-            bonus = best_candidate["content_score"] * 0.2
             candidates = dict(candidates)
+            bonus = best_candidate["content_score"] * 0.2
             for sibling in parent:
                 if sibling is not best and sibling.get("class") == name and sibling in candidates:
                     score = candidates[sibling]["content_score"] + bonus
@@ -117,6 +119,7 @@ class ArticleFinder(Document):  # type: ignore[misc]
 _COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
 
 
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _TAG_SCORES = {
     "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
     "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,
