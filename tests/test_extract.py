@@ -389,6 +389,27 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
              "news the depot has heard in years.</p>")
     html = f"<html><head>{head}</head><body><article>{_paragraphs()}{other}</article></body></html>"
     assert extract(html, CASE_URL).text.endswith(other[3:-4])
+    shop = "<p>Acme is already offering these buses, with the first fleet due in spring.</p>"
+    html = (f"<html><head><meta name='author' content='Acme Official'></head><body><article>"
+            f"{_paragraphs()}{shop}</article></body></html>")  # a company, not a person
+    assert extract(html, CASE_URL).text.endswith(shop[3:-4])
+
+
+def test_appeals_to_follow_or_subscribe_go_and_prose_about_newsletters_stays() -> None:
+    """A block of its own that opens with an appeal ("Follow us on …", "Sign up for our
+    newsletter …", "Want more …?") and names the channel goes; a paragraph of the article
+    that talks about newsletters or Instagram stays."""
+    appeals = ("<p>Follow us on Instagram, YouTube and X for the latest news.</p>"
+               "<h4>Subscribe to our daily newsletter</h4>"
+               "<p>Want more from Daily Example? Sign up for our newsletter, The Bus Stop.</p>")
+    prose = ("<p>The council will send the new timetable to everyone on its newsletter list, "
+             "and follow up on Instagram once the first night buses run.</p>")
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{appeals}{prose}"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "newsletter list" in text and PROSE[-1] in text
+    for appeal in ("Follow us", "Subscribe to our", "Want more", "The Bus Stop"):
+        assert appeal not in text
 
 
 def test_blocks_marked_data_nosnippet_go() -> None:

@@ -7,6 +7,7 @@ reader does not count as the article, found by structure first and by text secon
 * gallery and slideshow chrome ("Image 1 of 23", "Close", "Caption"), image credits
   ("Photo: ...", "Courtesy of ...") and the captions of images;
 * the byline, dateline and standfirst the page repeats above the text;
+* affiliate disclosures and appeals to follow the site or get its newsletter;
 * "Related", "More from", "You may also like" lists at the end, and the author's bio there.
 
 Lists, tables, code, quotes and headings inside the text stay: every rule looks at short,
@@ -197,15 +198,21 @@ def _remove_buttons(node: HtmlElement) -> None:
 
 
 def _remove_disclosures(node: HtmlElement) -> None:
-    """An affiliate disclosure ("If you buy through our links we may earn a commission, at no
-    extra cost to you"): a short block of its own that talks of commissions and of buying
-    through links. An article about affiliate marketing says more in each paragraph."""
-    for el in list(node.iter("p", "div", "small", "em", "i", "span", "aside")):
+    """Notices in a short block of their own, told by two things said together:
+
+    * an affiliate disclosure ("If you buy through our links we may earn a commission, at no
+      extra cost to you"): it talks of commissions and of buying through links (an article
+      about affiliate marketing says more in each paragraph);
+    * an appeal to follow the site or get its newsletter ("Follow us on Instagram…", "Sign up
+      for our newsletter…"): it opens with the appeal and names the channel."""
+    for el in list(node.iter("p", "div", "small", "em", "i", "span", "aside", "h2", "h3", "h4",
+                             "h5", "h6")):
         if el.getparent() is None or any(c.tag in _BLOCK_TAGS for c in el):
             continue
         text = text_of(el)
-        if (len(text) < 400 and _DISCLOSURE_RE.search(text) and _DISCLOSED_RE.search(text)
-                and (el.tag in ("p", "div", "aside") or _is_alone(el))):
+        if len(text) < 400 and any(first.search(text) and second.search(text)
+                                   for first, second in _NOTICES) and (
+                el.tag not in ("small", "em", "i", "span") or _is_alone(el)):
             remove(el)
 
 
@@ -217,6 +224,13 @@ _DISCLOSED_RE = re.compile(
     r"\W+(?:may |might |will |can )?(?:earn|receive|get|make|contains?|includes?|uses?|is "
     r"supported)\b",
     re.I)
+_APPEAL_RE = re.compile(
+    r"^\W*(?:sign up|subscribe|join|follow (?:me|us)|(?:want|looking for) more\b[^?]{0,60}\?|"
+    r"thank you for subscribing|get (?:our|the) )", re.I)
+_CHANNEL_RE = re.compile(
+    r"\b(?:newsletters?|inbox|mailing list|e-?mail updates|instagram|facebook|pinterest|"
+    r"tiktok|youtube|telegram|linkedin)\b", re.I)
+_NOTICES = ((_DISCLOSURE_RE, _DISCLOSED_RE), (_APPEAL_RE, _CHANNEL_RE))
 
 
 def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
@@ -377,6 +391,10 @@ _BIO_RE = re.compile(
     r"^(?:about the (?:author|writer|contributor)s?\b|(?:(?:dr|mr|mrs|ms|prof)\.? )?"
     r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3},? (?:is|was|has been|has|an?|the|writes|covers) )",
 )
+_PERSON_RE = re.compile(
+    r"^(?!.*\b(?i:team|staff|editors?|editorial|official|admin|desk)\b)"
+    r"[A-Z][a-z][\w'’.-]*(?: (?:[A-Z][\w'’.-]+|van|von|de|da|del|der|le|la|al|bin)){1,3}$")
+"""A person's name (two to four words, the first one capitalized, not a team's or a desk's)."""
 _BIO_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 
 
@@ -386,7 +404,7 @@ def _remove_author_bio(node: HtmlElement, meta: dict[str, str]) -> None:
     a sentence about them ("Jane Doe is a reporter who covers …")."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = byline.split(",")[0].split(" and ")[0].strip()
-    names = {author, author.split()[0]} if len(author.split()) >= 2 else set()
+    names = {author, author.split()[0]} if _PERSON_RE.match(author) else set()
     last = _last_block(node)
     if last is None:
         return
