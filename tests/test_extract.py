@@ -275,6 +275,17 @@ def test_dateline_above_the_text_goes_and_the_first_paragraph_stays() -> None:
     assert "15 Dec" not in text and "Reading time" not in text
 
 
+def test_standfirst_above_the_date_line_goes() -> None:
+    """A standfirst that repeats the page's description goes when a date line, not the text,
+    follows it: the header's lines (standfirst, date) are not the text's first paragraph."""
+    standfirst = "From night buses to student fares, this is what the city's new plan changes"
+    html = (f"<html><head><meta name='description' content=\"{standfirst}\"></head><body>"
+            f"<main><p>{standfirst}</p><p>Tuesday February 11 2025</p>{_paragraphs()}</main>"
+            f"</body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and "this is what" not in text
+
+
 def test_a_short_first_sentence_that_mentions_a_date_stays() -> None:
     """Only a line that is a date or a byline goes from above the text, not a sentence that
     mentions a date ("… Updated 2026-03-02. Comments are closed.")."""

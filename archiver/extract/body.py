@@ -437,7 +437,8 @@ def _opens_the_text(el: HtmlElement) -> bool:
     """A paragraph followed by the text's next paragraph in the same parent: the first
     paragraph (that the page's description repeats), not a standfirst above the text."""
     following = next((s for s in el.itersiblings() if isinstance(s.tag, str)), None)
-    return el.tag == "p" and following is not None and following.tag == "p"
+    return (el.tag == "p" and following is not None and following.tag == "p"
+            and not _is_dateline(text_of(following)))  # a date line is the header's, too
 
 
 def _leading_blocks(node: HtmlElement) -> list[HtmlElement]:
