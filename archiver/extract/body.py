@@ -418,12 +418,9 @@ def _remove_author_bio(node: HtmlElement, meta: dict[str, str]) -> None:
 
 
 def _last_block(node: HtmlElement) -> HtmlElement | None:
-    """The innermost block that holds the text's last words."""
-    found = None
-    for el in node.iter(*_BIO_BLOCKS):
-        if text_of(el) and not any(text_of(d) for d in el.iterdescendants(*_BIO_BLOCKS)):
-            found = el
-    return found
+    """The innermost block that holds the text's last words: the first block with text in
+    reverse page order (a block comes after the blocks inside it in that order)."""
+    return next((el for el in reversed(list(node.iter(*_BIO_BLOCKS))) if text_of(el)), None)
 
 
 def _is_dateline(text: str) -> bool:
