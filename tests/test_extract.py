@@ -423,6 +423,22 @@ def test_appeals_to_follow_or_subscribe_go_and_prose_about_newsletters_stays() -
         assert appeal not in text
 
 
+def test_disclaimer_bio_and_embedded_post_boxes_go() -> None:
+    """Blocks named as a disclaimer, an author's bio or a social network's embedded post
+    (Twitter's `twitter-tweet`, Instagram's `instagram-media`) are not the article's text."""
+    boxes = ("<div class='post-disclaimer'><p>This article is for information only and is not "
+             "financial advice.</p></div>"
+             "<blockquote class='twitter-tweet'><p>Night buses are back!! Finally</p>&mdash; "
+             "Rider (@rider) <a href='https://twitter.com/rider/status/1'>May 5</a></blockquote>"
+             "<div class='bio'><p>Jo covers transport for the paper.</p></div>")
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{boxes}{_paragraphs(PROSE[2:])}"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
+    for chrome in ("not financial advice", "Night buses are back", "Jo covers"):
+        assert chrome not in text
+
+
 def test_blocks_marked_data_nosnippet_go() -> None:
     """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
     from the metadata, an author blurb); not when it wraps the article itself."""

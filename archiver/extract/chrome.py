@@ -64,7 +64,8 @@ _CHROME_FEATURE_RE = re.compile(
     r"breadcrumbs?|skip-link|skiplink|comment-form|comment-respond|respond|"
     r"print-only|advert|advertisement|ad-slot|ad-container|sponsored|modal|paywall|"
     r"author-box|author-bio|author-info|author-card|about-author|about-the-author|"
-    r"saboxplugin-wrap|abh_box|wp-block-post-author)(?:$|[\s_-])",
+    r"saboxplugin-wrap|abh_box|wp-block-post-author|bio|author-bios|disclaimer|disclaimers|"
+    r"twitter-tweet|instagram-media|tiktok-embed)(?:$|[\s_-])",
     re.I,
 )
 _TEASER_LEAD_RE = re.compile(
@@ -97,7 +98,8 @@ _ANY_CHROME_WORD_RE = re.compile(
     r"comment|disqus|wpdiscuz|"
     r"share|sharing|social|follow|addtoany|addthis|newsletter|subscri|sign-?up|mailing|related|"
     r"read-?more|more-stories|recommended|recirculation|outbrain|taboola|breadcrumb|skip|respond|"
-    r"print-only|advert|ad-|sponsored|modal|paywall|author|sabox|abh_",
+    r"print-only|advert|ad-|sponsored|modal|paywall|author|sabox|abh_|bio|disclaimer|tweet|"
+    r"instagram|tiktok",
 )
 """Every word the attribute tests of `_is_chrome` look for (past navigation), in lower case:
 searched in lowercased text, ten times faster than with re.I."""
