@@ -439,6 +439,19 @@ def test_disclaimer_bio_and_embedded_post_boxes_go() -> None:
         assert chrome not in text
 
 
+def test_text_cut_into_deep_blocks_is_found_whole_by_the_core() -> None:
+    """Text in blocks of its own, each nested deeper than readability's scoring reaches, so
+    that no common container gets points: Readability.js's second look (an ancestor of three
+    of the top five that score nearly as well) finds it whole, without a second opinion."""
+    block = ("<section class='row'><div><div><div><div><div><p>{}</p></div></div></div></div>"
+             "</div></section>")
+    html = ("<html><body><div class='page'>" + "".join(block.format(t) for t in PROSE)
+            + "</div></body></html>")
+    article = extract(html, CASE_URL)
+    assert all(text in article.text for text in PROSE)
+    assert article.extraction_path == "cleaned"
+
+
 def test_blocks_marked_data_nosnippet_go() -> None:
     """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
     from the metadata, an author blurb); not when it wraps the article itself."""

@@ -12,7 +12,15 @@ from lxml.html import HtmlElement
 from readability import Document
 
 from archiver.errors import ExtractionError
-from archiver.extract.dom import class_id, elements, link_density, norm, remove, text_of
+from archiver.extract.dom import (
+    WORD_RE,
+    class_id,
+    elements,
+    link_density,
+    norm,
+    remove,
+    text_of,
+)
 
 UNLIKELY_RE = re.compile(
     r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
@@ -92,6 +100,21 @@ class ArticleFinder(Document):  # type: ignore[misc]
             candidate["content_score"] *= 1 - self.get_link_density(elem)
         return candidates
 
+    def select_best_candidate(self, candidates: dict[HtmlElement, dict[str, Any]]
+                              ) -> dict[str, Any] | None:
+        """readability-lxml's choice, then Readability.js's second look at it: a common
+        ancestor of three of the top five that score nearly as well, or a parent that scores
+        better, is the article (a page whose text is cut into blocks, a data table or a list
+        of picks winning over the prose around it)."""
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return None
+        node = _better_ancestor(best, candidates)
+        if node is best["elem"] or _repeats_itself(node):
+            return best  # a wrapper of the page's layouts, each with the text: keep one
+        score = candidates.get(node, {}).get("content_score", 0)
+        return {"content_score": max(score, best["content_score"]), "elem": node}
+
     def get_article(self, candidates: dict[HtmlElement, dict[str, Any]],
                     best_candidate: dict[str, Any], html_partial: bool = False) -> HtmlElement:
         """readability-lxml's gathering of the winner's siblings, with Readability.js's bonus for
@@ -117,6 +140,44 @@ class ArticleFinder(Document):  # type: ignore[misc]
 
 
 _COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
+
+
+def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[str, Any]]
+                     ) -> HtmlElement:
+    top = best["elem"]
+    score = best["content_score"]
+    if score <= 0:
+        return top
+    others = sorted((c for c in candidates.values() if c["elem"] is not top),
+                    key=lambda c: c["content_score"], reverse=True)[:4]
+    close = [set(c["elem"].iterancestors()) for c in others if c["content_score"] >= 0.75 * score]
+    if len(close) >= 3:
+        for ancestor in top.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if sum(ancestor in ancestors for ancestors in close) >= 3:
+                return ancestor
+    last, threshold = score, score / 3
+    for ancestor in top.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if ancestor not in candidates:
+            continue
+        parent_score = candidates[ancestor]["content_score"]
+        if parent_score < threshold:
+            break
+        if parent_score > last:
+            return ancestor
+        last = parent_score
+    return top
+
+
+def _repeats_itself(el: HtmlElement) -> bool:
+    """Whether most of an element's runs of four words occur more than once in it (a page
+    that holds its text twice, once per layout)."""
+    words = WORD_RE.findall(el.text_content().lower())
+    runs = [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
+    return bool(runs) and len(set(runs)) < 0.7 * len(runs)
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
