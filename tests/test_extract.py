@@ -406,6 +406,18 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
     assert extract(html, CASE_URL).text.endswith(shop[3:-4])
 
 
+def test_date_and_tag_lines_that_close_a_post_go() -> None:
+    """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
+    with "By" (a byline's word, but no date) stays."""
+    closing = "<p>Last updated: May 5, 2025</p><p>Tags: buses, council, transport</p>"
+    html = f"<html><body><article>{_paragraphs()}{closing}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1]) and "Last updated" not in text and "Tags" not in text
+    sentence = "<p>By keeping an eye on these plans, riders can save a lot.</p>"
+    html = f"<html><body><article>{_paragraphs()}{sentence}</article></body></html>"
+    assert "By keeping an eye" in extract(html, CASE_URL).text
+
+
 def test_appeals_to_follow_or_subscribe_go_and_prose_about_newsletters_stays() -> None:
     """A block of its own that opens with an appeal ("Follow us on …", "Sign up for our
     newsletter …", "Want more …?") and names the channel goes; a paragraph of the article

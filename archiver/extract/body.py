@@ -8,7 +8,8 @@ reader does not count as the article, found by structure first and by text secon
   ("Photo: ...", "Courtesy of ...") and the captions of images;
 * the byline, dateline and standfirst the page repeats above the text;
 * affiliate disclosures and appeals to follow the site or get its newsletter;
-* "Related", "More from", "You may also like" lists at the end, and the author's bio there.
+* "Related", "More from", "You may also like" lists at the end, and the lines that close a
+  post there (the author's bio, a date line, a line of tags).
 
 Lists, tables, code, quotes and headings inside the text stay: every rule looks at short,
 link-heavy or labelled blocks only.
@@ -399,22 +400,36 @@ _BIO_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 
 
 def _remove_author_bio(node: HtmlElement, meta: dict[str, str]) -> None:
-    """A short paragraph about the author, as the text's last block: "About the author: …",
-    or the author named in the metadata (a person's name; the first name alone, too) opening
-    a sentence about them ("Jane Doe is a reporter who covers …")."""
+    """The lines that close a post, not its text, as its last blocks (up to three, in any
+    order): a short paragraph about the author ("About the author: …", or the author named in
+    the metadata, a person's name, the first name alone too, opening a sentence about them:
+    "Jane Doe is a reporter who covers …"), a date line ("Last updated: May 5, 2025", "Posted
+    by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = byline.split(",")[0].split(" and ")[0].strip()
     names = {author, author.split()[0]} if _PERSON_RE.match(author) else set()
-    last = _last_block(node)
-    if last is None:
-        return
-    text = text_of(last)
-    opening = _BIO_RE.match(text)
-    if opening is None or len(text) > 700 or link_density(last) > 0.5:
-        return
-    if opening.group().lower().startswith("about the") or any(
-            text.startswith(name) for name in names):
+    for _ in range(3):
+        last = _last_block(node)
+        if last is None or last is node or not _closes_the_post(last, names):
+            return
         remove(last)
+
+
+def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
+    text = text_of(el)
+    if len(text) <= 120 and ((_is_dateline(text) and _YEAR_RE.search(text))
+                             or _TAGS_LINE_RE.match(text)):
+        return True  # a date line with its date ("By keeping an eye on …" is a sentence)
+    opening = _BIO_RE.match(text)
+    if opening is None or len(text) > 700 or link_density(el) > 0.5:
+        return False
+    return opening.group().lower().startswith("about the") or any(
+        text.startswith(name) for name in names)
+
+
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+_TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories|category|"
+                           r"topics)\s*:", re.I)
 
 
 def _last_block(node: HtmlElement) -> HtmlElement | None:
