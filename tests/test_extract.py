@@ -487,6 +487,18 @@ def test_in_body_heading_named_header_stays() -> None:
     assert "What the plan costs" in text and PROSE[0] in text and PROSE[-1] in text
 
 
+def test_in_body_heading_whose_anchor_reads_like_chrome_stays() -> None:
+    """A heading's id made from its own words ("h-what-is-social-travel", "media-coverage")
+    names the heading, not a social widget or a media box: the heading stays."""
+    body = (f"{_paragraphs(PROSE[:2])}<h2 class='wp-block-heading' id='h-what-is-social-travel'>"
+            f"What is social travel?</h2>{_paragraphs(PROSE[2:3])}<h2 id='media-coverage'>Media "
+            f"coverage</h2>{_paragraphs(PROSE[3:])}")
+    html = f"<html><body><div class='entry-content'>{body}</div></body></html>"
+    text = extract(html, CASE_URL).text
+    assert "What is social travel?" in text and "Media coverage" in text
+    assert PROSE[0] in text and PROSE[-1] in text
+
+
 def test_folded_accordion_answers_are_part_of_the_article() -> None:
     """An FAQ whose answers are folded (display:none until opened) is part of the article;
     a folded menu next to it (links only) and a hidden dialog are not."""

@@ -17,6 +17,7 @@ from archiver.extract.dom import (
     class_id,
     elements,
     link_density,
+    node_id,
     norm,
     remove,
     text_of,
@@ -261,7 +262,7 @@ def _clean_share_elements(node: HtmlElement) -> None:
 
 def _class_weight(el: HtmlElement) -> int:
     weight = 0
-    for feature in (el.get("class"), el.get("id")):
+    for feature in (el.get("class"), node_id(el)):
         if feature:
             feature = feature.lower()
             weight -= 25 if _NEGATIVE_RE.search(feature) else 0

@@ -21,7 +21,23 @@ def text_of(el: HtmlElement) -> str:
 
 def class_id(el: HtmlElement) -> str:
     """The class and id of an element, the strings Readability's heuristics look at."""
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+    return f"{el.get('class') or ''} {node_id(el)}"
+
+
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def node_id(el: HtmlElement) -> str:
+    """An element's id, as a name the page gave it: not a heading's anchor made from its own
+    words ("h-what-is-social-sharing", "related-work"), which says what the heading says,
+    not what kind of block it is."""
+    value = el.get("id") or ""
+    if value and el.tag in _HEADING_TAGS:
+        words = set(WORD_RE.findall(el.text_content().lower()))
+        named = [w for w in re.split(r"[\W_]+", value.lower()) if len(w) > 1]
+        if words and named and sum(w in words for w in named) >= 0.6 * len(named):
+            return ""
+    return value
 
 
 def remove(el: HtmlElement) -> None:
