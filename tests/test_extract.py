@@ -464,6 +464,22 @@ def test_text_cut_into_deep_blocks_is_found_whole_by_the_core() -> None:
     assert article.extraction_path == "cleaned"
 
 
+def test_stock_agency_credits_and_link_lines_go() -> None:
+    """A credit line under an image that names a stock agency or a wire ("Getty Images /
+    Jo Roe", "AP Photo/…"), and link lines like "Read our full review", "Back to articles
+    list", "Skip to the extras" are not the article's text."""
+    figure = ("<div><img src='/bus.jpg' alt=''><span class='t-xs'>Getty Images / Jo Roe</span>"
+              "</div><p><a href='/review'>Read our full review</a></p>"
+              "<p><a href='#extras'>Skip to the extras</a></p>")
+    tail = "<p><a href='/blog'>Back to articles list</a></p>"
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{figure}{_paragraphs(PROSE[2:])}"
+            f"{tail}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
+    for chrome in ("Getty", "full review", "Skip to", "Back to articles"):
+        assert chrome not in text
+
+
 def test_blocks_marked_data_nosnippet_go() -> None:
     """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
     from the metadata, an author blurb); not when it wraps the article itself."""

@@ -36,7 +36,9 @@ _CALL_TO_ACTION_RE = re.compile(
     r"check (?:the )?(?:latest )?price\w*|check availability|see (?:the )?(?:latest )?price|"
     r"see (?:the )?rating|see details|view details|view deal|see deal|get (?:the )?deal|"
     r"shop now|buy now|book now|order now|get started|start now|try (?:it )?(?:for )?free|"
-    r"sign up|subscribe|download now|read (?:the )?full review|read review|"
+    r"sign up|subscribe|download now|read (?:the |our )?(?:full |entire )?review|"
+    r"best prices today|rate this (?:article|post)|back to (?:the )?(?:articles?|posts?|blog)"
+    r"(?: list)?|skip to (?:the )?(?:extras|bottom|end)\b.*|"
     r"(?:buy|view|shop|check price|see it) (?:at|on) [\w.& -]{2,30}|back to top|"
     r"continue reading|click here|visit (?:the )?(?:site|website|store))\W*$",
     re.I,
@@ -55,7 +57,9 @@ _CREDIT_TEXT_RE = re.compile(
     r"^\W*(?:(?:photo|image|picture|illustration|graphic|video|header|featured|cover|lead)s?"
     r"(?: image)?\s*(?:credits?|courtesy|source)?\s*[:|©]"
     r"|(?:photo|image|picture|illustration)s? (?:credits?|courtesy|by)\b"
-    r"|credits?\s*[:|]|courtesy of\b|©|\(c\)\s)",
+    r"|credits?\s*[:|]|courtesy of\b|©|\(c\)\s"
+    r"|(?:getty images|shutterstock|istock(?:photo)?|alamy|unsplash|pexels|adobe stock|"
+    r"(?:ap|afp|reuters|dpa|epa) (?:photo|images?))\b)",  # a stock agency's or wire's credit
     re.I,
 )
 _RELATED_LEAD_RE = re.compile(
