@@ -580,6 +580,15 @@ def test_related_list_goes_before_the_sign_off() -> None:
     assert "MIGHT ALSO LIKE" not in text and "porch projects" not in text
 
 
+def test_if_you_liked_this_post_list_goes() -> None:
+    """"If you liked this post you might also like:" and its list of links go."""
+    tail = ("<p>If you liked this post you might also like:</p><ul><li><a href='/a'>Why trams "
+            "cost so much</a></li><li><a href='/b'>Night buses, a history</a></li></ul>")
+    html = f"<html><body><article>{_paragraphs()}{tail}</article></body></html>"
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1]) and "liked this post" not in text and "Why trams" not in text
+
+
 def test_consent_checkbox_and_consent_settings_link_go() -> None:
     """A form's consent checkbox with its fine print, and the "Manage consent" link that
     reopens a consent tool, are no article text, even inside the article."""

@@ -65,7 +65,8 @@ _CREDIT_TEXT_RE = re.compile(
 _RELATED_LEAD_RE = re.compile(
     r"^\W*(?:related(?: (?:posts?|articles?|stories|reading|content|news|links|guides?|"
     r"topics|coverage|reviews))?|more (?:from|on|in|about|like this|stories|articles|posts|"
-    r"news|reading|to read|to explore)\b.*|(?:you|we think you) (?:may|might|will|could) "
+    r"news|reading|to read|to explore)\b.*|(?:if you (?:liked|enjoyed) this \w+,? )?"
+    r"(?:you|we think you) (?:may|might|will|could) "
     r"(?:also )?(?:like|enjoy|be interested)\b.*|recommended(?: (?:for you|reading|articles|"
     r"posts|stories))?|read (?:this )?next|what to read next|up next|keep reading|"
     r"(?:most )?popular(?: (?:posts|stories|articles|now))?|trending(?: now| stories)?|"
