@@ -122,6 +122,14 @@ def _paragraphs(texts: list[str] = PROSE) -> str:
     return "".join(f"<p>{text}</p>" for text in texts)
 
 
+def _assert_whole_text_without(html: str, *chrome: str) -> None:
+    """The extracted text runs from PROSE's first paragraph to its last, without `chrome`."""
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
+    for part in chrome:
+        assert part not in text, part
+
+
 def _builder_page(article: str) -> str:
     """A page made with a page builder: the article is a widget in nested sections, and the
     theme names the blocks in ways that read like chrome ("banner", "widget")."""
@@ -378,10 +386,8 @@ def test_author_box_and_a_lone_contents_label_go() -> None:
            "night bus home.</p><a href='/author/jo'>Recent posts</a></section></div>")
     html = (f"<html><body><article><p class='toc-label'>Table of Contents</p><div id='toc'>"
             f"</div>{_paragraphs()}{box}</article></body></html>")
-    text = extract(html, CASE_URL).text
-    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
-    for chrome in ("Table of Contents", "Jo has covered", "transport editor", "Recent posts"):
-        assert chrome not in text
+    _assert_whole_text_without(html, "Table of Contents", "Jo has covered", "transport editor",
+                               "Recent posts")
 
 
 def test_author_bio_paragraph_at_the_end_goes() -> None:
@@ -445,10 +451,7 @@ def test_disclaimer_bio_and_embedded_post_boxes_go() -> None:
              "<div class='bio'><p>Jo covers transport for the paper.</p></div>")
     html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{boxes}{_paragraphs(PROSE[2:])}"
             f"</article></body></html>")
-    text = extract(html, CASE_URL).text
-    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
-    for chrome in ("not financial advice", "Night buses are back", "Jo covers"):
-        assert chrome not in text
+    _assert_whole_text_without(html, "not financial advice", "Night buses are back", "Jo covers")
 
 
 def test_text_cut_into_deep_blocks_is_found_whole_by_the_core() -> None:
@@ -474,10 +477,7 @@ def test_stock_agency_credits_and_link_lines_go() -> None:
     tail = "<p><a href='/blog'>Back to articles list</a></p>"
     html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{figure}{_paragraphs(PROSE[2:])}"
             f"{tail}</article></body></html>")
-    text = extract(html, CASE_URL).text
-    assert text.startswith(PROSE[0]) and text.endswith(PROSE[-1])
-    for chrome in ("Getty", "full review", "Skip to", "Back to articles"):
-        assert chrome not in text
+    _assert_whole_text_without(html, "Getty", "full review", "Skip to", "Back to articles")
 
 
 def test_blocks_marked_data_nosnippet_go() -> None:
