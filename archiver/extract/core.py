@@ -13,6 +13,7 @@ from readability import Document
 
 from archiver.errors import ExtractionError
 from archiver.extract.dom import (
+    HEADING_TAGS,
     WORD_RE,
     class_id,
     elements,
@@ -61,7 +62,7 @@ class ArticleFinder(Document):  # type: ignore[misc]
     def remove_unlikely_candidates(self) -> None:
         for el in list(elements(self.html)):
             features = class_id(el).lower()
-            if el.tag in _HEADINGS:
+            if el.tag in HEADING_TAGS:
                 features = features.replace("header", "")  # "header-anchor": an in-body heading
             if (
                 len(features) > 1
@@ -125,8 +126,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
         name = best.get("class")
         parent = best.getparent()
         if name and parent is not None:
-            candidates = dict(candidates)
             bonus = best_candidate["content_score"] * 0.2
+            candidates = dict(candidates)
             for sibling in parent:
                 if sibling is not best and sibling.get("class") == name and sibling in candidates:
                     score = candidates[sibling]["content_score"] + bonus
@@ -181,7 +182,6 @@ def _repeats_itself(el: HtmlElement) -> bool:
     return bool(runs) and len(set(runs)) < 0.7 * len(runs)
 
 
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TAG_SCORES = {
     "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
     "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,

@@ -24,7 +24,7 @@ def class_id(el: HtmlElement) -> str:
     return f"{el.get('class') or ''} {node_id(el)}"
 
 
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def node_id(el: HtmlElement) -> str:
@@ -32,7 +32,7 @@ def node_id(el: HtmlElement) -> str:
     words ("h-what-is-social-sharing", "related-work"), which says what the heading says,
     not what kind of block it is."""
     value = el.get("id") or ""
-    if value and el.tag in _HEADING_TAGS:
+    if value and el.tag in HEADING_TAGS:
         words = set(WORD_RE.findall(el.text_content().lower()))
         named = [w for w in re.split(r"[\W_]+", value.lower()) if len(w) > 1]
         if words and named and sum(w in words for w in named) >= 0.6 * len(named):
