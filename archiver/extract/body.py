@@ -96,7 +96,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> None:
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
     _remove_teaser_tail(node)
-    _remove_author_bio(node, meta)
+    _remove_closing_lines(node, meta)
     _remove_repeated_header(node, meta)
 
 
@@ -404,7 +404,7 @@ _PERSON_RE = re.compile(
 _BIO_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 
 
-def _remove_author_bio(node: HtmlElement, meta: dict[str, str]) -> None:
+def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     """The lines that close a post, not its text, as its last blocks (up to three, in any
     order): a short paragraph about the author ("About the author: …", or the author named in
     the metadata, a person's name, the first name alone too, opening a sentence about them:
