@@ -480,6 +480,21 @@ def test_stock_agency_credits_and_link_lines_go() -> None:
     _assert_whole_text_without(html, "Getty", "full review", "Skip to", "Back to articles")
 
 
+def test_layout_class_names_do_not_make_content_look_like_chrome() -> None:
+    """Tailwind's "overflow-hidden" (a clipped box, not a hidden one) and Elementor's
+    "elementor-widget-container" (every block of the page) are not Readability's "hidden" and
+    "widget": the list and paragraphs inside them stay."""
+    short = [text.split(",")[0] + "." for text in PROSE]
+    box = ("<div class='overflow-hidden rounded-lg'><h3>What changes</h3><ul>"
+           + "".join(f"<li>{text}</li>" for text in short) + "</ul></div>")
+    widget = (f"<div class='elementor-widget-container'><p>{short[0]}</p><ul><li>{short[1]}"
+              f"</li></ul></div>")
+    html = (f"<html><body><article><div class='entry'>{_paragraphs(PROSE[:2])}{box}{widget}"
+            f"{_paragraphs(PROSE[2:])}</div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "What changes" in text and short[3] in text and text.count(short[1]) == 2
+
+
 def test_blocks_marked_data_nosnippet_go() -> None:
     """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
     from the metadata, an author blurb); not when it wraps the article itself."""

@@ -260,11 +260,17 @@ def _clean_share_elements(node: HtmlElement) -> None:
                 remove(el)
 
 
+_LAYOUT_NAMES_RE = re.compile(r"elementor-widget|overflow(?:-[xy])?-hidden")
+"""Class names that read like Readability's negative words but name layout: every block of an
+Elementor page is an "elementor-widget" (its share buttons still say "share"), and Tailwind's
+"overflow-hidden" clips a box, it does not hide it."""
+
+
 def _class_weight(el: HtmlElement) -> int:
     weight = 0
     for feature in (el.get("class"), node_id(el)):
         if feature:
-            feature = feature.lower()
+            feature = _LAYOUT_NAMES_RE.sub(" ", feature.lower())
             weight -= 25 if _NEGATIVE_RE.search(feature) else 0
             weight += 25 if _POSITIVE_RE.search(feature) else 0
     return weight
