@@ -495,6 +495,18 @@ def test_layout_class_names_do_not_make_content_look_like_chrome() -> None:
     assert "What changes" in text and short[3] in text and text.count(short[1]) == 2
 
 
+def test_layout_wrapper_named_sidebar_keeps_the_article_in_the_core() -> None:
+    """A wrapper named "sidebar-layout" (or a header the template leaves open) that holds most
+    of the page's paragraphs is the layout around the text, not a sidebar: the cleaned run
+    keeps it, with no fallback needed, and the real sidebar still goes."""
+    html = (f"<html><body><div class='sidebar-layout'><div class='col'><h1>Bus plan</h1>"
+            f"{_paragraphs()}</div><div class='aside-col'><p>Popular: tram news</p></div></div>"
+            f"</body></html>")
+    article = extract(html, CASE_URL)
+    assert all(text in article.text for text in PROSE) and "Popular" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
 def test_blocks_marked_data_nosnippet_go() -> None:
     """`data-nosnippet` marks what the site says is not the page's text (a standfirst repeated
     from the metadata, an author blurb); not when it wraps the article itself."""

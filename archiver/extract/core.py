@@ -60,19 +60,25 @@ class ArticleFinder(Document):  # type: ignore[misc]
         return input
 
     def remove_unlikely_candidates(self) -> None:
+        page_prose = None
         for el in list(elements(self.html)):
             features = class_id(el).lower()
             if el.tag in HEADING_TAGS:
                 features = features.replace("header", "")  # "header-anchor": an in-body heading
+            unlikely = UNLIKELY_RE.search(features) if len(features) > 1 else None
             if (
-                len(features) > 1
-                and UNLIKELY_RE.search(features)
+                unlikely
                 and not MAYBE_CANDIDATE_RE.search(features)
                 and el.tag not in ("html", "body", "a")
                 and not el.xpath("ancestor::table | ancestor-or-self::pre | ancestor::code")
                 and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
                                  ".//math")
             ):
+                if unlikely.group() in ("header", "sidebar"):  # names of layout wrappers, too
+                    if page_prose is None:
+                        page_prose = _prose_length(self.html)
+                    if _prose_length(el) > 0.5 * page_prose:
+                        continue  # "sidebar-layout", a header left open: the text is inside
                 remove(el)
 
     def get_link_density(self, elem: HtmlElement) -> float:
@@ -142,6 +148,11 @@ class ArticleFinder(Document):  # type: ignore[misc]
 
 
 _COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
+
+
+def _prose_length(el: HtmlElement) -> int:
+    """Characters in an element's paragraphs: where the page's text is."""
+    return sum(len(text_of(p)) for p in el.iter("p"))
 
 
 def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[str, Any]]
