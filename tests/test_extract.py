@@ -263,11 +263,12 @@ def test_affiliate_disclosure_goes_and_an_article_about_commissions_stays() -> N
     disclosure = ("<p><em>This article contains affiliate links: if you buy through them we may "
                   "earn a small commission, at no extra cost to you.</em></p>")
     about = ("<p>Travel agents recommend insurance because they get a commission when you buy "
-             "it, and because they can be held liable for your losses.</p>")
+             "it, and because they can be held liable for your losses.</p><p>For US customers, "
+             "the insurer's key lines include workers' compensation.</p>")
     html = (f"<html><body><article>{disclosure}{_paragraphs()}{about}</article></body></html>")
     text = extract(html, CASE_URL).text
     assert text.startswith(PROSE[0]) and "Travel agents recommend" in text
-    assert "affiliate links" not in text
+    assert "workers' compensation" in text and "affiliate links" not in text
 
 
 def test_dateline_above_the_text_goes_and_the_first_paragraph_stays() -> None:

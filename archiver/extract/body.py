@@ -226,7 +226,7 @@ _DISCLOSURE_RE = re.compile(
     r"\b(?:affiliate|commissions?|commissionable|compensat\w+|kick ?back|associate\b.*\bearns?)",
     re.I)
 _DISCLOSED_RE = re.compile(
-    r"\b(?:we|i|us|our|this (?:site|website|blog|post|article|page|content))\b(?:\W+\w+){0,8}"
+    r"\b(?:we|i|our|this (?:site|website|blog|post|article|page|content))\b(?:\W+\w+){0,8}"
     r"\W+(?:may |might |will |can )?(?:earn|receive|get|make|contains?|includes?|uses?|is "
     r"supported)\b",
     re.I)
