@@ -91,7 +91,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> None:
     _remove_tables_of_contents(node)
     remove_signup_forms(node)
     _remove_buttons(node)
-    _remove_disclosures(node)
+    _remove_notices(node)
     _remove_gallery_chrome(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
@@ -203,7 +203,7 @@ def _remove_buttons(node: HtmlElement) -> None:
             _remove_block_of(el, node)
 
 
-def _remove_disclosures(node: HtmlElement) -> None:
+def _remove_notices(node: HtmlElement) -> None:
     """Notices in a short block of their own, told by two things said together:
 
     * an affiliate disclosure ("If you buy through our links we may earn a commission, at no
@@ -401,7 +401,7 @@ _PERSON_RE = re.compile(
     r"^(?!.*\b(?i:team|staff|editors?|editorial|official|admin|desk)\b)"
     r"[A-Z][a-z][\w'’.-]*(?: (?:[A-Z][\w'’.-]+|van|von|de|da|del|der|le|la|al|bin)){1,3}$")
 """A person's name (two to four words, the first one capitalized, not a team's or a desk's)."""
-_BIO_BLOCKS = ("p", "div", "section", "aside", "blockquote")
+_CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 
 
 def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
@@ -440,7 +440,7 @@ _TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories
 def _last_block(node: HtmlElement) -> HtmlElement | None:
     """The innermost block that holds the text's last words: the first block with text in
     reverse page order (a block comes after the blocks inside it in that order)."""
-    return next((el for el in reversed(list(node.iter(*_BIO_BLOCKS))) if text_of(el)), None)
+    return next((el for el in reversed(list(node.iter(*_CLOSING_BLOCKS))) if text_of(el)), None)
 
 
 def _is_dateline(text: str) -> bool:

@@ -15,6 +15,7 @@ from archiver.extract.dom import (
     has_prose,
     link_density,
     norm,
+    prose_length,
     remove,
     text_of,
 )
@@ -241,7 +242,7 @@ def _in_article(el: HtmlElement) -> bool:
 
 def _holds_article_text(el: HtmlElement) -> bool:
     """A page-level <header>/<aside> that holds long paragraphs is a layout wrapper, not chrome."""
-    return sum(len(text_of(p)) for p in el.iter("p")) > 500
+    return prose_length(el) > 500
 
 
 def _is_consent_prompt(el: HtmlElement) -> bool:

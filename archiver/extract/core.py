@@ -14,14 +14,15 @@ from readability import Document
 from archiver.errors import ExtractionError
 from archiver.extract.dom import (
     HEADING_TAGS,
-    WORD_RE,
     class_id,
     elements,
     link_density,
     node_id,
     norm,
+    prose_length,
     remove,
     text_of,
+    word_runs,
 )
 
 UNLIKELY_RE = re.compile(
@@ -76,8 +77,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
             ):
                 if unlikely.group() in ("header", "sidebar"):  # names of layout wrappers, too
                     if page_prose is None:
-                        page_prose = _prose_length(self.html)
-                    if _prose_length(el) > 0.5 * page_prose:
+                        page_prose = prose_length(self.html)
+                    if prose_length(el) > 0.5 * page_prose:
                         continue  # "sidebar-layout", a header left open: the text is inside
                 remove(el)
 
@@ -150,11 +151,6 @@ class ArticleFinder(Document):  # type: ignore[misc]
 _COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
 
 
-def _prose_length(el: HtmlElement) -> int:
-    """Characters in an element's paragraphs: where the page's text is."""
-    return sum(len(text_of(p)) for p in el.iter("p"))
-
-
 def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[str, Any]]
                      ) -> HtmlElement:
     top = best["elem"]
@@ -188,9 +184,8 @@ def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[st
 def _repeats_itself(el: HtmlElement) -> bool:
     """Whether most of an element's runs of four words occur more than once in it (a page
     that holds its text twice, once per layout)."""
-    words = WORD_RE.findall(el.text_content().lower())
-    runs = [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
-    return bool(runs) and len(set(runs)) < 0.7 * len(runs)
+    runs = word_runs(el.text_content().lower())
+    return len(set(runs)) < 0.7 * len(runs)
 
 
 _TAG_SCORES = {
@@ -385,8 +380,7 @@ def _holds_prose(el: HtmlElement) -> bool:
     """Paragraphs of text enough to be the article, whatever the class says: page builders
     wrap the article in "widget" blocks (Readability.js adds the block's content score to
     its class weight for this)."""
-    prose = sum(len(text_of(p)) for p in el.iter("p"))
-    return prose > 1000 and link_density(el) < 0.25
+    return prose_length(el) > 1000 and link_density(el) < 0.25
 
 
 def _list_share(el: HtmlElement, text: str) -> float:

@@ -66,6 +66,17 @@ def link_density(el: HtmlElement) -> float:
 
 
 
+def prose_length(el: HtmlElement) -> int:
+    """Characters in an element's paragraphs: where a page's text is."""
+    return sum(len(text_of(p)) for p in el.iter("p"))
+
+
+def word_runs(text: str) -> list[tuple[str, ...]]:
+    """The text's runs of four words, one after the other (one run for a shorter text)."""
+    words = WORD_RE.findall(text)
+    return [tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 1))]
+
+
 def has_prose(el: HtmlElement) -> bool:
     """Whether an element holds a paragraph of prose (a <p> of more than 300 characters)."""
     return any(len(text_of(p)) > 300 for p in el.iter("p"))

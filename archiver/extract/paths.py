@@ -30,7 +30,7 @@ from archiver.extract.body import remove_consent_checkboxes, trim
 from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
 from archiver.extract.document import parse
-from archiver.extract.dom import WORD_RE, link_density
+from archiver.extract.dom import WORD_RE, link_density, word_runs
 from archiver.extract.output import html_to_text
 
 CHECK_SHARE = 0.7
@@ -59,8 +59,7 @@ class Candidate:
     def distinct(self) -> int:
         """How much text a result holds once repeats are left out: its distinct runs of four
         words (a page that repeats its text, e.g. once per layout, does not count twice)."""
-        words = WORD_RE.findall(self.text)
-        return len({tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 1))})
+        return len(set(word_runs(self.text)))
 
 
 def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Candidate | None:
