@@ -496,6 +496,27 @@ def test_layout_class_names_do_not_make_content_look_like_chrome() -> None:
     assert "What changes" in text and short[3] in text and text.count(short[1]) == 2
 
 
+def test_product_cards_and_sections_with_links_keep_their_prose() -> None:
+    """A round-up's product cards named "widget" ("c-product-widget") that hold a paragraph
+    of prose, and a section whose list of links sits under a sentence of its own, are the
+    article's text; a "related" block of headline links still goes."""
+    card = (f"<div class='c-product-widget__product'><h3>The night bus pass</h3>"
+            f"<p>{PROSE[1]}</p><p>Price: 20 euros, or 15 euros for students and for anyone over "
+            f"sixty-five.</p></div>")
+    section = (f"<div class='sect1'><h2>Where to read the plan</h2><p>{PROSE[2]}</p><ul>"
+               + "".join(f"<li><p><a href='/plan/{n}'>Chapter {n}, in full</a>"
+                         f"</p></li>" for n in range(1, 7)) + "</ul></div>")
+    related = ("<div class='related'>" + "".join(
+        f"<p><a href='/news/{n}'>Tram extension delayed again, council says</a></p>"
+        for n in range(4)) + "</div>")
+    html = (f"<html><body><article><div class='entry'>{_paragraphs(PROSE[:1])}{card}{section}"
+            f"{_paragraphs(PROSE[3:])}{related}</div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "The night bus pass" in text and PROSE[1] in text and "Price: 20 euros" in text
+    assert "Where to read the plan" in text and "Chapter 6, in full" in text
+    assert "Tram extension delayed" not in text
+
+
 def test_layout_wrapper_named_sidebar_keeps_the_article_in_the_core() -> None:
     """A wrapper named "sidebar-layout" (or a header the template leaves open) that holds most
     of the page's paragraphs is the layout around the text, not a sidebar: the cleaned run
