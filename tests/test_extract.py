@@ -517,6 +517,25 @@ def test_product_cards_and_sections_with_links_keep_their_prose() -> None:
     assert "Tram extension delayed" not in text
 
 
+def test_blocks_of_text_named_header_stay() -> None:
+    """A block of the text whose class says "header" (a listicle's "listicle-header" that
+    holds its intro, an accordion styled "pane-header-alignment-left") stays when it holds
+    paragraphs of prose, in the cleaned run itself; the page's header, a row of links, still
+    goes."""
+    intro = (f"<section class='listicle-header'><div><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
+             f"</section>")
+    faq = (f"<div class='kt-accordion-wrap kt-pane-header-alignment-left'><h3>What changes?</h3>"
+           f"<p>{PROSE[2]}</p><p>{PROSE[3]}</p></div>")
+    header = ("<header class='site-header'>" + "".join(
+        f"<a href='/s/{n}'>Section {n}</a> " for n in range(5)) + "</header>")
+    html = (f"<html><body>{header}<div class='listicle-body'>{intro}"
+            f"<p>{PROSE[1].replace('Under', 'And under')}</p>{faq}</div></body></html>")
+    article = extract(html, CASE_URL)
+    assert article.text.startswith(PROSE[0]) and article.text.endswith(PROSE[3])
+    assert "What changes?" in article.text and "Section 3" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
 def test_layout_wrapper_named_sidebar_keeps_the_article_in_the_core() -> None:
     """A wrapper named "sidebar-layout" (or a header the template leaves open) that holds most
     of the page's paragraphs is the layout around the text, not a sidebar: the cleaned run

@@ -80,6 +80,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
                         page_prose = prose_length(self.html)
                     if prose_length(el) > 0.5 * page_prose:
                         continue  # "sidebar-layout", a header left open: the text is inside
+                    if unlikely.group() == "header" and _holds_prose(el, 300):
+                        continue  # "listicle-header" with the intro, an FAQ's "pane-header-…"
                 remove(el)
 
     def get_link_density(self, elem: HtmlElement) -> float:
@@ -376,13 +378,13 @@ def _is_icon(img: HtmlElement) -> bool:
     return bool(_ICON_RE.search(f"{img.get('class') or ''} {img.get('alt') or ''}"))
 
 
-def _holds_prose(el: HtmlElement) -> bool:
+def _holds_prose(el: HtmlElement, length: int = 200) -> bool:
     """Paragraphs of text, whatever the class says: page builders wrap the article in
     "widget" blocks, and round-ups put each pick in a card named so ("c-product-widget",
     "WidgetWrapper"); Readability.js adds the block's content score to its class weight for
     this. On the tuning pages, such blocks with over 200 characters of paragraphs held 2,750
     ground-truth shingles to 480 others."""
-    return prose_length(el) > 200 and link_density(el) < 0.25
+    return prose_length(el) > length and link_density(el) < 0.25
 
 
 def _list_share(el: HtmlElement, text: str) -> float:
