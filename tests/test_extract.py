@@ -602,6 +602,22 @@ def test_folded_accordion_answers_are_part_of_the_article() -> None:
     assert "Timetables for the night lines" not in text and "Subscribe" not in text
 
 
+def test_panels_opened_by_a_disclosure_button_are_part_of_the_article() -> None:
+    """A section folded behind a heading's button (`aria-expanded`, WAI-ARIA's disclosure
+    pattern), with classes that say nothing (CSS-in-JS names), is part of the article; a
+    hidden block that no button opens is not."""
+    sections = "".join(
+        f"<div class='css-p1fz9n'><h3><button aria-expanded='false'><p>Part {n}</p></button>"
+        f"</h3><div aria-hidden='true' hidden class='css-1k075w5'><p>{text}</p></div></div>"
+        for n, text in enumerate(PROSE[2:]))
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{sections}<div hidden "
+            f"class='css-9x'><p>Thanks for reading, you are now signed in to the paper's "
+            f"account.</p></div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert all(paragraph in text for paragraph in PROSE)
+    assert "signed in" not in text
+
+
 def test_list_with_an_icon_per_item_stays() -> None:
     """A list whose items each start with a check-mark icon is a list of text, not a gallery
     (Reader View's cleaning counts every <img> as a picture)."""

@@ -10,6 +10,7 @@ from lxml.html import HtmlElement
 
 from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE, has_ancestor
 from archiver.extract.dom import (
+    HEADING_TAGS,
     class_id,
     elements,
     has_prose,
@@ -219,11 +220,21 @@ def _is_folded_panel(el: HtmlElement) -> bool:
     of the article (people who annotate articles count it). A folded menu is not one: panels
     that are mostly links, or named like menus and banners, stay hidden."""
     features = class_id(el)
-    if (el.get("role") or "") not in ("region", "tabpanel") and not _FOLDED_RE.search(features):
+    if ((el.get("role") or "") not in ("region", "tabpanel") and not _FOLDED_RE.search(features)
+            and not _follows_disclosure_button(el)):
         return False
     if _NOT_FOLDED_RE.search(features) or (el.get("role") or "") in _UNLIKELY_ROLES:
         return False
     return len(text_of(el)) >= 80 and link_density(el) < 0.3
+
+
+def _follows_disclosure_button(el: HtmlElement) -> bool:
+    """The panel right after the button that opens it (`aria-expanded`), the button on its
+    own or in a heading: WAI-ARIA's disclosure pattern, whatever the classes are called."""
+    before = el.getprevious()
+    if before is None or (before.tag != "button" and before.tag not in HEADING_TAGS):
+        return False
+    return bool(before.xpath("descendant-or-self::button[@aria-expanded]"))
 
 
 def _is_navigation(el: HtmlElement) -> bool:
