@@ -75,13 +75,11 @@ class ArticleFinder(Document):  # type: ignore[misc]
                 and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
                                  ".//math")
             ):
-                if unlikely.group() in ("header", "sidebar"):  # names of layout wrappers, too
+                if unlikely.group() in ("header", "sidebar"):
                     if page_prose is None:
                         page_prose = prose_length(self.html)
-                    if prose_length(el) > 0.5 * page_prose:
-                        continue  # "sidebar-layout", a header left open: the text is inside
-                    if unlikely.group() == "header" and _holds_prose(el, 300):
-                        continue  # "listicle-header" with the intro, an FAQ's "pane-header-…"
+                    if _names_text(el, unlikely.group(), page_prose):
+                        continue
                 remove(el)
 
     def get_link_density(self, elem: HtmlElement) -> float:
@@ -148,6 +146,17 @@ class ArticleFinder(Document):  # type: ignore[misc]
         self._node = node
         self.html = node
         return etree.tostring(node, encoding="unicode", method="html")
+
+
+def _names_text(el: HtmlElement, word: str, page_prose: int) -> bool:
+    """Whether an element named "header" or "sidebar" holds text rather than chrome: a layout
+    wrapper ("sidebar-layout", a header the template leaves open) with more than half of the
+    page's paragraphs, or a block of the text named for its part ("listicle-header" with the
+    intro, an FAQ pane styled "pane-header-alignment") with 300 characters of paragraphs."""
+    prose = prose_length(el)
+    if prose > 0.5 * page_prose:
+        return True
+    return word == "header" and prose > 300 and link_density(el) < 0.25
 
 
 _COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
@@ -378,13 +387,13 @@ def _is_icon(img: HtmlElement) -> bool:
     return bool(_ICON_RE.search(f"{img.get('class') or ''} {img.get('alt') or ''}"))
 
 
-def _holds_prose(el: HtmlElement, length: int = 200) -> bool:
+def _holds_prose(el: HtmlElement) -> bool:
     """Paragraphs of text, whatever the class says: page builders wrap the article in
     "widget" blocks, and round-ups put each pick in a card named so ("c-product-widget",
     "WidgetWrapper"); Readability.js adds the block's content score to its class weight for
     this. On the tuning pages, such blocks with over 200 characters of paragraphs held 2,750
     ground-truth shingles to 480 others."""
-    return prose_length(el) > length and link_density(el) < 0.25
+    return prose_length(el) > 200 and link_density(el) < 0.25
 
 
 def _list_share(el: HtmlElement, text: str) -> float:

@@ -64,8 +64,6 @@ def link_density(el: HtmlElement) -> float:
     return linked / length
 
 
-
-
 def prose_length(el: HtmlElement) -> int:
     """Characters in an element's paragraphs: where a page's text is."""
     return sum(len(text_of(p)) for p in el.iter("p"))
