@@ -1,9 +1,12 @@
 """Write the archive (or a search's hits) out as files that outlive the tool.
 
-* `jsonl`: one JSON object per capture (metadata, text, sanitized HTML, tags, note).
-* `markdown`: one `.md` file per capture, YAML front matter and the article text.
-* `html`: a static reader copy, `index.html` plus one sanitized page per capture, and each
-  capture's archived page as one self-contained file; all open from disk and load nothing
+A page is written once, as its newest good version, with the page's tags, note and state
+(`all_versions` writes every capture instead):
+
+* `jsonl`: one JSON object per page (metadata, text, sanitized HTML, tags, note).
+* `markdown`: one `.md` file per page, YAML front matter and the article.
+* `html`: a static reader copy, `index.html` plus one sanitized page per page, and each
+  one's archived page as one self-contained file; all open from disk and load nothing
   from the network.
 """
 
@@ -31,8 +34,9 @@ from archiver.replay.singlefile import single_file
 
 FORMATS = ("jsonl", "markdown", "html")
 SKIPPED_COLUMNS = ("headers", "idempotency_key")
-FRONT_MATTER = ("id", "title", "url", "final_url", "site", "site_name", "byline", "published",
-                "lang", "captured_at", "status", "word_count", "tags", "note")
+FRONT_MATTER = ("id", "page_id", "title", "url", "final_url", "site", "site_name", "byline",
+                "published", "lang", "captured_at", "status", "word_count", "versions", "state",
+                "favourite", "tags", "note")
 # The static copy allows nothing but its own inline styles: archived text cannot run or fetch.
 STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -42,12 +46,13 @@ class ExportError(ArchiverError):
 
 
 def export(db: Database, fmt: str, output: Path, query: str | None = None,
-           since: str | None = None, pages: bool = True) -> int:
-    """Write every capture (or the hits of `query`, or those taken on or after `since`) to
-    `output` in `fmt`. Returns how many. With `pages`, the html format also writes each
-    archived page as one self-contained file."""
-    captures = (c for c in store.iter_captures(db, query)
-                if not since or c["captured_at"] >= since)
+           since: str | None = None, pages: bool = True, all_versions: bool = False) -> int:
+    """Write every page as its newest good version (or every capture, with `all_versions`;
+    or the hits of `query`, or those taken on or after `since`) to `output` in `fmt`.
+    Returns how many. With `pages`, the html format also writes each archived page as one
+    self-contained file."""
+    rows = store.iter_captures(db, query) if all_versions else store.iter_pages(db, query)
+    captures = (c for c in rows if not since or c["captured_at"] >= since)
     if fmt == "jsonl":
         with _open_file(output) as out:
             return write_jsonl(captures, out)

@@ -275,3 +275,75 @@ def m010_watches(db: Database) -> None:
             sent_at TEXT NOT NULL
         )"""
     )
+
+
+GOOD_STATUSES = "('ok', 'partial')"
+"""A capture of these statuses is a version worth showing (the others failed or hit a wall)."""
+
+
+@migrations()
+def m011_library(db: Database) -> None:
+    """The page is the unit, its captures are its versions: tags, a note, a reading state and a
+    favourite flag belong to the page (moved from the captures, merged, nothing lost); the page
+    keeps its newest capture, its newest good one and how many it has, kept current by
+    triggers, so that listing pages reads one row a page."""
+    for column in ("note TEXT", "state TEXT NOT NULL DEFAULT 'unread'",
+                   "favourite INTEGER NOT NULL DEFAULT 0", "updated_at TEXT",
+                   "first_capture_id INTEGER", "last_capture_id INTEGER",
+                   "good_capture_id INTEGER", "versions INTEGER NOT NULL DEFAULT 0"):
+        db.execute(f"ALTER TABLE pages ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE page_tags (
+            page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (page_id, tag)
+        )"""
+    )
+    db.execute("CREATE INDEX page_tags_tag ON page_tags(tag)")
+    db.execute("INSERT OR IGNORE INTO page_tags (page_id, tag) SELECT c.page_id, t.tag "
+               "FROM capture_tags t JOIN captures c ON c.id = t.capture_id")
+    db.execute("DROP TABLE capture_tags")
+    # Notes of several versions are joined, oldest first, each said once.
+    db.execute(
+        """UPDATE pages SET note = (
+               SELECT group_concat(note, char(10) || char(10)) FROM (
+                   SELECT note FROM captures WHERE page_id = pages.id AND note IS NOT NULL
+                   GROUP BY note ORDER BY min(captured_at), min(id)))""")
+    db.execute("ALTER TABLE captures DROP COLUMN note")
+    _create_page_triggers(db)
+    db.execute(f"UPDATE pages SET {_PAGE_SUMMARY}, updated_at = last_captured")
+    db.execute("DELETE FROM pages WHERE versions = 0")
+    db.execute("CREATE INDEX pages_last_captured ON pages(last_captured)")
+    db.execute("CREATE INDEX pages_site ON pages(site)")
+    db.execute("CREATE INDEX pages_good ON pages(good_capture_id)")
+    # What `archiver delete` asks when it looks for blobs nothing refers to any more.
+    for column in ("screenshot_hash", "snapshot_hash", "body_hash", "thumbnail_hash"):
+        db.execute(f"CREATE INDEX captures_{column} ON captures({column})")
+    db.execute("CREATE INDEX frames_snapshot ON frames(snapshot_hash)")
+
+
+_PAGE_SUMMARY = f"""
+    versions = (SELECT count(*) FROM captures WHERE page_id = pages.id),
+    first_captured = coalesce((SELECT min(captured_at) FROM captures WHERE page_id = pages.id),
+                              first_captured),
+    last_captured = coalesce((SELECT max(captured_at) FROM captures WHERE page_id = pages.id),
+                             last_captured),
+    first_capture_id = (SELECT id FROM captures WHERE page_id = pages.id
+                        ORDER BY captured_at, id LIMIT 1),
+    last_capture_id = (SELECT id FROM captures WHERE page_id = pages.id
+                       ORDER BY captured_at DESC, id DESC LIMIT 1),
+    good_capture_id = (SELECT id FROM captures WHERE page_id = pages.id
+                       AND status IN {GOOD_STATUSES} ORDER BY captured_at DESC, id DESC LIMIT 1)
+"""
+
+
+def _create_page_triggers(db: Database) -> None:
+    """A page's summary columns follow its captures (inserted, deleted, status changed)."""
+    db.execute(f"""CREATE TRIGGER captures_page_ai AFTER INSERT ON captures BEGIN
+        UPDATE pages SET {_PAGE_SUMMARY} WHERE id = new.page_id; END""")
+    db.execute(f"""CREATE TRIGGER captures_page_ad AFTER DELETE ON captures BEGIN
+        UPDATE pages SET {_PAGE_SUMMARY} WHERE id = old.page_id; END""")
+    db.execute(f"""CREATE TRIGGER captures_page_au AFTER UPDATE OF status, captured_at, page_id
+        ON captures BEGIN
+        UPDATE pages SET {_PAGE_SUMMARY} WHERE id IN (old.page_id, new.page_id); END""")

@@ -81,7 +81,7 @@ def test_post_capture_goes_through_the_pipeline(api: Any, db_path: Path) -> None
     assert row[0] == "extension" and row[1] == "ok" and row[2] == "Posted page"
     assert "relative" in row[3] and row[5] and row[6] and row[7] == "example.org"
     assert 'href="https://example.org/rel"' in row[4]  # the page's URL is the base
-    assert sorted(r[0] for r in rows(db_path, "select tag from capture_tags")) == [
+    assert sorted(r[0] for r in rows(db_path, "select tag from page_tags")) == [
         "later", "news"]
     # and Datasette shows it
     status, shown, _ = request(api, "GET", f"/archive/captures/{body['id']}.json?_shape=objects")

@@ -31,9 +31,18 @@ def archive(db: Any) -> list[int]:
         article = Article(title=title, text=text, html=html, word_count=len(text.split()),
                           lang="en")
         ids.append(store.save_capture(db, capture, article))
-    store.add_tags(db, ids[0], ["sea", "history"])
-    store.set_note(db, ids[0], "Read again")
+    page = store.page_of_capture(db, ids[0])
+    store.add_tags(db, [page], ["sea", "history"])
+    store.set_note(db, page, "Read again")
     return ids
+
+
+def add_version(db: Any, url: str, text: str, when: str, status: str = "ok") -> int:
+    capture = Capture(url=url, http_status=200, content_type="text/html", html="<p>x</p>",
+                      title="Lighthouse keepers", captured_at=when, status=status)
+    article = Article(title="Lighthouse keepers", text=text, html=f"<p>{text}</p>",
+                      word_count=len(text.split()))
+    return store.save_capture(db, capture, article)
 
 
 def export(db_path: Path, *args: str) -> Any:
@@ -46,12 +55,34 @@ def test_jsonl_has_every_capture_with_tags_and_note(db: Any, db_path: Path,
                                                     tmp_path: Path) -> None:
     ids = archive(db)
     out = tmp_path / "all.jsonl"
-    result = export(db_path, "--format", "jsonl", "--output", str(out))
+    result = export(db_path, "--format", "jsonl", "--all-versions", "--output", str(out))
     assert "Exported 2 capture(s)" in result.output
     records = list(iter_lines(out))
     assert [r["id"] for r in records] == ids
     assert records[0]["tags"] == ["history", "sea"] and records[0]["note"] == "Read again"
     assert records[0]["text"].startswith("The keepers") and "idempotency_key" not in records[0]
+
+
+def test_exports_are_one_record_a_page_its_newest_good_version(db: Any, db_path: Path,
+                                                               tmp_path: Path) -> None:
+    ids = archive(db)
+    newer = add_version(db, "https://example.org/0", "The keepers left in 1987.",
+                        "2026-02-01T00:00:00Z")
+    add_version(db, "https://example.org/0", "", "2026-03-01T00:00:00Z", status="failed")
+    out = tmp_path / "pages.jsonl"
+    result = export(db_path, "--format", "jsonl", "--output", str(out))
+    assert "Exported 2 page(s)" in result.output
+    records = {r["url"]: r for r in iter_lines(out)}
+    first = records["https://example.org/0"]
+    assert first["id"] == newer and first["versions"] == 3
+    assert first["tags"] == ["history", "sea"] and first["note"] == "Read again"
+    assert records["https://example.org/1"]["id"] == ids[1]
+    every = tmp_path / "every.jsonl"
+    export(db_path, "--format", "jsonl", "--all-versions", "--output", str(every))
+    assert len(list(iter_lines(every))) == 4
+    md = tmp_path / "md"
+    export(db_path, "--format", "markdown", "--output", str(md))
+    assert len(list(md.iterdir())) == 2
 
 
 def test_jsonl_of_a_search(db: Any, db_path: Path, tmp_path: Path) -> None:

@@ -219,8 +219,9 @@ def test_popup_saves_with_tags_and_lists_recent_saves(
     popup.screenshot(path=str(OUTPUT / "extension-popup.png"))
     row = captures(db_path)[0]
     conn = sqlite3.connect(db_path)
-    tags = sorted(r[0] for r in conn.execute("select tag from capture_tags where capture_id = ?",
-                                             [row["id"]]))
+    tags = sorted(r[0] for r in conn.execute(
+        "select tag from page_tags t join captures c on c.page_id = t.page_id where c.id = ?",
+        [row["id"]]))
     conn.close()
     assert tags == ["extension test", "reading"]
 

@@ -111,8 +111,8 @@ def hostile(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory
         url=server.url("/hostile/refresh.html"), content_type="text/html",
         html=hostile_page(fixture, live.url, refresh=0), title="Refreshing",
         captured_at="2026-01-01T00:00:00Z"), None)
-    store.add_tags(db, first, [XSS_TITLE])
-    store.set_note(db, first, XSS_TITLE)
+    store.add_tags(db, [store.page_of_capture(db, first)], [XSS_TITLE])
+    store.set_note(db, store.page_of_capture(db, first), XSS_TITLE)
     capture = store.get_capture(db, first)
     snapshot = store.get_blob(db, capture["snapshot_hash"]).content.decode()
     db.close()
@@ -174,7 +174,7 @@ def view_paths(hostile: dict[str, Any]) -> list[str]:
         f"/-/archiver/archive/{first}/thumbnail", f"/-/archiver/archive/page/{page_id}",
         f"/-/archiver/archive/{hostile['refreshing']}/raw",
         f"/-/archiver/archive/{hostile['refreshing']}/snapshot",
-        "/archive/captures", f"/archive/captures/{first}", "/archive/capture_tags",
+        "/archive/captures", f"/archive/captures/{first}", "/archive/page_tags",
         "/archive/search?q=cormorant", "/archive/recent",
     ]
 

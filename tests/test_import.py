@@ -102,8 +102,8 @@ def test_import_archives_skips_on_rerun_and_retries_failures(
     assert first.exit_code == 1
     assert "Done: 4 saved, 0 skipped as already archived, 1 failed." in first.stderr
     conn = sqlite3.connect(db_path)
-    tags = conn.execute("select c.url, group_concat(t.tag) from captures c join capture_tags t "
-                        "on t.capture_id = c.id group by c.id order by c.url").fetchall()
+    tags = conn.execute("select c.url, group_concat(t.tag) from captures c join page_tags t "
+                        "on t.page_id = c.page_id group by c.id order by c.url").fetchall()
     assert (urls[0], "Reading,imported") in tags
     assert conn.execute("select bookmarked_at from captures where url = ?",
                         [urls[0]]).fetchone()[0] == "2023-11-14T22:13:20Z"

@@ -92,7 +92,7 @@ def test_search_command(db_path: Path) -> None:
     assert first == "1\tNach US-Abzug\thttps://n.example/"
     assert "[Moskau]" in snippet and "[Ankara]" in snippet
     none = CliRunner().invoke(cli, ["search", "zebra", "--db", str(db_path)])
-    assert none.exit_code == 0 and "No captures match 'zebra'" in none.stderr
+    assert none.exit_code == 0 and "No pages match 'zebra'" in none.stderr
 
 
 def test_blobs_are_stored_once_and_round_trip(db: Any) -> None:

@@ -69,8 +69,9 @@ def archive(server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> 
     server.add("/views/wall.png", Reply(body=png_bytes(), content_type="image/png"))
     [new] = save(db_path, server.url("/views/edited.html"))
     db = store.open_db(db_path)
-    store.add_tags(db, article, ["lighthouses", "to read"])
-    store.set_note(db, article, "Ask the Tobermory archive about the logbooks.")
+    store.add_tags(db, [store.page_of_capture(db, article)], ["lighthouses", "to read"])
+    store.set_note(db, store.page_of_capture(db, article),
+                   "Ask the Tobermory archive about the logbooks.")
     page_id = store.get_capture(db, new)["page_id"]
     db.close()
     return {"db_path": db_path, "article": article, "rtl": rtl, "old": old, "new": new,
@@ -116,16 +117,19 @@ def wait_for_images(page: Page, selector: str, timeout: float = 10.0) -> None:
         page.wait_for_timeout(50)
 
 
-def test_home_page_lists_captures_with_thumbnails_and_sites(page: Page, live: LiveServer,
-                                                            archive: dict[str, Any]) -> None:
+def test_home_page_lists_pages_with_thumbnails_and_sites(page: Page, live: LiveServer,
+                                                         archive: dict[str, Any]) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     open_view(page, live.url + "/-/archiver/")
     assert page.url.endswith("/-/archiver/archive/")
     assert page.locator("h1").inner_text() == "Web archive"
-    assert "4 captures of 3 pages" in page.locator(".lead").first.inner_text()
+    assert "3 pages · 4 captures" in page.locator(".lead").first.inner_text()
     titles = page.locator(".recent .card-title").all_inner_texts()
     assert titles[0] == "Harbour wall" and "The Lighthouse Keepers of Skerryvore" in titles
+    assert len(titles) == 3  # one card a page: the page captured twice shows once
+    assert page.locator(".recent .card").first.locator(".versions").inner_text() == "2 versions"
+    assert page.locator(".recent .card .tag").all_inner_texts() == ["lighthouses", "to read"]
     page.locator(".thumb img").last.scroll_into_view_if_needed()
     wait_for_images(page, ".thumb img")
     assert all(w > 0 for w in images_loaded(page, ".thumb img"))
@@ -198,7 +202,7 @@ def test_search_highlights_and_filters(page: Page, live: LiveServer,
     assert page.locator(".results .card-title").all_inner_texts() == [
         "The Lighthouse Keepers of Skerryvore"]
     open_view(page, live.url + "/-/archiver/archive/search?q=harbour&until=2000-01-01")
-    assert page.locator(".none").inner_text() == "No captures match."
+    assert page.locator(".none").inner_text() == "No pages match."
 
 
 def test_history_shows_what_the_site_edited(page: Page, live: LiveServer,
@@ -239,7 +243,7 @@ def test_captures_table_links_to_the_views(page: Page, live: LiveServer,
     assert page.locator("article h1").inner_text() == "Harbour wall"
     page.get_by_role("link", name="history of this page (2 captures)").click()
     assert page.locator(".timeline li").count() == 2
-    open_view(page, live.url + "/archive/capture_tags?_facet=tag")
+    open_view(page, live.url + "/archive/page_tags?_facet=tag")
     assert "lighthouses" in page.locator(".facet-results").inner_text()
 
 

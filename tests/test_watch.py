@@ -100,7 +100,8 @@ def test_a_text_edit_is_a_change_with_a_diff(server: FixtureServer, db_path: Pat
     assert [c["source"] for c in captures] == ["watch", "watch"]
     assert change["capture_id"] == captures[1]["id"]
     assert change["previous_capture_id"] == captures[0]["id"]
-    tags = rows(db_path, "SELECT tag FROM capture_tags WHERE capture_id = ?", captures[1]["id"])
+    tags = rows(db_path, "SELECT tag FROM page_tags t JOIN captures c ON c.page_id = t.page_id "
+                "WHERE c.id = ?", captures[1]["id"])
     assert tags == [{"tag": "legal"}]
 
 

@@ -1,4 +1,5 @@
-"""Commands that read or annotate the archive: search, show, extract, tag, untag, note, export."""
+"""Commands that read or annotate the archive: search, show, extract, tag, untag, note, mark,
+delete, vacuum, export. Tags, notes and states belong to pages; a capture id names its page."""
 
 from __future__ import annotations
 
@@ -20,24 +21,41 @@ from archiver.errors import ArchiverError
 @click.option("-n", "--limit", type=int, default=20, show_default=True, help="Most hits shown.")
 @json_option
 def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
-    """Full-text search, best matches first.
+    """Full-text search, best matches first: one hit a page, its best-matching version.
+
+    Each hit is the capture id of that version, its title and URL, the date of the version
+    and how many versions the page has, then a snippet with the matches in [brackets].
+    With --json, one JSON record a page.
 
     \b
     Example:
         archiver search "moskau ankara"
     """
     db = open_archive(db_path)
-    hits = store.search_captures(db, query, limit=limit)
+    hits = store.search_pages(db, query, limit=limit)
     for hit in hits:
         hit["snippet"] = (hit["snippet"].replace(store.SNIPPET_START, "[")
                           .replace(store.SNIPPET_END, "]"))
         if as_json:
-            click.echo(json.dumps(hit, ensure_ascii=False))
+            click.echo(json.dumps(_search_record(hit), ensure_ascii=False))
         else:
+            versions = f", {hit['versions']} versions" if hit["versions"] > 1 else ""
             click.echo(f"{hit['id']}\t{hit['title'] or '(no title)'}\t{hit['url']}")
-            click.echo(f"\t{' '.join(hit['snippet'].split())}")
+            click.echo(f"\t{hit['captured_at'][:10]}{versions}: "
+                       f"{' '.join(hit['snippet'].split())}")
     if not hits:
-        click.echo(f"No captures match {query!r}.", err=True)
+        click.echo(f"No pages match {query!r}.", err=True)
+
+
+SEARCH_FIELDS = ("page_id", "id", "url", "title", "site", "captured_at", "status", "versions",
+                 "state", "favourite", "tags", "lang", "word_count", "snippet", "score")
+
+
+def _search_record(hit: dict[str, Any]) -> dict[str, Any]:
+    """A hit as `search --json` prints it: the page and its best-matching version (`id`)."""
+    record = {key: hit.get(key) for key in SEARCH_FIELDS}
+    record["favourite"] = bool(record["favourite"])
+    return record
 
 
 @click.command()
@@ -73,10 +91,13 @@ def show(capture_id: int, db_path: Path, page_file: Path | None, screenshot: Pat
     for path, kind in ((screenshot, "screenshot"), (html_file, "snapshot"), (body, "body")):
         if path is not None:
             _write_blob(db, row, kind, path)
+    page = store.get_page(db, row["page_id"])
+    versions = store.page_versions(db, row["page_id"])
     if as_json:
-        click.echo(json.dumps(row, ensure_ascii=False, indent=2))
+        page["versions"] = versions
+        click.echo(json.dumps({**row, "page": page}, ensure_ascii=False, indent=2))
     elif not (page_file or screenshot or html_file or body):
-        _print_capture(row)
+        _print_capture(row, page, versions)
 
 
 BLOB_NAMES = {"screenshot": "screenshot", "snapshot": "HTML snapshot", "body": "response body"}
@@ -90,7 +111,8 @@ def _write_blob(db: Any, row: dict[str, Any], kind: str, path: Path) -> None:
     click.echo(f"Wrote the {BLOB_NAMES[kind]} of capture {row['id']} to {path}", err=True)
 
 
-def _print_capture(row: dict[str, Any]) -> None:
+def _print_capture(row: dict[str, Any], page: dict[str, Any],
+                   versions: list[dict[str, Any]]) -> None:
     fields = ["id", "url", "final_url", "status", "error", "http_status", "content_type",
               "title", "byline", "published", "lang", "site_name", "word_count",
               "captured_at", "duration_ms", "source", "consent_action", "extraction_path",
@@ -99,9 +121,27 @@ def _print_capture(row: dict[str, Any]) -> None:
         if row.get(name) not in (None, ""):
             click.echo(f"{name + ':':<17}{row[name]}")
     click.echo(f"{'resources:':<17}{_resources_line(row)}")
+    _print_page(page, versions, row["id"])
     if row.get("text"):
         click.echo()
         click.echo(row["text"])
+
+
+def _print_page(page: dict[str, Any], versions: list[dict[str, Any]], shown: int) -> None:
+    """What the user said about the page, and its versions (this one marked)."""
+    state = page["state"] + (", favourite" if page["favourite"] else "")
+    click.echo(f"{'page:':<17}{page['id']} ({state})")
+    click.echo(f"{'tags:':<17}{', '.join(page['tags']) or '(none)'}")
+    if page.get("note"):
+        lines = page["note"].splitlines() or [""]
+        click.echo(f"{'note:':<17}{lines[0]}")
+        for line in lines[1:]:
+            click.echo(f"{'':<17}{line}")
+    click.echo(f"{'versions:':<17}{len(versions)}")
+    for version in versions:
+        mark = "*" if version["id"] == shown else " "
+        when = version["captured_at"][:19].replace("T", " ")
+        click.echo(f"{'':<15}{mark} {version['id']:>6}  {when}  {version['status']}")
 
 
 def _resources_line(row: dict[str, Any]) -> str:
@@ -146,49 +186,161 @@ def extract_command(file: Any, url: str | None, as_html: bool, as_json: bool) ->
         click.echo(article.text)
 
 
+def _pages(db: Any, refs: tuple[str, ...]) -> list[int]:
+    return list(dict.fromkeys(store.resolve_page(db, ref) for ref in refs))
+
+
 @click.command()
-@click.argument("capture_id", type=int)
+@click.argument("page", metavar="ID|URL")
 @click.argument("tags", nargs=-1, required=True)
 @db_option
-def tag(capture_id: int, tags: tuple[str, ...], db_path: Path) -> None:
-    """Tag a capture. Prints the tags it has afterwards.
+def tag(page: str, tags: tuple[str, ...], db_path: Path) -> None:
+    """Tag a page (a capture id means its page: every version). Prints the page's tags
+    afterwards, one a line.
 
     \b
     Example:
         archiver tag 12 climate "to read"
+        archiver tag https://example.org/a climate
     """
     db = open_archive(db_path)
-    click.echo(" ".join(store.add_tags(db, capture_id, tags)))
+    page_id = store.resolve_page(db, page)
+    store.add_tags(db, [page_id], tags)
+    _echo_tags(store.page_tags(db, page_id))
 
 
 @click.command()
-@click.argument("capture_id", type=int)
+@click.argument("page", metavar="ID|URL")
 @click.argument("tags", nargs=-1, required=True)
 @db_option
-def untag(capture_id: int, tags: tuple[str, ...], db_path: Path) -> None:
-    """Take tags off a capture. Prints the tags it still has.
+def untag(page: str, tags: tuple[str, ...], db_path: Path) -> None:
+    """Take tags off a page. Prints the tags it still has, one a line.
 
     \b
     Example:
         archiver untag 12 "to read"
     """
     db = open_archive(db_path)
-    click.echo(" ".join(store.remove_tags(db, capture_id, tags)))
+    page_id = store.resolve_page(db, page)
+    store.remove_tags(db, [page_id], tags)
+    _echo_tags(store.page_tags(db, page_id))
+
+
+def _echo_tags(tags: list[str]) -> None:
+    for name in tags:
+        click.echo(name)
 
 
 @click.command()
-@click.argument("capture_id", type=int)
+@click.argument("page", metavar="ID|URL")
 @click.argument("text")
 @db_option
-def note(capture_id: int, text: str, db_path: Path) -> None:
-    """Set the note of a capture ("" clears it; "-" reads it from stdin).
+def note(page: str, text: str, db_path: Path) -> None:
+    """Set the note of a page ("" clears it; "-" reads it from stdin).
 
     \b
     Example:
         archiver note 12 "Compare with the version from May"
     """
     db = open_archive(db_path)
-    store.set_note(db, capture_id, sys.stdin.read() if text == "-" else text)
+    store.set_note(db, store.resolve_page(db, page), sys.stdin.read() if text == "-" else text)
+
+
+@click.command()
+@click.argument("state", type=click.Choice([*store.STATES, "favourite", "unfavourite"]))
+@click.argument("pages", nargs=-1, required=True, metavar="ID|URL...")
+@db_option
+def mark(state: str, pages: tuple[str, ...], db_path: Path) -> None:
+    """Mark pages read, unread or archived, or (un)favourite them.
+
+    \b
+    Example:
+        archiver mark read 12 14
+        archiver mark favourite https://example.org/a
+    """
+    db = open_archive(db_path)
+    page_ids = _pages(db, pages)
+    if state in ("favourite", "unfavourite"):
+        store.set_favourite(db, page_ids, state == "favourite")
+    else:
+        store.set_state(db, page_ids, state)
+
+
+@click.command()
+@click.argument("pages", nargs=-1, metavar="ID|URL...")
+@click.option("--version", "versions", type=int, multiple=True, metavar="ID",
+              help="Delete only this capture (one version of its page); repeatable.")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Don't ask for confirmation.")
+@db_option
+@json_option
+def delete(pages: tuple[str, ...], versions: tuple[int, ...], dry_run: bool, yes: bool,
+           db_path: Path, as_json: bool) -> None:
+    """Delete pages with all their versions (a capture id means its page), or single versions
+    with --version: their resources, screenshots, full-text rows, tags, notes, and every
+    stored file that nothing else in the archive refers to (files shared with other pages
+    stay, so those still replay). The file shrinks with `archiver vacuum`.
+
+    \b
+    Example:
+        archiver delete 12 https://example.org/a --dry-run
+        archiver delete --version 14 --yes
+    """
+    if not pages and not versions:
+        raise click.UsageError("Name the pages (ID or URL) to delete, or --version ID.")
+    db = open_archive(db_path)
+    page_ids = _pages(db, pages)
+    plan = _delete(db, page_ids, versions, dry_run=True)
+    if not dry_run and not yes:
+        _confirm_delete(plan)
+    done = plan if dry_run else _delete(db, page_ids, versions, dry_run=False)
+    if as_json:
+        click.echo(json.dumps(done.as_json()))
+    click.echo(_deleted_sentence(done), err=True)
+
+
+def _delete(db: Any, page_ids: list[int], versions: tuple[int, ...],
+            dry_run: bool) -> store.Deleted:
+    if page_ids and versions:
+        ids = [r[0] for page_id in page_ids for r in db.execute(
+            "SELECT id FROM captures WHERE page_id = ?", [page_id]).fetchall()]
+        return store.delete_captures(db, [*ids, *versions], dry_run, pages=page_ids)
+    if page_ids:
+        return store.delete_pages(db, page_ids, dry_run)
+    return store.delete_captures(db, list(versions), dry_run)
+
+
+def _confirm_delete(plan: store.Deleted) -> None:
+    click.echo(_deleted_sentence(plan, planned=True), err=True)
+    if not sys.stdin.isatty():
+        raise ArchiverError("Nothing was deleted: add --yes to delete without being asked "
+                            "(or --dry-run to see what would go).")
+    click.confirm("Delete?", abort=True, err=True)
+
+
+def _deleted_sentence(done: store.Deleted, planned: bool = False) -> str:
+    what = (f"{len(done.captures)} capture(s) ({done.resources} resources) and "
+            f"{len(done.pages)} page(s)")
+    freed = f"{done.blobs} stored file(s), {done.blob_bytes / 1e6:.1f} MB"
+    if planned or done.dry_run:
+        return f"Would delete {what}, freeing {freed}."
+    return (f"Deleted {what}; freed {freed} inside the archive (`archiver vacuum` gives the "
+            "space back to the disk).")
+
+
+@click.command()
+@db_option
+def vacuum(db_path: Path) -> None:
+    """Give the space freed by deletions back to the disk (rewrites the archive file; needs
+    as much free space as the file, and no other program writing to it).
+
+    \b
+    Example:
+        archiver vacuum
+    """
+    db = open_archive(db_path)
+    done = store.vacuum(db, db_path)
+    click.echo(f"{db_path}: {done.before / 1e6:.1f} MB -> {done.after / 1e6:.1f} MB", err=True)
 
 
 @click.command("export")
@@ -202,12 +354,15 @@ def note(capture_id: int, text: str, db_path: Path) -> None:
 @click.option("-q", "--query", help="Only the captures matching this full-text search.")
 @click.option("--since", metavar="DATE",
               help="Only captures taken on or after DATE (YYYY-MM-DD, UTC).")
+@click.option("--all-versions", is_flag=True,
+              help="jsonl, markdown, html: every capture of every page, not only each page's "
+                   "newest good version (wacz and warc always hold every capture).")
 @click.option("--reader-only", is_flag=True,
               help="html: only the reader pages, not each capture's archived page.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="File (jsonl, wacz, warc) or folder (markdown, html) to write.")
 def export_command(db_path: Path, fmt: str, query: str | None, since: str | None,
-                   reader_only: bool, output: Path) -> None:
+                   all_versions: bool, reader_only: bool, output: Path) -> None:
     """Write the archive (or a search's hits) out as JSON lines, Markdown, static HTML, or a
     web archive (WACZ, WARC) that other web-archive tools open.
 
@@ -225,5 +380,7 @@ def export_command(db_path: Path, fmt: str, query: str | None, since: str | None
 
         warc.run_export(db, fmt, output, query, since)
         return
-    count = export(db, fmt, output, query, since, pages=not reader_only)
-    click.echo(f"Exported {count} capture(s) to {output}", err=True)
+    count = export(db, fmt, output, query, since, pages=not reader_only,
+                   all_versions=all_versions)
+    what = "capture(s)" if all_versions else "page(s)"
+    click.echo(f"Exported {count} {what} to {output}", err=True)

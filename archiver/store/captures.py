@@ -1,5 +1,5 @@
-"""Captures: storing one (blobs first, then its row, then its tags), reading one back, tags,
-notes, idempotency keys and API tokens."""
+"""Captures: storing one (blobs first, then its row, then its page's tags), reading one back,
+idempotency keys and API tokens."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from archiver.models import Article, Capture
 from archiver.store import resources
 from archiver.store.blobs import put_blob
 from archiver.store.connection import dict_rows, write_transaction
+from archiver.store.pages import insert_page_tags
 from archiver.urls import host_of, normalize
 
 
@@ -51,7 +52,7 @@ def save_capture(
         marks = ", ".join("?" for _ in row)
         sql = f"INSERT INTO captures ({columns}) VALUES ({marks})"
         capture_id = int(db.execute(sql, list(row.values())).lastrowid or 0)
-        _insert_tags(db, capture_id, tags)
+        insert_page_tags(db, page_id, tags)
         resources.insert_resources(db, capture_id, capture.resources)
         resources.insert_frames(db, capture_id, capture.frames)
         return capture_id
@@ -62,12 +63,6 @@ def _resource_columns(capture: Capture) -> dict[str, Any]:
     return {"resources_stored": found.stored, "resources_skipped": found.skipped,
             "resources_bytes": found.bytes,
             "resources_status": found.status(capture.resources_kept)}
-
-
-def _insert_tags(db: Database, capture_id: int, tags: Sequence[str]) -> None:
-    for tag in clean_tags(list(tags)):
-        db.execute("INSERT OR IGNORE INTO capture_tags (capture_id, tag) VALUES (?, ?)",
-                   [capture_id, tag])
 
 
 def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
@@ -164,49 +159,6 @@ def get_capture(db: Database, capture_id: int) -> dict[str, Any]:
 
 
 
-def clean_tags(tags: list[str] | tuple[str, ...]) -> list[str]:
-    """Tags as stored: surrounding and repeated whitespace removed, empty ones dropped."""
-    cleaned = (" ".join(t.split()) for t in tags)
-    return sorted({t for t in cleaned if t})
-
-
-def _require_capture(db: Database, capture_id: int) -> None:
-    if not db.execute("SELECT 1 FROM captures WHERE id = ?", [capture_id]).fetchone():
-        raise NotFound(f"There is no capture {capture_id} in this archive.")
-
-
-def add_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
-    """Tag a capture (tags it already has are kept once). Returns all its tags."""
-    with write_transaction(db):
-        _require_capture(db, capture_id)
-        _insert_tags(db, capture_id, tags)
-    return get_tags(db, capture_id)
-
-
-def remove_tags(db: Database, capture_id: int, tags: list[str] | tuple[str, ...]) -> list[str]:
-    """Take tags off a capture (absent ones are ignored). Returns the tags it still has."""
-    with write_transaction(db):
-        _require_capture(db, capture_id)
-        for tag in clean_tags(tags):
-            db.execute("DELETE FROM capture_tags WHERE capture_id = ? AND tag = ?",
-                       [capture_id, tag])
-    return get_tags(db, capture_id)
-
-
-def set_note(db: Database, capture_id: int, note: str | None) -> None:
-    """Set (or, with an empty `note`, clear) the note of a capture."""
-    with write_transaction(db):
-        _require_capture(db, capture_id)
-        text = (note or "").strip() or None
-        db.execute("UPDATE captures SET note = ? WHERE id = ?", [text, capture_id])
-
-
-def get_tags(db: Database, capture_id: int) -> list[str]:
-    sql = "SELECT tag FROM capture_tags WHERE capture_id = ? ORDER BY tag"
-    return [r[0] for r in db.execute(sql, [capture_id]).fetchall()]
-
-
-
 # --- extension captures
 
 
@@ -222,7 +174,6 @@ def claim_idempotency_key(db: Database, capture_id: int, key: str) -> int:
     with write_transaction(db):
         holder = capture_id_for_key(db, key)
         if holder is not None and holder != capture_id:
-            db.execute("DELETE FROM capture_tags WHERE capture_id = ?", [capture_id])
             db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
             return holder
         db.execute("UPDATE captures SET idempotency_key = ? WHERE id = ?", [key, capture_id])

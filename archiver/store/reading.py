@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,9 +10,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.errors import ArchiverError, NotFound
-from archiver.store.captures import get_capture, get_tags
+from archiver.errors import ArchiverError
+from archiver.store.captures import get_capture
 from archiver.store.connection import dict_rows
+from archiver.store.pages import get_page, tags_of_pages
 
 
 def fts_query(query: str) -> str:
@@ -33,31 +35,33 @@ LISTING_COLUMNS = ("id", "page_id", "title", "site", "url", "captured_at", "stat
 
 @dataclass
 class SearchFilters:
-    """Narrow a search or a listing: every field that is set must match."""
+    """Narrow a search or a listing: every field that is set must match.
+
+    `states` are the reading states shown (None: any); `failed` picks the pages whose every
+    capture failed (True), the others (False), or both (None)."""
 
     site: str | None = None
     tag: str | None = None
     lang: str | None = None
     since: str | None = None  # YYYY-MM-DD, inclusive
     until: str | None = None  # YYYY-MM-DD, inclusive
-
-
-
-def tag_counts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    sql = ("SELECT tag, count(*) AS n FROM capture_tags GROUP BY tag "
-           "ORDER BY n DESC, tag LIMIT ?")
-    return dict_rows(db.execute(sql, [limit]))
-
-
-def site_counts(db: Database, limit: int = 20) -> list[dict[str, Any]]:
-    sql = "SELECT site, count(*) AS n FROM captures GROUP BY site ORDER BY n DESC, site LIMIT ?"
-    return dict_rows(db.execute(sql, [limit]))
+    states: tuple[str, ...] | None = None
+    favourite: bool = False
+    failed: bool | None = None
 
 
 def archive_counts(db: Database) -> dict[str, int]:
+    """Captures, pages, and the pages of each kind the home page's filters show."""
     captures = db.execute("SELECT count(*) FROM captures").fetchone()[0]
-    pages = db.execute("SELECT count(*) FROM pages").fetchone()[0]
-    return {"captures": int(captures), "pages": int(pages)}
+    row = db.execute(
+        """SELECT count(*),
+                  sum(good_capture_id IS NULL),
+                  sum(good_capture_id IS NOT NULL AND state = 'unread'),
+                  sum(good_capture_id IS NOT NULL AND state = 'archived'),
+                  sum(good_capture_id IS NOT NULL AND favourite)
+           FROM pages""").fetchone()
+    names = ("pages", "failed", "unread", "archived", "favourites")
+    return {"captures": int(captures), **{n: int(v or 0) for n, v in zip(names, row, strict=True)}}
 
 
 def languages(db: Database) -> list[str]:
@@ -72,12 +76,14 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
     if filters.lang:
         clauses.append("c.lang = :lang")
     if filters.tag:
-        clauses.append("c.id IN (SELECT capture_id FROM capture_tags WHERE tag = :tag)")
+        clauses.append("c.page_id IN (SELECT page_id FROM page_tags WHERE tag = :tag)")
     if filters.since:
         clauses.append("c.captured_at >= :since")
     if filters.until:
         clauses.append("c.captured_at < date(:until, '+1 day')")
-    return " AND ".join(clauses), vars(filters).copy()
+    params = {k: v for k, v in vars(filters).items()
+              if k in ("site", "tag", "lang", "since", "until")}
+    return " AND ".join(clauses), params
 
 
 def recent_captures(db: Database, filters: SearchFilters | None = None, limit: int = 20,
@@ -88,6 +94,86 @@ def recent_captures(db: Database, filters: SearchFilters | None = None, limit: i
     sql = (f"SELECT {columns} FROM captures c WHERE {where} "
            "ORDER BY c.captured_at DESC, c.id DESC LIMIT :limit OFFSET :offset")
     return dict_rows(db.execute(sql, {**params, "limit": limit, "offset": offset}))
+
+
+PAGE_COLUMNS = ("p.id AS page_id", "p.url AS page_url", "p.state", "p.favourite", "p.note",
+                "p.versions", "p.first_captured", "p.last_captured", "p.good_capture_id")
+SHOWN_COLUMNS = ("c.id", "c.title", "p.site", "c.url", "c.final_url", "c.captured_at",
+                 "c.status", "c.error", "c.lang", "c.word_count", "c.screenshot_hash",
+                 "c.description")
+
+
+def _page_filter_sql(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
+    """Conditions on a page (`p`) and the version shown for it (`c`)."""
+    clauses = ["1"]
+    params: dict[str, Any] = vars(filters).copy()
+    if filters.site:
+        clauses.append("p.site = :site")
+    if filters.lang:
+        clauses.append("c.lang = :lang")
+    if filters.tag:
+        clauses.append("p.id IN (SELECT page_id FROM page_tags WHERE tag = :tag)")
+    if filters.since:
+        clauses.append("c.captured_at >= :since")
+    if filters.until:
+        clauses.append("c.captured_at < date(:until, '+1 day')")
+    if filters.states is not None:
+        clauses.append("p.state IN (SELECT value FROM json_each(:states_json))")
+        params["states_json"] = json.dumps(list(filters.states))
+    if filters.favourite:
+        clauses.append("p.favourite")
+    if filters.failed is not None:
+        clauses.append("p.good_capture_id IS " + ("NULL" if filters.failed else "NOT NULL"))
+    params.pop("states", None)
+    return " AND ".join(clauses), params
+
+
+def list_pages(db: Database, filters: SearchFilters | None = None, limit: int = 20,
+               offset: int = 0) -> list[dict[str, Any]]:
+    """Pages, newest activity first, each with its newest good version (its newest capture
+    when every one failed), an `excerpt` and its `tags`."""
+    where, params = _page_filter_sql(filters or SearchFilters())
+    columns = ", ".join((*SHOWN_COLUMNS, *PAGE_COLUMNS))
+    sql = f"""SELECT {columns}, substr(c.text, 1, 400) AS excerpt FROM pages p
+        JOIN captures c ON c.id = coalesce(p.good_capture_id, p.last_capture_id)
+        WHERE {where} ORDER BY p.last_captured DESC, p.id DESC LIMIT :limit OFFSET :offset"""
+    rows = dict_rows(db.execute(sql, {**params, "limit": limit, "offset": offset}))
+    return _with_page_tags(db, rows)
+
+
+def _with_page_tags(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tags = tags_of_pages(db, [r["page_id"] for r in rows])
+    for row in rows:
+        row["tags"] = tags[row["page_id"]]
+    return rows
+
+
+def search_pages(db: Database, query: str, filters: SearchFilters | None = None,
+                 limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    """Ranked full-text hits, one a page: its best-matching version (with that version's date
+    and `snippet`), the page's `versions` and `tags`. Ranked by bm25, title above text."""
+    where, params = _page_filter_sql(filters or SearchFilters())
+    columns = ", ".join((*SHOWN_COLUMNS, *PAGE_COLUMNS))
+    sql = f"""
+        WITH hits AS MATERIALIZED (
+            SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
+            FROM captures_fts WHERE captures_fts MATCH :q AND rowid >= :oldest),
+        best AS (
+            SELECT c.page_id, c.id, min(hits.score) AS score FROM hits
+            JOIN captures c ON c.id = hits.id GROUP BY c.page_id)
+        SELECT {columns}, best.score FROM best
+        JOIN captures c ON c.id = best.id JOIN pages p ON p.id = best.page_id
+        WHERE {where} ORDER BY best.score, p.id LIMIT :limit OFFSET :offset"""
+    params.update(q=fts_query(query), limit=limit, offset=offset)
+    try:
+        params["oldest"] = _ranking_window(db, params["q"])
+        hits = dict_rows(db.execute(sql, params))
+        snippets = _snippets(db, params["q"], [h["id"] for h in hits])
+    except sqlite3.OperationalError as exc:
+        raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
+    for hit in hits:
+        hit["snippet"] = snippets.get(hit["id"], "")
+    return _with_page_tags(db, hits)
 
 
 def search_captures(db: Database, query: str, filters: SearchFilters | None = None,
@@ -138,21 +224,6 @@ def _snippets(db: Database, fts: str, ids: list[int]) -> dict[int, str]:
     return {int(r[0]): r[1] or "" for r in rows}
 
 
-def get_page(db: Database, page_id: int) -> dict[str, Any]:
-    rows = dict_rows(db.execute("SELECT * FROM pages WHERE id = ?", [page_id]))
-    if not rows:
-        raise NotFound(f"There is no page {page_id} in this archive.")
-    return rows[0]
-
-
-def page_captures(db: Database, page_id: int) -> list[dict[str, Any]]:
-    """Every capture of a page, oldest first (a timeline)."""
-    sql = ("SELECT id, captured_at, status, error, title, word_count, http_status, "
-           "screenshot_hash, snapshot_hash FROM captures WHERE page_id = ? "
-           "ORDER BY captured_at, id")
-    return dict_rows(db.execute(sql, [page_id]))
-
-
 def capture_texts(db: Database, ids: list[int]) -> dict[int, str]:
     marks = ", ".join("?" for _ in ids)
     sql = f"SELECT id, coalesce(text, '') FROM captures WHERE id IN ({marks})"
@@ -172,6 +243,35 @@ def iter_captures(db: Database, query: str | None = None) -> Iterator[dict[str, 
         ids = [r[0] for r in db.execute("SELECT id FROM captures ORDER BY captured_at, id")]
     for capture_id in ids:
         row = get_capture(db, capture_id)
-        row["tags"] = get_tags(db, capture_id)
+        page = get_page(db, row["page_id"])
+        row.update(tags=page["tags"], note=page["note"], state=page["state"],
+                   favourite=bool(page["favourite"]), versions=page["versions"])
+        yield row
+
+
+def iter_pages(db: Database, query: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every page that has a good version (or every page matching `query`, best first) as
+    its newest good version with all its columns, and the page's own fields: `page_id`,
+    `tags`, `note`, `state`, `favourite`, `versions`."""
+    if query:
+        sql = """WITH hits AS MATERIALIZED (
+                     SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
+                     FROM captures_fts WHERE captures_fts MATCH ?)
+                 SELECT p.id FROM hits JOIN captures c ON c.id = hits.id
+                 JOIN pages p ON p.id = c.page_id WHERE p.good_capture_id IS NOT NULL
+                 GROUP BY p.id ORDER BY min(hits.score), p.id"""
+        try:
+            ids = [r[0] for r in db.execute(sql, [fts_query(query)]).fetchall()]
+        except sqlite3.OperationalError as exc:
+            raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
+    else:
+        ids = [r[0] for r in db.execute(
+            "SELECT id FROM pages WHERE good_capture_id IS NOT NULL ORDER BY first_captured, id")]
+    for page_id in ids:
+        page = get_page(db, page_id)
+        row = get_capture(db, page["good_capture_id"])
+        row.update(page_id=page_id, tags=page["tags"], note=page["note"],
+                   state=page["state"], favourite=bool(page["favourite"]),
+                   versions=page["versions"])
         yield row
 

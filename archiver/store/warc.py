@@ -17,8 +17,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from archiver.errors import ArchiverError
-from archiver.store.captures import get_tags
 from archiver.store.connection import write_transaction
+from archiver.store.pages import page_tags
 from archiver.store.reading import fts_query
 from archiver.urls import normalize
 
@@ -203,7 +203,7 @@ def fill_missing_text(db: Database, capture_id: int, text: str) -> None:
 
 EXPORT_COLUMNS = ("id", "url", "final_url", "status", "error", "http_status", "content_type",
                   "headers", "title", "captured_at", "text", "lang", "screenshot_hash",
-                  "snapshot_hash", "body_hash", "resources_status")
+                  "snapshot_hash", "body_hash", "resources_status", "page_id")
 
 
 def _export_filter(query: str | None, since: str | None) -> tuple[str, list[Any]]:
@@ -227,7 +227,7 @@ def export_captures(db: Database, query: str | None = None,
     while rows := cursor.fetchmany(100):
         for row in rows:
             capture = dict(zip(EXPORT_COLUMNS, row, strict=True))
-            capture["tags"] = get_tags(db, capture["id"])
+            capture["tags"] = page_tags(db, capture["page_id"])
             yield capture
 
 

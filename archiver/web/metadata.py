@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-ARCHIVE_TABLES = ("captures", "pages", "blobs", "resources", "frames", "watches", "checks")
+ARCHIVE_TABLES = ("captures", "pages", "page_tags", "blobs", "resources", "frames", "watches",
+                  "checks")
 
 
 CAPTURE_COLUMNS = {
@@ -114,9 +115,24 @@ CHECK_COLUMNS = {
     "diff": "A short word diff, JSON [[kind, text], ...]",
 }
 
+PAGE_COLUMNS = {
+    "url": "The normalized URL: the key for \"same page\"",
+    "site": "Host name without www.",
+    "note": "The user's note on the page",
+    "state": "unread, read or archived",
+    "favourite": "1: a favourite",
+    "versions": "How many captures (versions) the page has",
+    "first_capture_id": "Its oldest capture",
+    "last_capture_id": "Its newest capture",
+    "good_capture_id": "Its newest capture that did not fail (empty: every capture failed)",
+    "first_captured": "When it was first captured",
+    "last_captured": "When it was last captured",
+    "updated_at": "When its tags, note or state last changed",
+}
+
 TAGS_METADATA = {
-    "description": "Tags on captures (`archiver tag ID TAG...`); facet by tag to see what "
-                   "is tagged how.",
+    "description": "Tags on pages (`archiver tag ID TAG...`, or in the archive's views); "
+                   "facet by tag to see what is tagged how.",
     "facets": ["tag"],
     "sort": "tag",
 }
@@ -136,12 +152,14 @@ def database_metadata() -> dict[str, Any]:
                 "label_column": "title",
             },
             "pages": {
-                "description": "One row per normalized URL; its captures link here.",
+                "description": "One row per normalized URL, with the user's tags, note and "
+                               "reading state; its captures (versions) link here.",
                 "sort_desc": "last_captured",
                 "label_column": "url",
-                "facets": ["site"],
+                "facets": ["site", "state", "favourite"],
+                "columns": PAGE_COLUMNS,
             },
-            "capture_tags": TAGS_METADATA,
+            "page_tags": TAGS_METADATA,
             "resources": {
                 "description": "Every response a capture's page used: stylesheets, images, "
                                "fonts, scripts, frame documents, XHR. The body is a blob "

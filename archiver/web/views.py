@@ -67,20 +67,48 @@ async def archive_index(request: Any, datasette: Any) -> Response:
     return Response.redirect(f"/-/archiver/{name}/")
 
 
+HOME_FILTERS: dict[str, dict[str, Any]] = {
+    "": {"states": ("unread", "read"), "failed": False},
+    "unread": {"states": ("unread",), "failed": False},
+    "favourites": {"favourite": True, "failed": False},
+    "archived": {"states": ("archived",), "failed": False},
+    "failed": {"failed": True},
+}
+"""The home page's filters: by default the pages to read (not archived, not failed)."""
+
+
+def home_filters(request: Any) -> tuple[str, store.SearchFilters]:
+    shown = request.args.get("show") or ""
+    if shown not in HOME_FILTERS:
+        raise BadRequest(f"show= is one of {', '.join(k for k in HOME_FILTERS if k)}, "
+                         f"not {shown[:40]!r}.")
+    return shown, store.SearchFilters(site=request.args.get("site") or None,
+                                      tag=request.args.get("tag") or None,
+                                      **HOME_FILTERS[shown])
+
+
 @handles_errors
 async def home(request: Any, datasette: Any) -> Response:
-    """`/-/archiver/DB/`: search box, recent captures with thumbnails, counts by site."""
+    """`/-/archiver/DB/?show=&tag=&site=&offset=`: the library, a card a page (newest activity
+    first), filters, counts by site and tag."""
     name = database_name(request, datasette)
+    shown, filters = home_filters(request)
+    offset = int_arg(request, "offset", 0)
 
     def read(db: Database) -> dict[str, Any]:
-        return {"recent": store.recent_captures(db, limit=PAGE_SIZE),
+        return {"pages": store.list_pages(db, filters, PAGE_SIZE + 1, offset),
                 "sites": store.site_counts(db), "tags": store.tag_counts(db, 30),
                 "counts": store.archive_counts(db)}
 
     context = await query(datasette, name, read)
-    for capture in context["recent"]:
+    pages = context["pages"]
+    for capture in pages:
         capture["links"] = links_for(datasette, name, capture)
-    context.update(database=name, table_url=datasette.urls.table(name, "captures"))
+    more = len(pages) > PAGE_SIZE
+    context.update(database=name, table_url=datasette.urls.table(name, "captures"),
+                   pages=pages[:PAGE_SIZE], show=shown, filters=filters, offset=offset,
+                   older_url=_page_url(request, offset + PAGE_SIZE) if more else None,
+                   newer_url=_page_url(request, offset - PAGE_SIZE) if offset else None)
     return await render(datasette, request, "archiver_home.html", context)
 
 
@@ -94,9 +122,9 @@ async def search(request: Any, datasette: Any) -> Response:
 
     def read(db: Database) -> dict[str, Any]:
         if q:
-            hits = store.search_captures(db, q, filters, PAGE_SIZE + 1, offset)
+            hits = store.search_pages(db, q, filters, PAGE_SIZE + 1, offset)
         else:
-            hits = store.recent_captures(db, filters, PAGE_SIZE + 1, offset)
+            hits = store.list_pages(db, filters, PAGE_SIZE + 1, offset)
         return {"hits": hits, "sites": store.site_counts(db, 200),
                 "tags": store.tag_counts(db, 200)}
 
@@ -144,8 +172,9 @@ async def reader(request: Any, datasette: Any) -> Response:
 
     def read(db: Database) -> dict[str, Any]:
         capture = store.get_capture(db, capture_id)
-        return {"capture": capture, "tags": store.get_tags(db, capture_id),
-                "others": len(store.page_captures(db, capture["page_id"])) - 1,
+        page = store.get_page(db, capture["page_id"])
+        return {"capture": capture, "page": page, "tags": page["tags"],
+                "others": page["versions"] - 1,
                 "index": ResourceIndex(_archived_images(db, capture_id))}
 
     context = await query(datasette, name, read)
@@ -224,7 +253,7 @@ async def history(request: Any, datasette: Any) -> Response:
     chosen = (int_arg(request, "a", 0), int_arg(request, "b", 0))
 
     def read(db: Database) -> dict[str, Any]:
-        captures = store.page_captures(db, page_id)
+        captures = store.page_versions(db, page_id)
         return {"page": store.get_page(db, page_id), "captures": captures,
                 "pair": _pair(captures, *chosen)}
 

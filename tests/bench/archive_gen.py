@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     for n, (capture, article, tags) in enumerate(captures(args.captures, args.seed), start=1):
         capture_id = store.save_capture(db, capture, article, source="bench")
         if tags:
-            store.add_tags(db, capture_id, tags)
+            store.add_tags(db, [store.page_of_capture(db, capture_id)], tags)
         if n % 10_000 == 0:
             print(f"{n} captures, {time.perf_counter() - began:.0f} s", flush=True)
     counts = store.archive_counts(db)
