@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--captures", type=int, default=100_000, help="how many captures")
     parser.add_argument("--db", type=Path, required=True, help="the archive to create or extend")
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    parser.add_argument("--pages", type=int, default=None,
+                        help="spread the captures over about this many pages (versions a page "
+                             "vary around captures/pages); default: 1-4 versions a page")
 
 
 def vocabulary(rng: random.Random) -> list[str]:
@@ -71,8 +74,11 @@ class TextMaker:
         return paragraphs
 
 
-def captures(count: int, seed: int) -> Iterator[tuple[Capture, Article, list[str]]]:
+def captures(count: int, seed: int,
+             pages: int | None = None) -> Iterator[tuple[Capture, Article, list[str]]]:
     rng = random.Random(seed)
+    mean = max(1.0, count / pages) if pages else None
+    spread = [1, 1, 1, 2, 2, 3, 4] if mean is None else list(range(1, round(2 * mean)))
     maker = TextMaker(rng)
     start = datetime(2020, 1, 1, tzinfo=UTC)
     made = 0
@@ -82,7 +88,7 @@ def captures(count: int, seed: int) -> Iterator[tuple[Capture, Article, list[str
         paragraphs = maker.article(rng.randint(150, 1500))
         title = maker.sentence()[:-1]
         lang = rng.choice(LANGS)
-        for _ in range(min(rng.choice([1, 1, 1, 2, 2, 3, 4]), count - made)):
+        for _ in range(min(rng.choice(spread or [1]), count - made)):
             when = start + timedelta(seconds=rng.randrange(6 * 365 * 86400))
             paragraphs[rng.randrange(len(paragraphs))] = maker.paragraph()
             tags = rng.sample(TAGS, rng.randint(1, 2)) if rng.random() < 0.1 else []
@@ -110,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
     db = store.open_db(args.db)
     db.execute("PRAGMA synchronous = OFF")  # a throwaway benchmark archive: speed over safety
     began = time.perf_counter()
-    for n, (capture, article, tags) in enumerate(captures(args.captures, args.seed), start=1):
+    made = captures(args.captures, args.seed, args.pages)
+    for n, (capture, article, tags) in enumerate(made, start=1):
         capture_id = store.save_capture(db, capture, article, source="bench")
         if tags:
             store.add_tags(db, [store.page_of_capture(db, capture_id)], tags)

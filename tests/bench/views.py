@@ -1,13 +1,16 @@
-"""Speed of the reading views on a (large) archive: ranked search and the home page.
+"""Speed of the reading views on a (large) archive: ranked search, the home page, a page's
+history.
 
 Search queries are words of the archive itself, picked by how many captures hold them: rare,
 uncommon, common, two uncommon words, and (reported apart, as the worst case) words in more
-than a tenth of all captures. Times the store's ranked search alone, then the whole search and
-home pages as Datasette renders them in-process (no network).
-Targets with 100,000 captures: search p95 < 50 ms, home page < 300 ms.
+than a tenth of all captures. Times the store's grouped search (one hit a page) alone, then
+the whole search, home (with each filter, and deep in the pages) and history pages as
+Datasette renders them in-process (no network).
+Targets with 100,000 captures of 20,000 pages: home, grouped search and a page's history each
+under 100 ms p95.
 
 example:
-  python -m tests.bench gen-archive --captures 100000 --db /tmp/big.db
+  python -m tests.bench gen-archive --captures 100000 --pages 20000 --db /tmp/big.db
   python -m tests.bench views --db /tmp/big.db
 """
 
@@ -72,7 +75,7 @@ def time_searches(db: store.Database, queries: list[str]) -> list[float]:
     times = []
     for query in queries:
         began = time.perf_counter()
-        store.search_captures(db, query, limit=21)
+        store.search_pages(db, query, limit=21)
         times.append(time.perf_counter() - began)
     return times
 
@@ -89,7 +92,12 @@ async def time_pages(get: Callable[[str], Awaitable[object]], paths: list[str]) 
     return times
 
 
-async def measure_pages(path: Path, queries: list[str], home_repeat: int) -> dict[str, list[float]]:
+HOME_VARIANTS = ("", "?show=unread", "?show=favourites", "?show=archived", "?show=failed",
+                 "?tag=climate", "?site=site7.example", "?offset=400", "?offset=10000")
+
+
+async def measure_pages(path: Path, queries: list[str], home_repeat: int,
+                        page_ids: list[int]) -> dict[str, list[float]]:
     from datasette.app import Datasette
 
     ds = Datasette([str(path)])
@@ -97,25 +105,37 @@ async def measure_pages(path: Path, queries: list[str], home_repeat: int) -> dic
     name = next(n for n in ds.databases if not n.startswith("_"))
     base = f"/-/archiver/{quote(name)}"
     await ds.client.get(base + "/")  # warm the caches once
+    homes = [base + "/" + variant for variant in HOME_VARIANTS] * max(1, home_repeat // 3)
     return {
         "home page": await time_pages(ds.client.get, [base + "/"] * home_repeat),
+        "home, filters and deep pages": await time_pages(ds.client.get, homes),
         "search page": await time_pages(
             ds.client.get, [f"{base}/search?q={quote(q)}" for q in queries]),
+        "a page's history": await time_pages(
+            ds.client.get, [f"{base}/page/{page_id}" for page_id in page_ids]),
     }
+
+
+def busiest_pages(db: store.Database, count: int, seed: int) -> list[int]:
+    """Pages with several versions (the history view diffs the newest two)."""
+    ids = [r[0] for r in db.execute("SELECT id FROM pages WHERE versions > 1").fetchall()]
+    return random.Random(seed).sample(ids, min(count, len(ids)))
 
 
 def run(args: argparse.Namespace) -> int:
     db = store.open_db(args.db)
     counts = store.archive_counts(db)
     print(f"{args.db}: {counts['captures']} captures of {counts['pages']} pages")
+    print("search: one hit a page (store.search_pages), 21 hits with snippets")
     bands = sample_queries(db, args.queries // len(BANDS), args.seed)
     realistic = [q for band, qs in bands.items() if not band.startswith("very") for q in qs]
-    store.search_captures(db, realistic[0], limit=21)  # warm the page cache
+    store.search_pages(db, realistic[0], limit=21)  # warm the page cache
     for band, queries in bands.items():
         print(f"search, {band:<25} {percentiles(time_searches(db, queries))}")
     search = time_searches(db, realistic)
+    histories = busiest_pages(db, args.home, args.seed)
     db.close()
-    pages = asyncio.run(measure_pages(args.db, realistic, args.home))
+    pages = asyncio.run(measure_pages(args.db, realistic, args.home, histories))
     print(f"search, all but very common  {percentiles(search)}")
     for label, times in pages.items():
         print(f"{label + ' (HTTP, in-process)':<34}{percentiles(times)}")
