@@ -41,6 +41,7 @@ def cli() -> None:
 
 for command in (capturing.save, capturing.import_command, capturing.failures, capturing.retry,
                 server.serve, reading.search, reading.show, reading.extract_command,
-                server.setup, server.token, reading.tag, reading.untag, reading.note,
+                server.setup, server.token, server.password_hash, reading.tag,
+                reading.untag, reading.note,
                 reading.export_command, watching.watch, watching.changes):
     cli.add_command(command)
