@@ -75,6 +75,11 @@ class ServerSettings:
     watch: bool = False
     watch_poll: float = 60.0
     webhooks: tuple[str, ...] = ()  # every change is also POSTed here
+    # Every page needs a login (`/-/archiver/login`) with the password whose salted scrypt
+    # hash this is (`archiver.passwords`); never the password itself. The extension's API keeps
+    # its bearer token. Set, the hash turns the login on unless `require_login` says otherwise.
+    password_hash: str | None = None
+    require_login: bool = False
 
     def as_config(self) -> dict[str, Any]:
         return {**asdict(self), "extra_hosts": list(self.extra_hosts),
@@ -85,6 +90,7 @@ class ServerSettings:
         """From Datasette's plugin configuration; unknown keys are ignored."""
         config = config or {}
         hosts = config.get("extra_hosts") or ()
+        password_hash = str(config.get("password_hash") or "").strip() or None
         return cls(
             allow_private_targets=bool(config.get("allow_private_targets", False)),
             max_body=int(config.get("max_body") or cls.max_body),
@@ -93,4 +99,6 @@ class ServerSettings:
             watch=bool(config.get("watch", False)),
             watch_poll=float(config.get("watch_poll") or cls.watch_poll),
             webhooks=tuple(str(u) for u in config.get("webhooks") or ()),
+            password_hash=password_hash,
+            require_login=bool(config.get("require_login", password_hash is not None)),
         )

@@ -175,6 +175,7 @@ class LiveServer:
         self._wait_until_ready()
 
     def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        import urllib.error
         import urllib.request
 
         deadline = time.monotonic() + timeout
@@ -184,6 +185,8 @@ class LiveServer:
             try:
                 urllib.request.urlopen(self.url + "/-/versions.json", timeout=2).read()
                 return
+            except urllib.error.HTTPError:
+                return  # it answers (401: it asks for a login)
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"archiver serve did not start: {self.log.read_text()}")

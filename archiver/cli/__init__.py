@@ -41,7 +41,7 @@ def cli() -> None:
 
 for command in (capturing.save, capturing.import_command, capturing.failures, capturing.retry,
                 server.serve, reading.search, reading.show, reading.extract_command,
-                server.setup, server.token, reading.tag, reading.untag, reading.note,
-                reading.mark, reading.delete, reading.vacuum,
+                server.setup, server.token, server.password_hash, reading.tag,
+                reading.untag, reading.note, reading.mark, reading.delete, reading.vacuum,
                 reading.export_command, watching.watch, watching.changes):
     cli.add_command(command)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +14,10 @@ import click
 from archiver.cli.options import autoconsent_dir, db_option, open_archive
 from archiver.errors import ArchiverError
 from archiver.settings import ServerSettings
+
+PASSWORD_ENV = "ARCHIVER_PASSWORD"
+PASSWORD_FILE_ENV = "ARCHIVER_PASSWORD_FILE"
+SECRET_ENV = "DATASETTE_SECRET"
 
 
 @click.command()
@@ -40,10 +47,17 @@ from archiver.settings import ServerSettings
               show_default=True, metavar="SECONDS", help="How often to look for due watches.")
 @click.option("--webhook", "webhooks", multiple=True, metavar="URL", envvar="ARCHIVER_WEBHOOK",
               help="Also POST every change of a watched page here (env ARCHIVER_WEBHOOK).")
+@click.option("--require-login", is_flag=True,
+              help="Ask for the password on every page, on loopback too (beyond it, always).")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar=PASSWORD_FILE_ENV, metavar="FILE",
+              help="The login's password, or a hash of it made by `archiver password-hash`, "
+                   f"is this file's first line (env {PASSWORD_FILE_ENV}; or the password in "
+                   f"env {PASSWORD_ENV}).")
 def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_browser: bool,
           allow_private_targets: bool, allow_hosts: tuple[str, ...], max_body: int,
           browser: str | None, no_watch: bool, watch_poll: float,
-          webhooks: tuple[str, ...]) -> None:
+          webhooks: tuple[str, ...], require_login: bool, password_file: Path | None) -> None:
     """Explore the archive in Datasette (with full-text search).
 
     ARCHIVES are archive files to serve together (default: --db). While it runs, due
@@ -51,26 +65,101 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
     for "archive link", their pages and webhooks may not reach localhost or private networks
     unless --allow-private-targets.
 
+    On an address other than loopback (--host 0.0.0.0, a LAN address, a name) every page
+    asks for a password, set with ARCHIVER_PASSWORD or --password-file; without one the
+    server does not start. The extension's token works without the login.
+
     \b
     Example:
         archiver serve --port 8001
         archiver serve news.db blogs.db
+        archiver serve --host 0.0.0.0 --password-file ~/.config/archiver/password
     """
     from archiver.web.server import serve as run_server
 
+    login = require_login or not is_loopback(host)
+    password_hash = resolve_password(password_file)
+    if login and password_hash is None:
+        where = ("--require-login" if is_loopback(host)
+                 else f"--host {host} lets other machines reach the archive, so it")
+        raise click.ClickException(
+            f"{where} needs a login: set its password with the environment variable "
+            f"{PASSWORD_ENV} or with --password-file FILE (the password, or a hash made by "
+            "`archiver password-hash`, on the first line).")
     files = list(dict.fromkeys(archives or (db_path,)))
     for path in files:
         open_archive(path).close()
     settings = ServerSettings(allow_private_targets=allow_private_targets, max_body=max_body,
                               extra_hosts=tuple(h.lower() for h in (*allow_hosts, host)),
                               browser_path=browser, watch=not no_watch,
-                              watch_poll=watch_poll, webhooks=webhooks)
+                              watch_poll=watch_poll, webhooks=webhooks,
+                              password_hash=password_hash if login else None,
+                              require_login=login)
     names = ", ".join(str(f) for f in files)
     click.echo(f"Serving {names}: read and search at http://{host}:{port}/-/archiver/, "
                f"tables at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     click.echo(f"Browser extension: Server URL http://{host}:{port}, Token: run `archiver token`",
                err=True)
-    run_server(files, host, port, settings, open_browser)
+    secret = None
+    if login:
+        secret = os.environ.get(SECRET_ENV) or login_secret(files[0])
+        click.echo(f"Every page asks for the password: http://{host}:{port}/-/archiver/login",
+                   err=True)
+    elif password_hash is not None:
+        click.echo("A password is set but the server listens on loopback only: no login "
+                   "(--require-login asks for one).", err=True)
+    run_server(files, host, port, settings, open_browser, secret)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: only this machine can connect."""
+    name = host.strip().lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_password(password_file: Path | None) -> str | None:
+    """The login password's hash, from --password-file's first line or ARCHIVER_PASSWORD
+    (either may hold a hash already); None when neither is set. Errors never show it."""
+    from archiver.passwords import password_hash_from
+
+    from_env = os.environ.get(PASSWORD_ENV)
+    if password_file is not None and from_env:
+        raise click.ClickException(f"The password is set twice ({PASSWORD_ENV} and "
+                                   "--password-file): keep one.")
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+            mode = password_file.stat().st_mode
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(
+                f"Cannot read the password file {password_file}: "
+                f"{getattr(exc, 'strerror', None) or type(exc).__name__}.") from None
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            click.secho(f"{password_file} is readable by other users (chmod 600 it).",
+                        err=True, fg="yellow")
+        line = text.splitlines()[0] if text else ""
+        if not line.strip():
+            raise click.ClickException(f"The first line of {password_file} is empty.")
+    elif from_env:
+        line = from_env
+    else:
+        return None
+    return password_hash_from(line)
+
+
+def login_secret(archive: Path) -> str:
+    """The secret Datasette signs login cookies with, kept next to the archive (ARCHIVE.secret,
+    readable by the user only) so that logins outlive a restart."""
+    from archiver.web.server import persistent_secret
+
+    return persistent_secret(archive.with_name(archive.name + ".secret"))
 
 
 @click.command()
@@ -105,6 +194,30 @@ def setup(no_autoconsent: bool, browser: str | None) -> None:
     if code != 0:
         click.echo(f"Playwright could not download its Chromium; using {path}.", err=True)
     click.echo(f"Browser: {path}")
+
+
+@click.command("password-hash")
+def password_hash() -> None:
+    """Print a salted hash of a password, for the login of `archiver serve`.
+
+    The password is the first line of standard input, or is asked for. Put the hash in the
+    file of `serve --password-file` or in ARCHIVER_PASSWORD: the server then never sees the
+    password itself.
+
+    \b
+    Example:
+        archiver password-hash > ~/.config/archiver/password
+        archiver serve --host 0.0.0.0 --password-file ~/.config/archiver/password
+    """
+    from archiver.passwords import hash_password
+
+    stdin = sys.stdin
+    if stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                err=True)
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    click.echo(hash_password(password))
 
 
 @click.command()

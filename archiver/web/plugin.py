@@ -12,9 +12,11 @@ from typing import Any
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from archiver.errors import ArchiverError
+from archiver.passwords import check_hash
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, changes, replay, views
+from archiver.web import api, archived, changes, login, replay, views
 from archiver.web.guard import Guard
 from archiver.web.http import first_database
 from archiver.web.metadata import (
@@ -47,7 +49,8 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES, *api.ROUTES]
+    return [*login.ROUTES, *archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES,
+            *api.ROUTES]
 
 
 @hookimpl
@@ -59,6 +62,10 @@ def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
+    """The archive's pages in Datasette's menu (none on the login page; logged in, the menu
+    also has Datasette's own "Log out")."""
+    if login.server_settings(datasette).require_login and not actor:
+        return []
     links = [{"href": "/-/archiver/", "label": "Archive: read and search"}]
     name = first_database(datasette)
     if name is not None:
@@ -68,21 +75,32 @@ def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    """The server's settings, from the plugin configuration (which `archiver serve` sets)."""
-    api.configure(datasette, ServerSettings.from_config(datasette.plugin_config("archiver")))
+    """The server's settings, from the plugin configuration (which `archiver serve` sets). A
+    login without a usable password hash stops the server (the guard would let no one in)."""
+    settings = login.server_settings(datasette)
+    if settings.require_login:
+        if not settings.password_hash:
+            raise ArchiverError("The archiver plugin's require_login is set but no password_hash "
+                                "(make one with `archiver password-hash`).")
+        check_hash(settings.password_hash)
+    api.configure(datasette, settings)
 
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """Every request, on every route: the Host check (DNS rebinding) and nosniff."""
-    resolved: list[ServerSettings] = []
+    """Every request, on every route: the Host check (DNS rebinding), the login when one is
+    asked for, and nosniff."""
+    from datasette.utils.asgi import Request
 
     def settings() -> ServerSettings:
-        if not resolved:
-            resolved.append(ServerSettings.from_config(datasette.plugin_config("archiver")))
-        return resolved[0]
+        return login.server_settings(datasette)
 
-    return lambda app: Guard(app, settings)
+    def authorised(scope: Any, path: str) -> bool:
+        query_string = bytes(scope.get("query_string") or b"").decode("latin-1")
+        return login.authorised(datasette, settings(), path, query_string,
+                                Request(scope, None).cookies)
+
+    return lambda app: Guard(app, settings, authorised)
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from archiver.errors import NotFound
 from archiver.render import capture_path
 from archiver.replay.resources import ResourceIndex
 from archiver.replay.rewrite import MISSING_MARK, Rewriter, rewrite_css
+from archiver.web import login
 from archiver.web.archived import hostile_headers
 from archiver.web.http import database_name, handles_errors, id_var, query
 
@@ -36,21 +37,30 @@ HTML = "text/html; charset=utf-8"
 
 
 class _Links:
-    """Where the rewritten page of one capture finds its resources and frames."""
+    """Where the rewritten page of one capture finds its resources and frames. With a login,
+    their URLs carry the capture's replay key (the sandboxed page's requests carry no cookie:
+    `archiver.web.login`)."""
 
-    def __init__(self, database: str, capture_id: int, index: ResourceIndex) -> None:
+    def __init__(self, database: str, capture_id: int, index: ResourceIndex,
+                 key: str | None = None) -> None:
         self.base = capture_path(database, capture_id)
         self.index = index
+        self.query = f"?k={key}" if key else ""
 
     def resolve(self, url: str, kind: str) -> str:
         rid = self.index.find(url)
-        return f"{self.base}/r/{rid}" if rid is not None else MISSING_MARK
+        return f"{self.base}/r/{rid}{self.query}" if rid is not None else MISSING_MARK
 
     def frame(self, position: int) -> str:
-        return f"{self.base}/frame/{position}"
+        return f"{self.base}/frame/{position}{self.query}"
 
     def rewriter(self, base_url: str) -> Rewriter:
         return Rewriter(base=base_url, resolve=self.resolve, frame_source=self.frame)
+
+
+def _links(datasette: Any, name: str, capture_id: int, index: ResourceIndex) -> _Links:
+    key = login.replay_key(datasette, login.server_settings(datasette), name, capture_id)
+    return _Links(name, capture_id, index, key)
 
 
 def _page_source(capture_id: int, position: int | None) -> Any:
@@ -79,7 +89,7 @@ async def _replay(request: Any, datasette: Any, position: int | None) -> Respons
     name = database_name(request, datasette)
     capture_id = id_var(request)
     base, html, index = await query(datasette, name, _page_source(capture_id, position))
-    links = _Links(name, capture_id, index)
+    links = _links(datasette, name, capture_id, index)
     page = await asyncio.to_thread(links.rewriter(base).html, html.decode("utf-8", "replace"))
     csp = REPLAY_CSP + (FRAME_ANCESTORS if position is None else "")
     return Response(page, content_type=HTML, headers=hostile_headers("snapshot", csp))
@@ -111,7 +121,7 @@ async def resource(request: Any, datasette: Any) -> Response:
         return row, body, ResourceIndex.of(db, capture_id)
 
     row, body, index = await query(datasette, name, read)
-    links = _Links(name, capture_id, index)
+    links = _links(datasette, name, capture_id, index)
     mime = (row["mime_type"] or "application/octet-stream").split(";")[0].strip().lower()
     if mime == "text/css" or row["kind"] == "stylesheet":
         css = await asyncio.to_thread(rewrite_css, body.decode("utf-8", "replace"), row["url"],

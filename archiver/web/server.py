@@ -6,24 +6,52 @@ environment variables on the side); uvicorn runs the app, as `datasette serve` d
 
 from __future__ import annotations
 
+import os
+import secrets
 import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
+from archiver.errors import ArchiverError
 from archiver.settings import ServerSettings
 
 DATASETTE_SETTINGS = {"truncate_cells_html": 120, "default_page_size": 50}
 
 
 def serve(files: Sequence[Path], host: str, port: int, settings: ServerSettings,
-          open_browser: bool = False) -> None:
-    """Serve `files` until interrupted (Ctrl-C, SIGTERM)."""
+          open_browser: bool = False, secret: str | None = None) -> None:
+    """Serve `files` until interrupted (Ctrl-C, SIGTERM). Datasette signs its cookies (the
+    login's among them) with `secret`; None: a new one each start."""
     import uvicorn
     from datasette.app import Datasette
 
     datasette = Datasette([str(f) for f in files], settings=DATASETTE_SETTINGS,
-                          metadata={"plugins": {"archiver": settings.as_config()}})
+                          metadata={"plugins": {"archiver": settings.as_config()}},
+                          secret=secret)
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/-/archiver/")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="info", lifespan="on",
                 workers=1)
+
+
+def persistent_secret(path: Path) -> str:
+    """The secret kept in `path` (created readable by its owner only on first use)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ArchiverError(f"Cannot create {path} for the login's secret: "
+                            f"{exc.strerror}.") from None
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+    try:
+        secret = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiverError(f"Cannot read the login's secret {path}: "
+                            f"{getattr(exc, 'strerror', None) or type(exc).__name__}.") from None
+    if len(secret) < 32:
+        raise ArchiverError(f"The login's secret {path} is too short (delete it and a new one "
+                            "is made; everyone logs in again).")
+    return secret
