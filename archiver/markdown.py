@@ -37,9 +37,12 @@ def escape_text(text: str) -> str:
 
 class _Converter(MarkdownConverter):
     def __init__(self, base_url: str | None) -> None:
+        # wrap without a width: the source's line breaks inside a paragraph become spaces (a
+        # line of it starting with "1." or "- " would start a list)
         super().__init__(heading_style="atx", bullets="-", autolinks=False,
                          escape_asterisks=False, escape_underscores=False, escape_misc=False,
-                         strong_em_symbol="*", newline_style="backslash")
+                         strong_em_symbol="*", newline_style="backslash", wrap=True,
+                         wrap_width=None)
         self.base_url = base_url
 
     def escape(self, text: str, parent_tags: Any) -> str:
