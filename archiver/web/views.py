@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from archiver import store
 from archiver.errors import NotFound
+from archiver.export import markdown
 from archiver.render import (
     STATIC,
     capture_path,
@@ -51,7 +52,7 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def links_for(datasette: Any, name: str, capture: dict[str, Any]) -> dict[str, str]:
-    kinds = ("raw", "screenshot", "thumbnail", "body", "snapshot")
+    kinds = ("raw", "screenshot", "thumbnail", "body", "snapshot", "markdown")
     links = {kind: capture_path(name, capture["id"], kind) for kind in kinds}
     links.update(reader=capture_path(name, capture["id"]),
                  row=datasette.urls.row(name, "captures", str(capture["id"])),
@@ -183,6 +184,21 @@ async def raw(request: Any, datasette: Any) -> Response:
 
 
 @handles_errors
+async def markdown_view(request: Any, datasette: Any) -> Response:
+    """`/-/archiver/DB/ID/markdown`: the article as Markdown, front matter first (as exported)."""
+    name = database_name(request, datasette)
+    capture_id = id_var(request)
+
+    def read(db: Database) -> dict[str, Any]:
+        return {**store.get_capture(db, capture_id), "tags": store.get_tags(db, capture_id)}
+
+    capture = await query(datasette, name, read)
+    text = await asyncio.to_thread(markdown, capture)
+    headers = {**page_headers(), "Content-Disposition": "inline"}
+    return Response(text, content_type="text/markdown; charset=utf-8", headers=headers)
+
+
+@handles_errors
 async def thumbnail(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/thumbnail`: the top of the screenshot, 320 px wide (a JPEG), made
     off the event loop the first time it is asked for and kept in the archive."""
@@ -272,6 +288,7 @@ ROUTES: list[tuple[str, Any]] = [
     (_DB + r"/search$", search),
     (_DB + r"/(?P<id>\d+)$", reader),
     (_DB + r"/(?P<id>\d+)/raw$", raw),
+    (_DB + r"/(?P<id>\d+)/markdown$", markdown_view),
     (_DB + r"/(?P<id>\d+)/thumbnail$", thumbnail),
     (_DB + r"/page/(?P<page_id>\d+)$", history),
 ]
