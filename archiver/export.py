@@ -4,7 +4,7 @@ A page is written once, as its newest good version, with the page's tags, note a
 (`all_versions` writes every capture instead):
 
 * `jsonl`: one JSON object per page (metadata, text, sanitized HTML, tags, note).
-* `markdown`: one `.md` file per page, YAML front matter and the article.
+* `markdown`: one `.md` file per page, YAML front matter and the article as Markdown.
 * `html`: a static reader copy, `index.html` plus one sanitized page per page, and each
   one's archived page as one self-contained file; all open from disk and load nothing
   from the network.
@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from archiver import store
 from archiver.errors import ArchiverError
+from archiver.markdown import to_markdown
 from archiver.render import (
     STATIC,
     reading_minutes,
@@ -106,14 +107,16 @@ def file_stem(capture: dict[str, Any]) -> str:
 
 
 def markdown(capture: dict[str, Any]) -> str:
-    """YAML front matter (values written as JSON, which YAML reads) and the article text."""
+    """YAML front matter (values written as JSON, which YAML reads) and the article converted
+    to Markdown (its plain text, escaped, when it has no HTML)."""
     lines = ["---"]
     for key in FRONT_MATTER:
         value = capture.get(key)
         if value not in (None, "", []):
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     lines += ["---", "", f"# {_no_html(capture.get('title') or capture['url'])}", ""]
-    lines.append(_no_html((capture.get("text") or "").strip()))
+    body = to_markdown(capture.get("html") or "", capture.get("final_url") or capture["url"])
+    lines.append(body.strip() or _no_html((capture.get("text") or "").strip()))
     return "\n".join(lines) + "\n"
 
 

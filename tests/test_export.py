@@ -103,9 +103,24 @@ def test_markdown_files_with_front_matter(db: Any, db_path: Path, tmp_path: Path
     fields = dict(line.split(": ", 1) for line in front.strip().splitlines())
     assert json.loads(fields["title"]) == "Lighthouse keepers"
     assert json.loads(fields["tags"]) == ["history", "sea"]
-    assert "# Lighthouse keepers" in body and "kept the light." in body
+    assert "# Lighthouse keepers" in body and "The keepers of **Skerryvore** kept" in body
+    assert "[A lighthouse](https://cdn.example/l.jpg)" in body  # an image is a link
     hostile = (out / files[1]).read_text()
-    assert "# \\<img src=x" in hostile and "see \\<script>" in hostile
+    assert "# \\<img src=x" in hostile and "Nothing" in hostile
+    assert "<script" not in hostile and "javascript:" not in hostile
+
+
+def test_markdown_without_html_is_the_escaped_text(db: Any, db_path: Path,
+                                                   tmp_path: Path) -> None:
+    capture = Capture(url="https://example.org/t", http_status=200, content_type="text/html",
+                      html="<p>x</p>", title="Plain", captured_at="2026-01-01T00:00:00Z")
+    text = "Only text <script>alert(1)</script>"
+    store.save_capture(db, capture, Article(title="Plain", text=text, html=None,
+                                            word_count=4, lang="en"))
+    out = tmp_path / "md"
+    export(db_path, "--format", "markdown", "--output", str(out))
+    body = (out / "1-plain.md").read_text().split("---\n")[2]
+    assert "Only text \\<script>alert(1)\\</script>" in body
 
 
 def test_html_copy_is_sanitized_and_offline(db: Any, db_path: Path, tmp_path: Path) -> None:

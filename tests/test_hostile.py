@@ -172,6 +172,7 @@ def view_paths(hostile: dict[str, Any]) -> list[str]:
         f"/-/archiver/archive/{first}", f"/-/archiver/archive/{first}/raw",
         f"/-/archiver/archive/{first}/snapshot", f"/-/archiver/archive/{first}/screenshot",
         f"/-/archiver/archive/{first}/thumbnail", f"/-/archiver/archive/page/{page_id}",
+        f"/-/archiver/archive/{first}/screenshot-view", f"/-/archiver/archive/{first}/markdown",
         f"/-/archiver/archive/{hostile['refreshing']}/raw",
         f"/-/archiver/archive/{hostile['refreshing']}/snapshot",
         "/archive/captures", f"/archive/captures/{first}", "/archive/page_tags",

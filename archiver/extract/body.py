@@ -5,7 +5,8 @@ reader does not count as the article, found by structure first and by text secon
 * buttons and calls to action ("Learn more", "Check price", "Back to top");
 * sign-up forms (an e-mail or phone field with its pitch and its fine print);
 * gallery and slideshow chrome ("Image 1 of 23", "Close", "Caption"), image credits
-  ("Photo: ...", "Courtesy of ...") and the captions of images;
+  ("Photo: ...", "Courtesy of ...") and the captions of images (those of the text's figures
+  are out of the text only: `trim` hands them back to be shown with their images);
 * the byline, dateline and standfirst the page repeats above the text;
 * affiliate disclosures and appeals to follow the site or get its newsletter;
 * "Related", "More from", "You may also like" lists at the end, and the lines that close a
@@ -53,6 +54,8 @@ _GALLERY_CHROME_RE = re.compile(
 )
 _CREDIT_CLASS_RE = re.compile(r"credit|caption|attribution|copyright|photo-source|image-source",
                               re.I)
+_CREDIT_ONLY_CLASS_RE = re.compile(r"credit|attribution|copyright|photo-source|image-source",
+                                   re.I)
 _CREDIT_TEXT_RE = re.compile(
     r"^\W*(?:(?:photo|image|picture|illustration|graphic|video|header|featured|cover|lead)s?"
     r"(?: image)?\s*(?:credits?|courtesy|source)?\s*[:|©]"
@@ -86,18 +89,59 @@ _SHORT = 80
 """Text length up to which a block is a label, a button or a line of chrome."""
 
 
-def trim(node: HtmlElement, meta: dict[str, str]) -> None:
-    """Remove from an article element what is not its body text."""
+Caption = tuple[HtmlElement, int, HtmlElement]
+"""A caption taken out of the text: its figure, its place in the figure, the <figcaption>."""
+
+
+def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
+    """Remove from an article element what is not its body text. Returns the captions of its
+    figures, taken out like every caption (annotators do not count them as the text): once the
+    text is read, `restore_captions` puts them back for the reader to see under their images."""
     _remove_tables_of_contents(node)
     remove_signup_forms(node)
     _remove_buttons(node)
     _remove_notices(node)
     _remove_gallery_chrome(node)
+    captions = _take_figure_captions(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
     _remove_teaser_tail(node)
     _remove_closing_lines(node, meta)
     _remove_repeated_header(node, meta)
+    return captions
+
+
+_MEDIA = ".//img|.//picture|.//video"
+
+
+def _take_figure_captions(node: HtmlElement) -> list[Caption]:
+    """The <figcaption>s of the figures that show an image or a video, out of the tree and
+    without the credits they hold ("Photo: ..."); a caption that is a credit alone goes."""
+    taken = []
+    for caption in list(node.iter("figcaption")):
+        figure = caption.getparent()
+        if figure is None or figure.tag != "figure" or not figure.xpath(_MEDIA):
+            continue
+        index = figure.index(caption)
+        remove(caption)
+        for el in list(elements(caption)):
+            if el is not caption and el.getparent() is not None and (
+                    _CREDIT_ONLY_CLASS_RE.search(class_id(el))
+                    or len(text_of(el)) < 150 and _CREDIT_TEXT_RE.match(text_of(el))):
+                remove(el)
+        text = text_of(caption)
+        if text and len(text) < 500 and not _CREDIT_TEXT_RE.match(text):
+            caption.tail = None
+            taken.append((figure, index, caption))
+    return taken
+
+
+def restore_captions(node: HtmlElement, captions: list[Caption]) -> None:
+    """Put the captions `trim` took back into their figures, if these are still in the text
+    with their images."""
+    for figure, index, caption in captions:
+        if (figure is node or node in figure.iterancestors()) and figure.xpath(_MEDIA):
+            figure.insert(min(index, len(figure)), caption)
 
 
 def _remove_tables_of_contents(node: HtmlElement) -> None:

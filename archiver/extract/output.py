@@ -109,6 +109,6 @@ def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
 def first_paragraph(node: HtmlElement) -> str | None:
     for p in node.iter("p"):
         text = text_of(p)
-        if text:
+        if text and not any(a.tag == "figcaption" for a in p.iterancestors()):
             return text
     return None

@@ -26,7 +26,7 @@ import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
-from archiver.extract.body import remove_consent_checkboxes, trim
+from archiver.extract.body import remove_consent_checkboxes, restore_captions, trim
 from archiver.extract.chrome import clean_fragment, remove_title_heading
 from archiver.extract.core import ArticleFinder
 from archiver.extract.document import parse
@@ -63,14 +63,16 @@ class Candidate:
 
 
 def candidate(path: str, node: HtmlElement | None, meta: dict[str, str]) -> Candidate | None:
-    """A path's article, trimmed to its body (`body.trim`), if it has any text."""
+    """A path's article, trimmed to its body (`body.trim`), if it has any text. Its figures'
+    captions are in its HTML, not in its text."""
     if node is None:
         return None
     remove_title_heading(node, meta.get("title"))
-    trim(node, meta)
+    captions = trim(node, meta)
     text = html_to_text(node)
     if not WORD_RE.search(text) or link_density(node) > MAX_LINK_DENSITY:
         return None
+    restore_captions(node, captions)
     return Candidate(path, node, text)
 
 

@@ -57,11 +57,11 @@ def hostile_headers(kind: str, csp: str = SNAPSHOT_CSP) -> dict[str, str]:
 
 def capture_cell(value: Any, column: str, database: str, row: Any) -> Markup | None:
     """In the captures table: the title links to the reader view; the screenshot is a
-    thumbnail linking to itself; the other blob hashes link to their content."""
+    thumbnail linking to the screenshot's view; the other blob hashes link to their content."""
     if column == "title":
         return Markup(f'<a href="{escape(capture_path(database, row["id"]))}">{escape(value)}</a>')
     if column == "screenshot_hash":
-        shot = escape(capture_path(database, row["id"], "screenshot"))
+        shot = escape(capture_path(database, row["id"], "screenshot-view"))
         thumb = escape(capture_path(database, row["id"], "thumbnail"))
         return Markup(f'<a href="{shot}"><img loading="lazy" src="{thumb}" alt="screenshot" '
                       'width="96" height="60" style="object-fit: cover; object-position: top">'

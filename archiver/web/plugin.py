@@ -8,9 +8,11 @@ Declared as a `datasette` entry point, so it is active in `archiver serve` and i
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import escape
 
 from archiver.errors import ArchiverError
 from archiver.passwords import check_hash
@@ -28,12 +30,25 @@ from archiver.web.metadata import (
 
 @hookimpl
 def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> Any:
+    """Datasette's index and database pages say what the archive is and link to its home
+    (Datasette 0.65 has no hook for the top of those pages; their description is shown)."""
     names = [n for n in datasette.databases if not n.startswith("_")]
+    first = names[0] if names else None
     return {
         "title": "Web archive",
-        "description": "Pages captured by archiver: search, read, and see how they looked.",
-        "databases": {name: database_metadata() for name in names},
+        "description_html": _archive_description(first),
+        "databases": {name: {**database_metadata(), "description_html": _archive_description(name)}
+                      for name in names},
     }
+
+
+def _archive_description(name: str | None) -> str:
+    text = "Pages captured by archiver: search, read, and see how they looked."
+    if name is None:
+        return str(escape(text))
+    href = escape(f"/-/archiver/{quote(name)}/")
+    return (f'{escape(text)} <a class="archive-home" href="{href}"><strong>Open the archive'
+            "</strong>: home, search, reader view</a>")
 
 
 @hookimpl

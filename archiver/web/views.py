@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from archiver import store
 from archiver.errors import NotFound
+from archiver.export import markdown
 from archiver.render import (
     STATIC,
     capture_path,
@@ -51,9 +52,13 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def links_for(datasette: Any, name: str, capture: dict[str, Any]) -> dict[str, str]:
-    kinds = ("raw", "screenshot", "thumbnail", "body", "snapshot")
+    """Where a capture's views are. `screenshot` is the page that shows the screenshot at the
+    window's width; `screenshot_image` the image itself."""
+    kinds = ("raw", "thumbnail", "body", "snapshot", "markdown")
     links = {kind: capture_path(name, capture["id"], kind) for kind in kinds}
     links.update(reader=capture_path(name, capture["id"]),
+                 screenshot=capture_path(name, capture["id"], "screenshot-view"),
+                 screenshot_image=capture_path(name, capture["id"], "screenshot"),
                  row=datasette.urls.row(name, "captures", str(capture["id"])),
                  history=page_path(name, capture["page_id"]))
     return links
@@ -212,6 +217,35 @@ async def raw(request: Any, datasette: Any) -> Response:
 
 
 @handles_errors
+async def screenshot_view(request: Any, datasette: Any) -> Response:
+    """`/-/archiver/DB/ID/screenshot-view`: the full-page screenshot at the window's width, to
+    scroll through, with a link to the image at its full size."""
+    name = database_name(request, datasette)
+    capture_id = id_var(request)
+    capture = await query(datasette, name, lambda db: store.get_capture(db, capture_id))
+    if not capture["screenshot_hash"]:
+        raise NotFound(f"Capture {capture_id} has no screenshot.")
+    context = {"database": name, "capture": capture,
+               "links": links_for(datasette, name, capture)}
+    return await render(datasette, request, "archiver_screenshot.html", context)
+
+
+@handles_errors
+async def markdown_view(request: Any, datasette: Any) -> Response:
+    """`/-/archiver/DB/ID/markdown`: the article as Markdown, front matter first (as exported)."""
+    name = database_name(request, datasette)
+    capture_id = id_var(request)
+
+    def read(db: Database) -> dict[str, Any]:
+        return {**store.get_capture(db, capture_id), "tags": store.get_tags(db, capture_id)}
+
+    capture = await query(datasette, name, read)
+    text = await asyncio.to_thread(markdown, capture)
+    headers = {**page_headers(), "Content-Disposition": "inline"}
+    return Response(text, content_type="text/markdown; charset=utf-8", headers=headers)
+
+
+@handles_errors
 async def thumbnail(request: Any, datasette: Any) -> Response:
     """`/-/archiver/DB/ID/thumbnail`: the top of the screenshot, 320 px wide (a JPEG), made
     off the event loop the first time it is asked for and kept in the archive."""
@@ -301,6 +335,8 @@ ROUTES: list[tuple[str, Any]] = [
     (_DB + r"/search$", search),
     (_DB + r"/(?P<id>\d+)$", reader),
     (_DB + r"/(?P<id>\d+)/raw$", raw),
+    (_DB + r"/(?P<id>\d+)/screenshot-view$", screenshot_view),
+    (_DB + r"/(?P<id>\d+)/markdown$", markdown_view),
     (_DB + r"/(?P<id>\d+)/thumbnail$", thumbnail),
     (_DB + r"/page/(?P<page_id>\d+)$", history),
 ]
