@@ -212,7 +212,7 @@ def test_home_crumb_leads_to_the_archive_home(page: Page, reading: dict[str, Any
 def test_one_capture_is_one_capture(page: Page, reading: dict[str, Any]) -> None:
     base = f"{reading['live'].url}/-/archiver/archive"
     open_view(page, base + "/")
-    assert "1 capture of 1 page" in page.locator(".lead").inner_text()
+    assert "1 page · 1 capture ·" in page.locator(".lead").inner_text()
     open_view(page, reading["reader"])
     assert page.get_by_role("link", name="history of this page (1 capture)").count() == 1
     open_view(page, base + "/page/1")

@@ -242,11 +242,17 @@ def iter_captures(db: Database, query: str | None = None) -> Iterator[dict[str, 
     else:
         ids = [r[0] for r in db.execute("SELECT id FROM captures ORDER BY captured_at, id")]
     for capture_id in ids:
-        row = get_capture(db, capture_id)
-        page = get_page(db, row["page_id"])
-        row.update(tags=page["tags"], note=page["note"], state=page["state"],
-                   favourite=bool(page["favourite"]), versions=page["versions"])
-        yield row
+        yield capture_with_page(db, capture_id)
+
+
+def capture_with_page(db: Database, capture_id: int) -> dict[str, Any]:
+    """A capture with all its columns and its page's `tags`, `note`, `state`, `favourite`
+    and `versions` (what an export writes)."""
+    row = get_capture(db, capture_id)
+    page = get_page(db, row["page_id"])
+    row.update(tags=page["tags"], note=page["note"], state=page["state"],
+               favourite=bool(page["favourite"]), versions=page["versions"])
+    return row
 
 
 def iter_pages(db: Database, query: str | None = None) -> Iterator[dict[str, Any]]:
@@ -268,10 +274,6 @@ def iter_pages(db: Database, query: str | None = None) -> Iterator[dict[str, Any
         ids = [r[0] for r in db.execute(
             "SELECT id FROM pages WHERE good_capture_id IS NOT NULL ORDER BY first_captured, id")]
     for page_id in ids:
-        page = get_page(db, page_id)
-        row = get_capture(db, page["good_capture_id"])
-        row.update(page_id=page_id, tags=page["tags"], note=page["note"],
-                   state=page["state"], favourite=bool(page["favourite"]),
-                   versions=page["versions"])
-        yield row
+        good = db.execute("SELECT good_capture_id FROM pages WHERE id = ?", [page_id]).fetchone()
+        yield capture_with_page(db, int(good[0]))
 

@@ -236,10 +236,7 @@ async def markdown_view(request: Any, datasette: Any) -> Response:
     name = database_name(request, datasette)
     capture_id = id_var(request)
 
-    def read(db: Database) -> dict[str, Any]:
-        return {**store.get_capture(db, capture_id), "tags": store.get_tags(db, capture_id)}
-
-    capture = await query(datasette, name, read)
+    capture = await query(datasette, name, lambda db: store.capture_with_page(db, capture_id))
     text = await asyncio.to_thread(markdown, capture)
     headers = {**page_headers(), "Content-Disposition": "inline"}
     return Response(text, content_type="text/markdown; charset=utf-8", headers=headers)
