@@ -2,6 +2,7 @@
 // there whenever the worker wakes up). State lives in chrome.storage, logic in lib/.
 
 import { archiveLink, archiveTab, sendWaiting, testConnection } from "./lib/archive.js";
+import { lookupTab, pageById, setTagsAndNote } from "./lib/library.js";
 import { RETRY_ALARM, waitingCount } from "./lib/queue.js";
 import { getSettings, saveSettings } from "./lib/settings.js";
 import { openNotification, recentSaves } from "./lib/status.js";
@@ -48,7 +49,7 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   }
   if (info.menuItemId === MENU_POPUP) {
     const url = chrome.runtime.getURL(`popup.html?tabId=${tab.id}`);
-    return chrome.windows.create({ url, type: "popup", width: 380, height: 520 });
+    return chrome.windows.create({ url, type: "popup", width: 380, height: 640 });
   }
   return undefined;
 });
@@ -75,6 +76,9 @@ const HANDLERS = {
   "get-status": async () => ({ recent: await recentSaves(), waiting: await waitingCount() }),
   "archive-tab": async (message) => archiveTab(await chrome.tabs.get(message.tabId), message.tags),
   "retry-now": () => sendWaiting(),
+  "lookup-tab": (message) => lookupTab(message.tabId),
+  "get-page": (message) => pageById(message.pageId),
+  "update-page": (message) => setTagsAndNote(message.pageId, message.tags, message.note),
 };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -237,3 +237,121 @@ def test_the_token_grants_nothing_else(api: Any) -> None:
 
 def test_serve_tells_where_the_token_goes(api: Any) -> None:
     assert "archiver token" in api.log.read_text()
+
+
+# --- pages: what the popup shows and edits
+
+
+def post_page(api: Any, url: str, tags: list[str] | None = None) -> dict[str, Any]:
+    status, body, _ = request(api, "POST", "/-/archiver/api/captures",
+                              page(url=url, tags=tags or []), api.auth)
+    assert status == 201, body
+    return body
+
+
+def find(api: Any, url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    from urllib.parse import quote
+
+    status, body, _ = request(api, "GET", f"/-/archiver/api/pages?url={quote(url, safe='')}",
+                              headers=api.auth if headers is None else headers)
+    return status, body
+
+
+def test_post_capture_answers_its_page(api: Any, db_path: Path) -> None:
+    first = post_page(api, "https://example.org/a")
+    again = post_page(api, "https://Example.org/a#comments")  # the same page, a new version
+    other = post_page(api, "https://example.org/b")
+    assert first["page_id"] == again["page_id"] != other["page_id"]
+    assert rows(db_path, "select id from pages order by id") == [
+        (first["page_id"],), (other["page_id"],)]
+
+
+def test_get_pages_says_whether_a_url_is_archived(api: Any) -> None:
+    saved = post_page(api, "https://example.org/news/a?utm_source=feed", tags=["news"])
+    post_page(api, "https://example.org/news/a")
+    status, body = find(api, "https://EXAMPLE.org/news/a#top")  # normalized as stored
+    assert status == 200 and body["ok"] is True and body["archived"] is True
+    found = body["page"]
+    assert found["id"] == saved["page_id"] and found["url"] == "https://example.org/news/a"
+    assert found["versions"] == 2 and found["last_captured"]
+    assert found["tags"] == ["news"] and found["note"] is None
+    assert found["state"] == "unread" and found["favourite"] is False
+    assert found["reader_url"].startswith(f"{api.url}/-/archiver/archive/")
+    status, _, _ = request(api, "GET", found["reader_url"][len(api.url):])
+    assert status == 200  # the reader view of its newest capture
+
+    status, body = find(api, "https://example.org/never-saved")
+    assert (status, body) == (200, {"ok": True, "archived": False, "page": None})
+
+
+def test_get_pages_refuses_what_is_no_web_page(api: Any) -> None:
+    for url, says in [("javascript:alert(1)", "Parameter 'url'"),
+                      ("ftp://example.org/x", "not an http(s) URL"),
+                      ("http://[::1/", "Parameter 'url'"), ("example", "absolute")]:
+        status, body = find(api, url)
+        assert status == 400 and body["ok"] is False and says in body["error"], (url, body)
+    status, body, _ = request(api, "GET", "/-/archiver/api/pages", headers=api.auth)
+    assert status == 400 and "'url' is required" in body["error"]
+
+
+def test_pages_need_the_token_and_the_extension(api: Any) -> None:
+    post_page(api, "https://example.org/a")
+    no_token = {k: v for k, v in api.auth.items() if k != "Authorization"}
+    status, body = find(api, "https://example.org/a", no_token)
+    assert status == 401 and "Missing token" in body["error"] and "page" not in body
+    status, body = find(api, "https://example.org/a", {**api.auth, "Origin": "https://evil.example"})
+    assert status == 403 and "origin" in body["error"] and "page" not in body
+    for method, headers in [("POST", no_token), ("POST", {**api.auth, "Origin": "null"}),
+                            ("GET", no_token)]:
+        status, body, _ = request(api, method, "/-/archiver/api/pages/1",
+                                  {"tags": ["x"]} if method == "POST" else None, headers)
+        assert status in (401, 403) and body["ok"] is False
+    status, _, headers = request(api, "DELETE", "/-/archiver/api/pages/1", headers=api.auth)
+    assert status == 405 and headers["allow"] == "GET, POST"
+
+
+def test_post_pages_sets_tags_and_note(api: Any, db_path: Path) -> None:
+    saved = post_page(api, "https://example.org/a", tags=["old", "keep"])
+    path = f"/-/archiver/api/pages/{saved['page_id']}"
+    status, body, _ = request(api, "POST", path,
+                              {"tags": ["keep", " new  tag ", "", "keep"], "note": " Read it. "},
+                              api.auth)
+    assert status == 200, body
+    assert body["page"]["tags"] == ["keep", "new tag"] and body["page"]["note"] == "Read it."
+    assert rows(db_path, "select tag from page_tags order by tag") == [("keep",), ("new tag",)]
+    assert rows(db_path, "select note from pages") == [("Read it.",)]
+
+    status, body, _ = request(api, "POST", path, {"note": "Changed"}, api.auth)  # tags kept
+    assert status == 200 and body["page"]["tags"] == ["keep", "new tag"]
+    status, body, _ = request(api, "POST", path, {"tags": [], "note": ""}, api.auth)
+    assert status == 200 and body["page"]["tags"] == [] and body["page"]["note"] is None
+    assert rows(db_path, "select count(*) from page_tags") == [(0,)]
+    status, body, _ = request(api, "GET", path, headers=api.auth)
+    assert status == 200 and body["page"]["id"] == saved["page_id"]
+
+
+def test_post_pages_unknown_page_is_404(api: Any, db_path: Path) -> None:
+    for page_id in ("999", "99999999999999999999"):
+        status, body, _ = request(api, "POST", f"/-/archiver/api/pages/{page_id}",
+                                  {"tags": ["x"]}, api.auth)
+        assert status == 404 and body["ok"] is False and "no page" in body["error"], page_id
+        status, body, _ = request(api, "GET", f"/-/archiver/api/pages/{page_id}",
+                                  headers=api.auth)
+        assert status == 404 and "no page" in body["error"]
+    assert rows(db_path, "select count(*) from page_tags") == [(0,)]
+
+
+def test_post_pages_bad_field_is_400(api: Any, db_path: Path) -> None:
+    saved = post_page(api, "https://example.org/a", tags=["kept"])
+    path = f"/-/archiver/api/pages/{saved['page_id']}"
+    for payload, says in [({"tags": "a,b"}, "'tags' must be a list"),
+                          ({"tags": [1, 2]}, "'tags' must be a list"),
+                          ({"tags": ["x" * 101]}, "at most 100 characters"),
+                          ({"note": 5}, "'note' must be a str"),
+                          ({"note": "x" * 100_001}, "'note' may have at most"),
+                          ({"state": "read"}, "'state' cannot be set here"),
+                          (b"[]", "must be a JSON object"), (b"{x", "not valid JSON")]:
+        status, body, _ = request(api, "POST", path, payload, api.auth)
+        assert status == 400 and says in body["error"], (payload, body)
+    assert rows(db_path, "select tag from page_tags") == [("kept",)]
+    assert rows(db_path, "select note from pages") == [(None,)]

@@ -22,6 +22,8 @@ import pytest
 from conftest import wait_until
 from playwright.sync_api import BrowserContext, Page, Worker, expect, sync_playwright
 from test_api import make_token
+from test_api import page as posted_page
+from test_api import request as api_request
 
 from archiver import store
 
@@ -68,6 +70,15 @@ class Extension:
         [tab] = [t for t in tabs if t["url"] == page.url]
         cdp.send("Extensions.triggerAction", {"id": self.id, "targetId": tab["targetId"]})
         cdp.detach()
+
+    def popup_for(self, page: Page) -> Page:
+        """The popup (as the toolbar menu opens it) for the tab that shows `page`."""
+        page.bring_to_front()
+        tab_id = self.worker.evaluate(
+            "async () => (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0].id")
+        popup = self.page(f"popup.html?tabId={tab_id}")
+        popup.set_viewport_size({"width": 372, "height": 560})
+        return popup
 
     def badge(self) -> str:
         return str(self.worker.evaluate(BADGE))
@@ -210,7 +221,7 @@ def test_popup_saves_with_tags_and_lists_recent_saves(
         "async () => (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0].id")
     popup = extension.page(f"popup.html?tabId={tab_id}")
     popup.set_viewport_size({"width": 372, "height": 420})
-    popup.get_by_label("Tags").fill("reading, extension test")
+    popup.get_by_label("Tags (optional").fill("reading, extension test")
     page.bring_to_front()  # the screenshot is of the visible tab
     popup.get_by_role("button", name="Save this page").click()
     expect(popup.locator("#message")).to_have_text("Saved.")
@@ -315,3 +326,93 @@ def _watches(db_path: Path) -> list[tuple[Any, ...]]:
         return []
     finally:
         conn.close()
+
+
+def _db_rows(db_path: Path, sql: str, params: list[Any] | None = None) -> list[Any]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params or []).fetchall()
+    finally:
+        conn.close()
+
+
+def test_popup_says_the_page_is_in_the_archive(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    url = server.url("/extension/dynamic.html")
+    for tags in (["news"], ["later"]):  # two versions of the page, saved before
+        status, body, _ = api_request(srv, "POST", "/-/archiver/api/captures",
+                                      posted_page(url=url + "#top", tags=tags), auth)
+        assert status == 201, body
+    extension.configure(srv.url, token)
+    popup = extension.popup_for(extension.open_dynamic_page(server))
+
+    status_line = popup.locator("#in-archive")
+    expect(status_line).to_contain_text("In your archive: 2 versions, last saved ")
+    reader = status_line.get_by_role("link", name="Open in the reader")
+    assert (reader.get_attribute("href") or "").startswith(f"{srv.url}/-/archiver/archive/")
+    expect(popup.get_by_label("Tags of this page")).to_have_value("later, news")
+    expect(popup.get_by_label("Note")).to_have_value("")
+    expect(popup.get_by_role("button", name="Save a new version")).to_be_visible()
+    expect(popup.get_by_label("Tags (optional")).to_be_hidden()
+    OUTPUT.mkdir(exist_ok=True)
+    popup.screenshot(path=str(OUTPUT / "extension-popup-archived.png"))
+
+    with popup.context.expect_page() as opened:
+        reader.click()
+    expect(opened.value.locator("body")).to_contain_text("Posted page")
+
+
+def test_popup_saves_a_new_page_then_its_tags_and_note(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    extension.configure(srv.url, token)
+    page = extension.open_dynamic_page(server)
+    popup = extension.popup_for(page)
+    expect(popup.locator("#in-archive")).to_have_text("Not in your archive yet.")
+    expect(popup.get_by_label("Tags of this page")).to_be_hidden()
+    OUTPUT.mkdir(exist_ok=True)
+    popup.screenshot(path=str(OUTPUT / "extension-popup-new.png"))
+
+    popup.get_by_label("Tags (optional").fill("first")
+    page.bring_to_front()  # the screenshot is of the visible tab
+    popup.get_by_role("button", name="Save this page").click()
+    expect(popup.locator("#message")).to_have_text("Saved.")
+    expect(popup.locator("#in-archive")).to_contain_text("In your archive: 1 version, last saved")
+    tags = popup.get_by_label("Tags of this page")
+    expect(tags).to_have_value("first")
+    tags.fill("reading,  work later , reading")
+    popup.get_by_label("Note").fill("Read the second half again.")
+    popup.get_by_role("button", name="Save tags and note").click()
+    expect(popup.locator("#message")).to_have_text("Tags and note saved.")
+    expect(tags).to_have_value("reading, work later")  # as the archive stores them
+    popup.screenshot(path=str(OUTPUT / "extension-popup-saved.png"))
+
+    [(page_id, note)] = _db_rows(db_path, "select id, note from pages")
+    assert note == "Read the second half again."
+    assert _db_rows(db_path, "select tag from page_tags where page_id = ? order by tag",
+                    [page_id]) == [("reading",), ("work later",)]
+    recent = extension.worker.evaluate(
+        "async () => (await chrome.storage.local.get('recent')).recent")
+    assert recent[0]["pageId"] == page_id
+
+
+def test_popup_says_why_it_cannot_ask_the_archive(
+        extension: Extension, server: Any, live_server: Any, db_path: Path) -> None:
+    token = make_token(db_path)
+    srv = live_server()
+    page = extension.open_dynamic_page(server)
+    for url, tok, says in [(srv.url, "wrong-token", "Wrong token"),
+                           (f"http://127.0.0.1:{conftest.free_port()}", token,
+                            "Server not running")]:
+        extension.configure(url, tok).close()
+        popup = extension.popup_for(page)
+        expect(popup.locator("#in-archive")).to_contain_text(says)
+        assert "error" in (popup.locator("#in-archive").get_attribute("class") or "")
+        expect(popup.get_by_label("Tags of this page")).to_be_hidden()
+        OUTPUT.mkdir(exist_ok=True)
+        popup.screenshot(path=str(OUTPUT / "extension-popup-error.png"))
+        popup.close()

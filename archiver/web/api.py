@@ -10,6 +10,10 @@
 - `GET  /-/archiver/api/jobs/ID`: how that went.
 - `POST /-/archiver/api/watches`: watch a page ("Watch this page" in the extension's menu):
   `{"url", "every": "1d", "selector", "tag"}`; a page watched already answers with that watch.
+- `GET  /-/archiver/api/pages?url=URL`: is this page in the archive (the URL normalized as
+  storage does), with its versions, tags and note (the extension's popup).
+- `GET  /-/archiver/api/pages/ID`, `POST /-/archiver/api/pages/ID` with `{"tags", "note"}`
+  (each optional; tags replace the page's tags): a page, and what the user says about it.
 
 Every route needs `Authorization: Bearer <token>` (see `archiver.tokens`); requests from web
 origins are refused, and so is, on every route of the server, a foreign `Host` header
@@ -31,9 +35,10 @@ from typing import Any, TypeVar
 from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
-from archiver import __version__, tokens
-from archiver.errors import ArchiverError
+from archiver import __version__, store, tokens
+from archiver.errors import ArchiverError, NotFound
 from archiver.models import Capture, FrameSnapshot, Resource, now_iso
+from archiver.render import capture_path, page_path
 from archiver.save import Job
 from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.thumbnail import ImageTooLarge, NotAnImage, check_size, image_size
@@ -45,6 +50,7 @@ EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://", "safari-web-exte
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,200}$")
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 100
+MAX_NOTE_LENGTH = 100_000
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 T = TypeVar("T")
 
@@ -219,14 +225,14 @@ def _field(data: dict[str, Any], name: str, kind: type, required: bool = False) 
     return value
 
 
-def _url(data: dict[str, Any]) -> str:
+def _url(data: dict[str, Any], what: str = "Field") -> str:
     url = _field(data, "url", str, required=True)
     if "://" not in url:
-        raise ApiError(400, f"Field 'url' must be an absolute http(s) URL, not {url[:200]!r}")
+        raise ApiError(400, f"{what} 'url' must be an absolute http(s) URL, not {url[:200]!r}")
     try:
         return check_archivable(url)
     except InvalidURL as exc:
-        raise ApiError(400, f"Field 'url': {exc}") from exc
+        raise ApiError(400, f"{what} 'url': {exc}") from exc
 
 
 def _tags(data: dict[str, Any]) -> list[str]:
@@ -364,8 +370,10 @@ async def post_capture(request: Any, datasette: Any, state: ApiState) -> Respons
     except ArchiverError as exc:
         raise ApiError(503, f"The archive could not store this capture: {exc}") from exc
     assert result.id is not None
+    capture_id = result.id
+    page_id = await _read(datasette, state, lambda db: store.page_of_capture(db, capture_id))
     return Response.json(
-        {"ok": True, "id": result.id, "created": result.created,
+        {"ok": True, "id": result.id, "created": result.created, "page_id": page_id,
          "url": _capture_url(request, datasette, state, result.id)},
         status=201 if result.created else 200,
     )
@@ -426,12 +434,87 @@ def _add_watch(db: Database, wish: Any) -> tuple[dict[str, Any], bool]:
     return store.get_watch(db, watch.add(db, wish, watch.system_clock())), True
 
 
+PAGE_FIELDS = ("tags", "note")
+
+
+def _page_json(request: Any, datasette: Any, state: ApiState,
+               page: dict[str, Any]) -> dict[str, Any]:
+    """A page as the extension sees it; `reader_url` is its newest good capture in the reader
+    view (its history when every capture failed)."""
+    capture_id = page["good_capture_id"]
+    path = (capture_path(state.database, capture_id) if capture_id is not None
+            else page_path(state.database, page["id"]))
+    return {"id": page["id"], "url": page["url"], "versions": page["versions"],
+            "last_captured": page["last_captured"], "tags": page["tags"],
+            "note": page["note"], "state": page["state"], "favourite": bool(page["favourite"]),
+            "reader_url": datasette.absolute_url(request, path)}
+
+
+def _page_id(request: Any) -> int:
+    page_id = int(request.url_vars["page_id"])
+    if page_id > 2**63 - 1:
+        raise ApiError(404, f"There is no page {page_id} in this archive.")
+    return page_id
+
+
+async def find_page(request: Any, datasette: Any, state: ApiState) -> Response:
+    """`GET pages?url=URL`: the page of this URL, if the archive holds it."""
+    given = request.args.getlist("url")
+    if len(given) != 1:
+        raise ApiError(400, "Parameter 'url' is required, once: GET pages?url=URL")
+    url = _url({"url": given[0]}, "Parameter")
+    found = await _read(datasette, state, lambda db: store.page_by_url(db, url))
+    body = None if found is None else _page_json(request, datasette, state, found)
+    return Response.json({"ok": True, "archived": found is not None, "page": body})
+
+
+async def one_page(request: Any, datasette: Any, state: ApiState) -> Response:
+    """`GET pages/ID`: a page; `POST pages/ID` with `{"tags", "note"}`: set them, answer the
+    page as it is now. Tags replace the page's tags; an empty note clears it."""
+    page_id = _page_id(request)
+    if request.method == "GET":
+        try:
+            found = await _read(datasette, state, lambda db: store.get_page(db, page_id))
+        except NotFound as exc:
+            raise ApiError(404, str(exc)) from exc
+        return Response.json({"ok": True, "page": _page_json(request, datasette, state, found)})
+    data = await _json_object(request, state.settings.max_body)
+    unknown = sorted(set(data) - set(PAGE_FIELDS))
+    if unknown:
+        raise ApiError(400, f"Field {unknown[0]!r} cannot be set here; only "
+                            f"{' and '.join(PAGE_FIELDS)}")
+    tags = _tags(data) if data.get("tags") is not None else None
+    note = _field(data, "note", str)
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise ApiError(400, f"Field 'note' may have at most {MAX_NOTE_LENGTH} characters")
+    try:
+        updated = await state.worker.write(_update_page, page_id, tags, note)
+    except NotFound as exc:
+        raise ApiError(404, str(exc)) from exc
+    except ArchiverError as exc:
+        raise ApiError(503, f"The archive could not store this: {exc}") from exc
+    return Response.json({"ok": True, "page": _page_json(request, datasette, state, updated)})
+
+
+def _update_page(db: Database, page_id: int, tags: list[str] | None,
+                 note: str | None) -> dict[str, Any]:
+    """In the writer thread: the page's new tags and note (either may be None: unchanged)."""
+    store.get_page(db, page_id)  # NotFound before anything is written
+    if tags is not None:
+        store.set_tags(db, page_id, tags)
+    if note is not None:
+        store.set_note(db, page_id, note)
+    return store.get_page(db, page_id)
+
+
 ROUTES: list[tuple[str, Any]] = [
     (r"^/-/archiver/api/ping$", _route(("GET",), ping)),
     (r"^/-/archiver/api/captures$", _route(("POST",), post_capture)),
     (r"^/-/archiver/api/archive-link$", _route(("POST",), archive_link)),
     (r"^/-/archiver/api/jobs/(?P<job_id>[0-9a-f]{1,32})$", _route(("GET",), job_status)),
     (r"^/-/archiver/api/watches$", _route(("POST",), post_watch)),
+    (r"^/-/archiver/api/pages$", _route(("GET",), find_page)),
+    (r"^/-/archiver/api/pages/(?P<page_id>[0-9]{1,20})$", _route(("GET", "POST"), one_page)),
 ]
 
 

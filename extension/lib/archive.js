@@ -78,7 +78,13 @@ async function report(item, outcome) {
     await recordSave({ ...base, status: "queued", jobId: outcome.answer.job.id });
     await notify(item.key, "Archive link: the server is capturing it", item.url);
   } else if (outcome.ok) {
-    await recordSave({ ...base, status: "saved", id: outcome.answer.id, captureUrl: outcome.answer.url });
+    await recordSave({
+      ...base,
+      status: "saved",
+      id: outcome.answer.id,
+      pageId: outcome.answer.page_id,
+      captureUrl: outcome.answer.url,
+    });
     await notify(item.key, "Saved to your archive", item.title || item.url);
   } else {
     const status = outcome.final ? "failed" : "waiting";

@@ -22,7 +22,8 @@ export class BackendError extends Error {
 const API = "/-/archiver/api/";
 const TIMEOUT_MS = 120000;
 
-async function call(settings, method, path, body) {
+// `what` names the request in a refusal: "The server refused this capture (...)".
+async function call(settings, method, path, body, what = "this capture") {
   if (!settings.token) {
     throw new BackendError("settings", "No token yet: paste the output of `archiver token` into the options.");
   }
@@ -43,10 +44,10 @@ async function call(settings, method, path, body) {
         "Start it with `archiver serve`.",
     );
   }
-  return answer(settings, response);
+  return answer(settings, response, what);
 }
 
-async function answer(settings, response) {
+async function answer(settings, response, what) {
   let data;
   try {
     data = await response.json();
@@ -74,7 +75,7 @@ async function answer(settings, response) {
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
     throw new BackendError("server", `The server had a problem (${said}).`, response.status);
   }
-  throw new BackendError("rejected", `The server refused this capture (${said}).`, response.status);
+  throw new BackendError("rejected", `The server refused ${what} (${said}).`, response.status);
 }
 
 /** Test connection: resolves with a sentence saying it works, or throws a BackendError. */
@@ -96,4 +97,19 @@ export function postLink(settings, payload) {
 
 export function postWatch(settings, payload) {
   return call(settings, "POST", "watches", payload);
+}
+
+/** Is this URL in the archive? Resolves with {archived, page: {id, versions, tags, note, ...} | null}. */
+export function findPage(settings, url) {
+  return call(settings, "GET", `pages?url=${encodeURIComponent(url)}`, undefined, "to look up this page");
+}
+
+/** A page of the archive by its id: {page}. */
+export function getPage(settings, pageId) {
+  return call(settings, "GET", `pages/${encodeURIComponent(pageId)}`, undefined, "to look up this page");
+}
+
+/** Set a page's tags (replacing them) and note; `changes`: {tags?, note?}. Resolves with {page}. */
+export function updatePage(settings, pageId, changes) {
+  return call(settings, "POST", `pages/${encodeURIComponent(pageId)}`, changes, "these tags and note");
 }
