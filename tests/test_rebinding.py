@@ -124,3 +124,31 @@ def test_a_csv_answer_is_no_script_gadget(served: tuple[LiveServer, int], chromi
 def test_host_allowed(host: str, port: int | None, extra: tuple[str, ...],
                       allowed: bool) -> None:
     assert host_allowed(host, port, extra) is allowed
+
+
+def raw_request(srv: LiveServer, method: str, target: str) -> tuple[int, str]:
+    """A request line written by hand: targets http.client would not send."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as conn:
+        conn.sendall(f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("method, target", [("GET", "*"), ("OPTIONS", "*"), ("GET", "a.json"),
+                                            ("POST", "archive.json"),
+                                            ("GET", "http://127.0.0.1:1/archive.json")])
+def test_a_request_target_that_is_no_path_is_a_400(served: tuple[LiveServer, int],
+                                                    method: str, target: str) -> None:
+    srv, _ = served
+    logged = len(srv.log.read_text())
+    status, body = raw_request(srv, method, target.replace(":1/", f":{srv.port}/"))
+    assert status == 400 and "is not a path" in body
+    assert "Traceback" not in srv.log.read_text()[logged:]
+    status, _ = raw_request(srv, "GET", "/-/archiver/api/ping")
+    assert status == 401  # a path is answered as before

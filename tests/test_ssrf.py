@@ -35,6 +35,11 @@ from archiver.capture import Browser, CaptureSettings, address_problem, blocked_
     ("fd00:ec2::254", "private"), ("0.0.0.0", "not a routable"), ("::", "not a routable"),
     ("::ffff:127.0.0.1", "loopback"), ("224.0.0.1", "not a routable"),
     ("93.184.216.34", None), ("2606:4700::1111", None),
+    # IPv4 inside IPv6: 6to4 of loopback and of a private net, Teredo's client, NAT64
+    ("2002:7f00:1::1", "loopback"), ("2002:c0a8:101::1", "private"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("64:ff9b::7f00:1", "loopback"),
+    ("64:ff9b::a01:203", "private"), ("fec0::1", "site-local"),
+    ("2002:5db8:d822::1", None), ("64:ff9b::5db8:d822", None),
 ])
 def test_address_problem(address: str, problem: str | None) -> None:
     found = address_problem(address)

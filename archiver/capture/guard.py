@@ -28,11 +28,34 @@ CGNAT = ipaddress.ip_network("100.64.0.0/10")
 LOCAL_SCHEMES = ("data", "blob", "about")
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and reaches (mapped, 6to4, Teredo's client,
+    the NAT64 well-known prefix): its IPv4 side decides whether it is public."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_problem(address: str) -> str | None:
-    """Why an IP address must not be reached by a guarded capture, or None if it is public."""
+    """Why an IP address must not be reached by a guarded capture, or None if it is public.
+
+    The standard library's `is_global` decides, after unwrapping an IPv4 address carried in
+    an IPv6 one (`2002:7f00:1::` is 6to4 for 127.0.0.1); deprecated site-local IPv6
+    (`fec0::/10`) counts as private."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return "a private (site-local) address"
+        ip = _embedded_ipv4(ip) or ip
     if ip.is_loopback:
         return "a loopback address"
     if ip.is_link_local:

@@ -104,6 +104,9 @@ class Guard:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return
+        if not str(scope.get("path", "")).startswith("/"):
+            await _answer(send, *not_a_path(scope))
+            return
         host = _header(scope, b"host")
         server = scope.get("server")
         port = int(server[1]) if server and server[1] is not None else None
@@ -120,6 +123,15 @@ class Guard:
             await _answer(send, *login_refusal(scope, path))
             return
         await self.app(scope, receive, _with_nosniff(send))
+
+
+def not_a_path(scope: Scope) -> tuple[int, bytes, bytes]:
+    """A 400 for a request target that is not a path (`GET *`, `OPTIONS *`, `GET a.json`):
+    Datasette's own error page would fail on it with a 500."""
+    target = str(scope.get("path", ""))[:100]
+    message = (f"The request target {target!r} is not a path: ask for one that starts with "
+               "'/', such as /-/archiver/.")
+    return 400, message.encode(), b"text/plain; charset=utf-8"
 
 
 def _small_body(scope: Scope) -> bool:
