@@ -157,3 +157,22 @@ def test_vacuum_gives_the_space_back(db: Any, db_path: Path) -> None:
     before, after = [float(x.split()[0]) for x in result.stderr.split(": ", 1)[1].split("->")]
     assert after < before - 5  # the 10 MB screenshot's pages went back to the disk
     assert store.get_capture(db, ids["b"])["text"] == "words b"
+
+
+def test_a_reading_command_in_the_wrong_folder_says_so_and_creates_nothing(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ARCHIVER_DB", raising=False)
+    for args in (["search", "keepers"], ["show", "10"], ["failures"], ["tag", "1", "x"],
+                 ["export", "--output", "out.jsonl"], ["watch", "list"], ["changes"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "There is no archive at db/archive.db" in result.output, args
+        assert "--db PATH" in result.output
+    assert not (tmp_path / "db").exists()
+
+
+def test_not_found_names_the_archive_it_read(db: Any, db_path: Path) -> None:
+    result = run(db_path, "show", "10")
+    assert result.exit_code == 1
+    assert f"There is no capture 10 in this archive. (archive: {db_path})" in result.output

@@ -13,7 +13,7 @@ import click
 
 from archiver import __version__
 from archiver.cli import capturing, reading, server, watching
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, NotFound
 
 
 class ArchiverGroup(click.Group):
@@ -22,8 +22,16 @@ class ArchiverGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except NotFound as exc:
+            raise click.ClickException(f"{exc} (archive: {_archive_used(ctx)})") from exc
         except ArchiverError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def _archive_used(ctx: click.Context) -> str:
+    """Which archive file the command read (a "no capture 10" names it); `meta` is shared by
+    every context of one invocation."""
+    return str(ctx.meta.get("archiver.db_path", "none opened"))
 
 
 @click.group(cls=ArchiverGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -73,7 +73,7 @@ def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: boo
             click.echo(json.dumps({"id": None, "url": url, "title": None, "status": "failed",
                                    "error": reason}))
         click.secho(f"skipped: {reason}", err=True, fg="red")
-    db = open_archive(db_path)
+    db = open_archive(db_path, create=True)
     jobs, skipped = without_archived(db, jobs, options["recapture"])
     summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
     run = run_settings(options)
@@ -155,7 +155,7 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
     from archiver.save import Job
 
     if warc.is_web_archive(file, fmt):
-        warc.run_import(open_archive(db_path), file, list(extra_tags), as_json,
+        warc.run_import(open_archive(db_path, create=True), file, list(extra_tags), as_json,
                         options["progress"])
         return
 

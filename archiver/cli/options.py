@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from archiver import store
+from archiver.errors import ArchiverError
 from archiver.settings import CaptureSettings, RunSettings
 
 DEFAULT_DB = Path("db") / "archive.db"
@@ -128,5 +129,16 @@ def run_settings(options: dict[str, Any]) -> RunSettings:
                        per_host=options["per_host"])
 
 
-def open_archive(db_path: Path) -> Any:
+def open_archive(db_path: Path, create: bool = False) -> Any:
+    """The archive a command works on. Only commands that add to it (`create`) make a new
+    file: a command that reads, run in the wrong folder, says so instead of reading an empty
+    archive it just made."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["archiver.db_path"] = db_path
+    if not create and not db_path.exists():
+        raise ArchiverError(
+            f"There is no archive at {db_path} (in {Path.cwd()}). Run the command in the "
+            "folder that holds db/archive.db, or name the archive with --db PATH or the "
+            "environment variable ARCHIVER_DB.")
     return store.open_db(db_path)

@@ -88,7 +88,7 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
             "`archiver password-hash`, on the first line).")
     files = list(dict.fromkeys(archives or (db_path,)))
     for path in files:
-        open_archive(path).close()
+        open_archive(path, create=True).close()
     settings = ServerSettings(allow_private_targets=allow_private_targets, max_body=max_body,
                               extra_hosts=tuple(h.lower() for h in (*allow_hosts, host)),
                               browser_path=browser, watch=not no_watch,
@@ -237,7 +237,7 @@ def token(db_path: Path, rotate: bool) -> None:
     """
     from archiver import tokens
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, create=True)
     if tokens.has_token(db) and not rotate:
         raise click.ClickException(
             "This archive has a token already; only its hash is kept, so it cannot be shown "

@@ -82,7 +82,7 @@ def add_command(url: str, every: str, selector: str | None, tag: str | None,
     """
     from archiver.watch import WatchRequest, add
 
-    db = open_archive(db_path)
+    db = open_archive(db_path, create=True)
     request = WatchRequest(url, every, selector, tag, ignore_numbers, ignore_dates, threshold,
                            webhook)
     watch_id = add(db, request, clock())
