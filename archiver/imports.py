@@ -147,7 +147,7 @@ def parse_netscape(text: str) -> list[Bookmark]:
         raise ImportError_(f"line {line}: the file ends in the middle of a bookmark or folder "
                            "(truncated?). Export the bookmarks again.")
     return [_netscape_bookmark(line, link) for line, link in parser.found
-            if link["attrs"].get("href", "").lower().startswith(("http://", "https://"))]
+            if link["attrs"].get("href", "").strip()]
 
 
 def _netscape_bookmark(line: int, link: dict[str, Any]) -> Bookmark:

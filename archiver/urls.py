@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archiver.errors import ArchiverError
@@ -20,12 +22,28 @@ class InvalidURL(ArchiverError):
     """A URL that cannot be archived."""
 
 
+_OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d+(?:[/?#]|$))")
+"""`mailto:`, `javascript:`, `place:sort=8`: a scheme, not a host and port (`localhost:8000`)."""
+
+
 def with_scheme(url: str) -> str:
     """`example.org/a` -> `https://example.org/a`; URLs with a scheme are left alone."""
     url = url.strip()
-    if "://" not in url and not url.startswith(("about:", "data:", "javascript:", "file:")):
+    if "://" not in url and not _OTHER_SCHEME.match(url):
         return "https://" + url
     return url
+
+
+def _looks_like_a_host(host: str) -> bool:
+    """Whether a host typed without a scheme is a web address: a domain with a dot,
+    localhost, or an IP address (`notaurl` is a typo, not an intranet host)."""
+    if "." in host.strip(".") or host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def split(url: str) -> SplitResult:
@@ -39,14 +57,18 @@ def split(url: str) -> SplitResult:
 
 def check_archivable(url: str) -> str:
     """Return the URL (with a scheme added if it had none), or raise InvalidURL saying why."""
+    typed = url.strip()
     url = with_scheme(url)
     parts = split(url)
     if parts.scheme.lower() not in ARCHIVABLE_SCHEMES:
-        raise InvalidURL(f"{url!r} is not an http(s) URL; only web pages can be archived")
+        raise InvalidURL(f"{url[:300]!r} is not an http(s) URL; only web pages can be archived")
     if not parts.hostname:
         raise InvalidURL(f"{url!r} has no host name")
     if any(ch.isspace() for ch in url):
         raise InvalidURL(f"{url!r} contains spaces; is it really a URL?")
+    if url != typed and not _looks_like_a_host(parts.hostname):
+        raise InvalidURL(f"{typed[:300]!r} is not a web address: write it as a URL "
+                         f"(https://{typed[:100]}) or a domain such as example.org")
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -77,6 +78,35 @@ def test_a_url_that_cannot_be_archived_is_named_and_the_others_kept() -> None:
     assert ftp.problem is not None and ftp.problem.startswith("line 2: ")
     assert "not an http(s) URL" in ftp.problem
     assert spaced.problem is not None and spaced.problem.startswith("line 3: ")
+
+
+def test_a_bookmarklet_in_a_browser_export_is_reported_with_its_line() -> None:
+    data = netscape([("Tools", "javascript:alert(document.title)", "A bookmarklet"),
+                     ("Tools", "place:sort=8&amp;maxResults=10", "Most visited"),
+                     ("Tools", "https://a.example/", "A page")]).encode()
+    marks = imports.parse("bookmarks.html", data)
+    assert [m.url for m in marks if m.problem is None] == ["https://a.example/"]
+    problems = [m.problem for m in marks if m.problem]
+    assert len(problems) == 2
+    assert all(p.startswith("line ") and "not an http(s) URL" in p for p in problems)
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("notaurl", "is not a web address"), ("javascript:alert(1)", "not an http(s) URL"),
+    ("place:sort=8", "not an http(s) URL"), ("mailto:a@example.org", "not an http(s) URL"),
+])
+def test_what_is_not_a_web_address_is_refused(typed: str, says: str) -> None:
+    from archiver.urls import InvalidURL, check_archivable
+
+    with pytest.raises(InvalidURL, match=re.escape(says)):
+        check_archivable(typed)
+    for fine in ("example.org/a", "localhost:8000/x", "127.0.0.1:8001", "http://intranet/"):
+        assert check_archivable(fine).startswith(("https://", "http://"))
+
+
+def test_watch_add_refuses_a_word_that_is_no_url(db_path: Path) -> None:
+    result = run("watch", "add", "notaurl", "--db", str(db_path))
+    assert result.exit_code != 0 and "is not a web address" in result.output
 
 
 def test_bad_import_file_saves_nothing(tmp_path: Path, db_path: Path) -> None:
