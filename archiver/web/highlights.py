@@ -9,7 +9,7 @@
 The POSTs are form-encoded with Datasette's `csrftoken` field, and refused (403) unless they
 come from a page of this server: `Origin` must be the server's own origin and `Sec-Fetch-Site`,
 when the browser sends it, `same-origin`. (Datasette's CSRF check lets a POST without cookies
-through, and the archive has no login: the Origin rule is what stops another site's form.)
+through: the Origin rule is what stops another site's form.)
 Writes run in the pipeline's writer thread, in order with the captures.
 """
 
