@@ -249,6 +249,32 @@ def test_delete_a_highlight_from_its_panel(page: Page, live: LiveServer,
     expect(page.locator(".article-body mark.highlight")).to_have_count(0)
 
 
+def test_a_hostile_quote_or_note_is_text(page: Page, live: LiveServer,
+                                         archive: dict[str, Any]) -> None:
+    attack = '<img src=x onerror="window.__pwned = true">"><script>window.__pwned = true</script>'
+    db = store.open_db(archive["db_path"])
+    hid = store.add_highlight(db, archive["pages"]["birds"], store.Quote(attack, attack[:30]),
+                              None, attack)
+    db.close()
+    try:
+        open_reader(page, live, archive["birds"])
+        item = page.locator(f"#hl-item-{hid}")
+        expect(item.locator(".hl-quote")).to_have_text(attack)
+        expect(item.locator(".hl-note")).to_have_text(attack)
+        expect(item.locator(".hl-missing-label")).to_be_visible()
+        item.get_by_role("button", name="Edit note").click()
+        expect(page.get_by_role("dialog").locator(".hl-panel-quote")).to_have_text(
+            attack[:140] + ("…" if len(attack) > 140 else ""))
+        expect(page.get_by_role("dialog").locator("textarea")).to_have_value(attack)
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.__pwned") is None
+        assert page.locator("#highlights img, #hl-panel img").count() == 0
+    finally:
+        db = store.open_db(archive["db_path"])
+        store.delete_highlight(db, hid)
+        db.close()
+
+
 def note_a_puffin(archive: dict[str, Any]) -> int:
     """A highlight with a note on the birds page, made as the reader view makes one."""
     db = store.open_db(archive["db_path"])

@@ -41,10 +41,17 @@ class Refused(Exception):
         self.status = status
 
 
-def check_same_origin(request: Any) -> None:
+def own_origin(request: Any, datasette: Any) -> str:
+    """This server's origin as the browser sees it (https behind a proxy that terminates TLS,
+    when Datasette is told so with `force_https_urls`)."""
+    scheme = "https" if datasette.setting("force_https_urls") else request.scheme
+    return f"{scheme}://{request.host}".lower()
+
+
+def check_same_origin(request: Any, datasette: Any) -> None:
     """403 unless the request comes from one of this server's own pages."""
     origin = request.headers.get("origin")
-    own = f"{request.scheme}://{request.host}".lower()
+    own = own_origin(request, datasette)
     if origin is None or origin.lower() != own:
         raise Refused(403, f"Refused: the request comes from {origin or 'an unknown origin'}, "
                            f"not from this archive ({own}).")
@@ -53,11 +60,11 @@ def check_same_origin(request: Any) -> None:
         raise Refused(403, f"Refused: Sec-Fetch-Site is {fetch_site!r}, not 'same-origin'.")
 
 
-async def read_form(request: Any) -> dict[str, str]:
+async def read_form(request: Any, datasette: Any) -> dict[str, str]:
     """The POSTed form (one value a field), after the method, origin and size checks."""
     if request.method != "POST":
         raise Refused(405, "Use POST for this URL.")
-    check_same_origin(request)
+    check_same_origin(request, datasette)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
         raise Refused(415, f"Send the form as {FORM_TYPE}.")
@@ -157,7 +164,7 @@ async def create(request: Any, datasette: Any) -> Response:
     """`POST /-/archiver/DB/page/PAGE_ID/highlights`: a new highlight (201)."""
     name = database_name(request, datasette)
     page_id = id_var(request, "page_id")
-    form = await read_form(request)
+    form = await read_form(request, datasette)
     quote = store.Quote(_text(form, "exact", 3 * store.MAX_QUOTE),
                         _text(form, "prefix", store.MAX_CONTEXT),
                         _text(form, "suffix", store.MAX_CONTEXT),
@@ -174,7 +181,7 @@ async def update(request: Any, datasette: Any) -> Response:
     """`POST /-/archiver/DB/highlights/HID`: `action=note` with `note`, or `action=delete`."""
     name = database_name(request, datasette)
     highlight_id = id_var(request, "hid")
-    form = await read_form(request)
+    form = await read_form(request, datasette)
     action = form.get("action", "")
     if action not in ("note", "delete"):
         raise Refused(400, "action is 'note' or 'delete'.")
@@ -199,7 +206,7 @@ async def page_annotations(request: Any, datasette: Any) -> Response:
         page, found = await query(datasette, name, read)
     except NotFound as exc:
         return error_page(str(exc), 404)
-    own = f"{request.scheme}://{request.host}{request.path}"
+    own = own_origin(request, datasette) + request.path
     document = collection(found, f"Highlights on {page['url']}", own)
     body = json.dumps(document, ensure_ascii=False, indent=2)
     return Response(body, content_type=CONTENT_TYPE,
