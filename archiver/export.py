@@ -4,10 +4,13 @@ A page is written once, as its newest good version, with the page's tags, note a
 (`all_versions` writes every capture instead):
 
 * `jsonl`: one JSON object per page (metadata, text, sanitized HTML, tags, note).
-* `markdown`: one `.md` file per page, YAML front matter and the article as Markdown.
+* `markdown`: one `.md` file per page, YAML front matter, the article as Markdown and its
+  highlights.
 * `html`: a static reader copy, `index.html` plus one sanitized page per page, and each
   one's archived page as one self-contained file; all open from disk and load nothing
   from the network.
+* `annotations`: every highlight as a W3C Web Annotation, in one JSON-LD
+  AnnotationCollection (`archiver.annotations`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from archiver.render import (
 )
 from archiver.replay.singlefile import single_file
 
-FORMATS = ("jsonl", "markdown", "html")
+FORMATS = ("jsonl", "markdown", "html", "annotations")
 SKIPPED_COLUMNS = ("headers", "idempotency_key")
 FRONT_MATTER = ("id", "page_id", "title", "url", "final_url", "site", "site_name", "byline",
                 "published", "lang", "captured_at", "status", "word_count", "versions", "state",
@@ -52,6 +55,8 @@ def export(db: Database, fmt: str, output: Path, query: str | None = None,
     or the hits of `query`, or those taken on or after `since`) to `output` in `fmt`.
     Returns how many. With `pages`, the html format also writes each archived page as one
     self-contained file."""
+    if fmt == "annotations":
+        return write_annotations(db, output, query, since)
     rows = store.iter_captures(db, query) if all_versions else store.iter_pages(db, query)
     captures = (c for c in rows if not since or c["captured_at"] >= since)
     if fmt == "jsonl":
@@ -117,7 +122,39 @@ def markdown(capture: dict[str, Any]) -> str:
     lines += ["---", "", f"# {_no_html(capture.get('title') or capture['url'])}", ""]
     body = to_markdown(capture.get("html") or "", capture.get("final_url") or capture["url"])
     lines.append(body.strip() or _no_html((capture.get("text") or "").strip()))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + markdown_highlights(capture)
+
+
+def markdown_highlights(capture: dict[str, Any]) -> str:
+    """The page's highlights after the article: each quote as a block quote, its note under
+    it; one this version no longer holds says so."""
+    highlights = capture.get("highlights") or []
+    if not highlights:
+        return ""
+    lines = ["", "## Highlights", ""]
+    for item in highlights:
+        quote = _no_html(item["exact"]).strip().splitlines() or [""]
+        lines += [*(f"> {line}".rstrip() for line in quote), ""]
+        if not store.quote_in(capture.get("text"), item["exact"]):
+            lines += ["*(not in this version)*", ""]
+        if item.get("note"):
+            lines += [_no_html(item["note"].strip()), ""]
+    return "\n".join(lines)
+
+
+def write_annotations(db: Database, output: Path, query: str | None = None,
+                      since: str | None = None) -> int:
+    """Every highlight (of the pages matching `query`; made on or after `since`) as W3C
+    Web Annotations in one JSON-LD file. Returns how many."""
+    from archiver.annotations import collection
+
+    pages = [row["page_id"] for row in store.iter_pages(db, query)] if query else None
+    found = list(store.iter_highlights(db, pages, since))
+    document = collection(found, "Highlights from archiver" + (f": {query}" if query else ""))
+    with _open_file(output) as out:
+        json.dump(document, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    return len(found)
 
 
 def _no_html(text: str) -> str:

@@ -347,3 +347,51 @@ def _create_page_triggers(db: Database) -> None:
     db.execute(f"""CREATE TRIGGER captures_page_au AFTER UPDATE OF status, captured_at, page_id
         ON captures BEGIN
         UPDATE pages SET {_PAGE_SUMMARY} WHERE id IN (old.page_id, new.page_id); END""")
+
+
+@migrations()
+def m012_highlights(db: Database) -> None:
+    """Highlights with notes, as W3C Web Annotations: the quote with its context
+    (TextQuoteSelector) and where it was in the version it was made on (TextPositionSelector,
+    a hint), so that it anchors on every version of the page that still has the quote.
+    Full-text indexes over highlights (quote, note) and over the pages' notes."""
+    db.execute(
+        """
+        CREATE TABLE highlights (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+            capture_id INTEGER REFERENCES captures(id) ON DELETE SET NULL,  -- made on
+            exact TEXT NOT NULL,            -- the quote, whitespace collapsed
+            prefix TEXT NOT NULL DEFAULT '',  -- up to 32 characters before it
+            suffix TEXT NOT NULL DEFAULT '',  -- up to 32 characters after it
+            start INTEGER,                  -- code points into the article's text: a hint
+            "end" INTEGER,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX highlights_page ON highlights(page_id, start)")
+    db.execute("CREATE INDEX highlights_capture ON highlights(capture_id)")
+    _create_note_fts(db, "highlights", ("exact", "note"))
+    _create_note_fts(db, "pages", ("note",))
+    db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('rebuild')")
+
+
+def _create_note_fts(db: Database, table: str, columns: tuple[str, ...]) -> None:
+    """An external-content FTS5 index over `columns` of `table`, kept current by triggers
+    (by hand, for the reason `_create_fts` gives)."""
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    fts = f"{table}_fts"
+    db.execute(f"""CREATE VIRTUAL TABLE {fts} USING fts5(
+        {names}, content="{table}", content_rowid="id",
+        tokenize="porter unicode61 remove_diacritics 2")""")
+    db.execute(f"""CREATE TRIGGER {table}_fts_ai AFTER INSERT ON {table} BEGIN
+        INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END""")
+    db.execute(f"""CREATE TRIGGER {table}_fts_ad AFTER DELETE ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old}); END""")
+    db.execute(f"""CREATE TRIGGER {table}_fts_au AFTER UPDATE OF {names} ON {table} BEGIN
+        INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});
+        INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END""")

@@ -24,7 +24,8 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
     """Full-text search, best matches first: one hit a page, its best-matching version.
 
     Each hit is the capture id of that version, its title and URL, the date of the version
-    and how many versions the page has, then a snippet with the matches in [brackets].
+    and how many versions the page has, then a snippet with the matches in [brackets]. Your
+    highlights and notes are searched too.
     With --json, one JSON record a page.
 
     \b
@@ -41,14 +42,17 @@ def search(query: str, db_path: Path, limit: int, as_json: bool) -> None:
         else:
             versions = f", {hit['versions']} versions" if hit["versions"] > 1 else ""
             click.echo(f"{hit['id']}\t{hit['title'] or '(no title)'}\t{hit['url']}")
-            click.echo(f"\t{hit['captured_at'][:10]}{versions}: "
+            where = MATCHED_IN.get(hit.get("matched") or "", "")
+            click.echo(f"\t{hit['captured_at'][:10]}{versions}: {where}"
                        f"{' '.join(hit['snippet'].split())}")
     if not hits:
         click.echo(f"No pages match {query!r}.", err=True)
 
 
 SEARCH_FIELDS = ("page_id", "id", "url", "title", "site", "captured_at", "status", "versions",
-                 "state", "favourite", "tags", "lang", "word_count", "snippet", "score")
+                 "state", "favourite", "tags", "lang", "word_count", "snippet", "matched",
+                 "score")
+MATCHED_IN = {"highlight": "(in a highlight) ", "note": "(in the note) "}
 
 
 def _search_record(hit: dict[str, Any]) -> dict[str, Any]:
@@ -346,11 +350,12 @@ def vacuum(db_path: Path) -> None:
 @click.command("export")
 @db_option
 @click.option("--format", "fmt",
-              type=click.Choice(["jsonl", "markdown", "html", "wacz", "warc"]),
+              type=click.Choice(["jsonl", "markdown", "html", "wacz", "warc", "annotations"]),
               default="jsonl", show_default=True,
               help="jsonl: one JSON object a line; markdown: a .md file per capture with YAML "
                    "front matter; html: a static reader copy (index.html + a page per capture); "
-                   "wacz: a web archive package (ReplayWeb.page, pywb); warc: a .warc.gz.")
+                   "wacz: a web archive package (ReplayWeb.page, pywb); warc: a .warc.gz; "
+                   "annotations: the highlights as W3C Web Annotations (one JSON-LD file).")
 @click.option("-q", "--query", help="Only the captures matching this full-text search.")
 @click.option("--since", metavar="DATE",
               help="Only captures taken on or after DATE (YYYY-MM-DD, UTC).")
@@ -360,7 +365,8 @@ def vacuum(db_path: Path) -> None:
 @click.option("--reader-only", is_flag=True,
               help="html: only the reader pages, not each capture's archived page.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File (jsonl, wacz, warc) or folder (markdown, html) to write.")
+              help="File (jsonl, wacz, warc, annotations) or folder (markdown, html) "
+                   "to write.")
 def export_command(db_path: Path, fmt: str, query: str | None, since: str | None,
                    all_versions: bool, reader_only: bool, output: Path) -> None:
     """Write the archive (or a search's hits) out as JSON lines, Markdown, static HTML, or a
@@ -371,6 +377,7 @@ def export_command(db_path: Path, fmt: str, query: str | None, since: str | None
         archiver export --format html --output archive-site/
         archiver export --format jsonl --query "climate" --output climate.jsonl
         archiver export --format wacz --since 2026-01-01 --output 2026.wacz
+        archiver export --format annotations --output highlights.jsonld
     """
     from archiver.export import export
 
@@ -383,4 +390,6 @@ def export_command(db_path: Path, fmt: str, query: str | None, since: str | None
     count = export(db, fmt, output, query, since, pages=not reader_only,
                    all_versions=all_versions)
     what = "capture(s)" if all_versions else "page(s)"
+    if fmt == "annotations":
+        what = "highlight(s)"
     click.echo(f"Exported {count} {what} to {output}", err=True)

@@ -2,9 +2,10 @@
 
 `connection` opens the file and runs write transactions; `blobs` stores content once by hash;
 `captures` stores and reads captures (versions) and idempotency keys; `pages` holds what the
-user says about a page (tags, note, state, favourite); `reading` searches and lists pages and
-captures; `deleting` deletes them and the blobs nothing refers to any more. Everything is
-re-exported here: callers use `store.NAME`.
+user says about a page (tags, note, state, favourite); `highlights` the passages the user
+marked on it, with notes; `reading` searches and lists pages and captures; `deleting` deletes
+them and the blobs nothing refers to any more. Everything is re-exported here: callers use
+`store.NAME`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ from archiver.store.captures import (
 )
 from archiver.store.connection import BUSY_TIMEOUT_S, StorageError, open_db, write_transaction
 from archiver.store.deleting import Deleted, Vacuumed, delete_captures, delete_pages, vacuum
+from archiver.store.highlights import (
+    MAX_CONTEXT,
+    MAX_NOTE,
+    MAX_QUOTE,
+    Quote,
+    add_highlight,
+    delete_highlight,
+    get_highlight,
+    highlights_of_pages,
+    iter_highlights,
+    page_highlights,
+    quote_in,
+    set_highlight_note,
+)
 from archiver.store.pages import (
     STATES,
     add_tags,
@@ -107,6 +122,10 @@ __all__ = [
     "Database",
     "Deleted",
     "LISTING_COLUMNS",
+    "MAX_CONTEXT",
+    "MAX_NOTE",
+    "MAX_QUOTE",
+    "Quote",
     "RANK_WINDOW",
     "ResourceTotals",
     "SNIPPET_END",
@@ -116,6 +135,7 @@ __all__ = [
     "StorageError",
     "Vacuumed",
     "WatchExists",
+    "add_highlight",
     "add_tags",
     "add_watch",
     "api_token_hashes",
@@ -134,6 +154,7 @@ __all__ = [
     "clean_tags",
     "decode_blob",
     "delete_captures",
+    "delete_highlight",
     "delete_pages",
     "extend_claims",
     "failures",
@@ -141,20 +162,25 @@ __all__ = [
     "fts_query",
     "get_blob",
     "get_capture",
+    "get_highlight",
     "get_page",
     "get_resource",
     "get_watch",
+    "highlights_of_pages",
     "iter_captures",
+    "iter_highlights",
     "iter_pages",
     "languages",
     "list_pages",
     "list_watches",
     "open_db",
     "page_by_url",
+    "page_highlights",
     "page_of_capture",
     "page_tags",
     "page_versions",
     "put_blob",
+    "quote_in",
     "recent_captures",
     "record_check",
     "record_delivery",
@@ -170,6 +196,7 @@ __all__ = [
     "search_captures",
     "search_pages",
     "set_favourite",
+    "set_highlight_note",
     "set_note",
     "set_state",
     "set_tags",

@@ -88,7 +88,7 @@ def _delete(db: Database, capture_ids: list[int], pages: list[int], report: Dele
         for table in ("resources", "frames"):
             db.execute(f"DELETE FROM {table} WHERE capture_id = ?", [capture_id])
         for table, column in (("checks", "capture_id"), ("checks", "previous_capture_id"),
-                              ("watches", "last_capture_id")):
+                              ("watches", "last_capture_id"), ("highlights", "capture_id")):
             db.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} = ?", [capture_id])
         db.execute("DELETE FROM captures WHERE id = ?", [capture_id])
     for page_id in sorted(touched):

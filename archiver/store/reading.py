@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from archiver.errors import ArchiverError
 from archiver.store.captures import get_capture
 from archiver.store.connection import dict_rows
+from archiver.store.highlights import page_highlights
 from archiver.store.pages import get_page, tags_of_pages
 
 
@@ -148,32 +149,86 @@ def _with_page_tags(db: Database, rows: list[dict[str, Any]]) -> list[dict[str, 
     return rows
 
 
+PAGE_MATCHES = """
+        hits AS MATERIALIZED (
+            SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
+            FROM captures_fts WHERE captures_fts MATCH :q AND rowid >= :oldest),
+        marked AS MATERIALIZED (
+            SELECT rowid AS id, bm25(highlights_fts) AS score
+            FROM highlights_fts WHERE highlights_fts MATCH :q),
+        noted AS MATERIALIZED (
+            SELECT rowid AS page_id, bm25(pages_fts) AS score
+            FROM pages_fts WHERE pages_fts MATCH :q),
+        text_best AS (
+            SELECT c.page_id, c.id, min(hits.score) AS score FROM hits
+            JOIN captures c ON c.id = hits.id GROUP BY c.page_id),
+        matches AS (
+            SELECT page_id, id, score FROM text_best
+            UNION ALL
+            SELECT h.page_id, NULL, marked.score FROM marked JOIN highlights h ON h.id = marked.id
+            UNION ALL
+            SELECT page_id, NULL, score FROM noted),
+        best AS (
+            SELECT page_id, max(id) AS text_id, min(score) AS score FROM matches
+            GROUP BY page_id)"""
+"""Pages matching `:q`, each once (`best`): in a version's title or text (`text_id`: its
+best-matching version), in a highlight or its note, or in the page's note (`text_id` NULL)."""
+
+
 def search_pages(db: Database, query: str, filters: SearchFilters | None = None,
                  limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
     """Ranked full-text hits, one a page: its best-matching version (with that version's date
-    and `snippet`), the page's `versions` and `tags`. Ranked by bm25, title above text."""
+    and `snippet`), the page's `versions` and `tags`. Ranked by bm25, title above text.
+
+    A page whose highlights or note match (and no version's text) shows as its newest good
+    version, the snippet taken from the highlight or the note; `matched` says which of
+    "text", "highlight" or "note" the snippet comes from."""
     where, params = _page_filter_sql(filters or SearchFilters())
     columns = ", ".join((*SHOWN_COLUMNS, *PAGE_COLUMNS))
     sql = f"""
-        WITH hits AS MATERIALIZED (
-            SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
-            FROM captures_fts WHERE captures_fts MATCH :q AND rowid >= :oldest),
-        best AS (
-            SELECT c.page_id, c.id, min(hits.score) AS score FROM hits
-            JOIN captures c ON c.id = hits.id GROUP BY c.page_id)
-        SELECT {columns}, best.score FROM best
-        JOIN captures c ON c.id = best.id JOIN pages p ON p.id = best.page_id
+        WITH {PAGE_MATCHES}
+        SELECT {columns}, best.score, best.text_id IS NOT NULL AS in_text FROM best
+        JOIN pages p ON p.id = best.page_id
+        JOIN captures c ON c.id = coalesce(best.text_id, p.good_capture_id, p.last_capture_id)
         WHERE {where} ORDER BY best.score, p.id LIMIT :limit OFFSET :offset"""
     params.update(q=fts_query(query), limit=limit, offset=offset)
     try:
         params["oldest"] = _ranking_window(db, params["q"])
         hits = dict_rows(db.execute(sql, params))
-        snippets = _snippets(db, params["q"], [h["id"] for h in hits])
+        snippets = _snippets(db, params["q"], [h["id"] for h in hits if h["in_text"]])
+        notes = _note_snippets(db, params["q"], [h["page_id"] for h in hits if not h["in_text"]])
     except sqlite3.OperationalError as exc:
         raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
     for hit in hits:
-        hit["snippet"] = snippets.get(hit["id"], "")
+        if hit.pop("in_text"):
+            hit["matched"], hit["snippet"] = "text", snippets.get(hit["id"], "")
+        else:
+            hit["matched"], hit["snippet"] = notes.get(hit["page_id"], ("note", ""))
     return _with_page_tags(db, hits)
+
+
+def _note_snippets(db: Database, fts: str, page_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """page id -> ("highlight" or "note", a snippet of its best-matching highlight (quote or
+    note), else of the page's note)."""
+    found: dict[int, tuple[str, str]] = {}
+    if not page_ids:
+        return found
+    marks = ", ".join("?" for _ in page_ids)
+    rows = db.execute(
+        f"""SELECT h.page_id, snippet(highlights_fts, -1, ?, ?, ' … ', 24)
+            FROM highlights_fts JOIN highlights h ON h.id = highlights_fts.rowid
+            WHERE highlights_fts MATCH ? AND h.page_id IN ({marks})
+            ORDER BY bm25(highlights_fts)""",
+        [SNIPPET_START, SNIPPET_END, fts, *page_ids]).fetchall()
+    for page_id, snippet in rows:
+        found.setdefault(int(page_id), ("highlight", snippet or ""))
+    rows = db.execute(
+        f"SELECT rowid, snippet(pages_fts, 0, ?, ?, ' … ', 24) FROM pages_fts "
+        f"WHERE pages_fts MATCH ? AND rowid IN ({marks})",
+        [SNIPPET_START, SNIPPET_END, fts, *page_ids]).fetchall()
+    for page_id, snippet in rows:
+        found.setdefault(int(page_id), ("note", snippet or ""))
+    return found
 
 
 def search_captures(db: Database, query: str, filters: SearchFilters | None = None,
@@ -251,23 +306,21 @@ def capture_with_page(db: Database, capture_id: int) -> dict[str, Any]:
     row = get_capture(db, capture_id)
     page = get_page(db, row["page_id"])
     row.update(tags=page["tags"], note=page["note"], state=page["state"],
-               favourite=bool(page["favourite"]), versions=page["versions"])
+               favourite=bool(page["favourite"]), versions=page["versions"],
+               highlights=page_highlights(db, row["page_id"]))
     return row
 
 
 def iter_pages(db: Database, query: str | None = None) -> Iterator[dict[str, Any]]:
     """Every page that has a good version (or every page matching `query`, best first) as
     its newest good version with all its columns, and the page's own fields: `page_id`,
-    `tags`, `note`, `state`, `favourite`, `versions`."""
+    `tags`, `note`, `state`, `favourite`, `versions`, `highlights`."""
     if query:
-        sql = """WITH hits AS MATERIALIZED (
-                     SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
-                     FROM captures_fts WHERE captures_fts MATCH ?)
-                 SELECT p.id FROM hits JOIN captures c ON c.id = hits.id
-                 JOIN pages p ON p.id = c.page_id WHERE p.good_capture_id IS NOT NULL
-                 GROUP BY p.id ORDER BY min(hits.score), p.id"""
+        sql = f"""WITH {PAGE_MATCHES}
+                  SELECT p.id FROM best JOIN pages p ON p.id = best.page_id
+                  WHERE p.good_capture_id IS NOT NULL ORDER BY best.score, p.id"""
         try:
-            ids = [r[0] for r in db.execute(sql, [fts_query(query)]).fetchall()]
+            ids = [r[0] for r in db.execute(sql, {"q": fts_query(query), "oldest": 0})]
         except sqlite3.OperationalError as exc:
             raise ArchiverError(f"Cannot search for {query!r}: {exc}") from exc
     else:

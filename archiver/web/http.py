@@ -5,7 +5,8 @@ Every page here shows archived (hostile) text, so each goes out with a strict
 Content-Security-Policy as a second line of defence behind escaping and sanitizing: no script
 but the one Datasette's page template inlines (by its hash; the views load no script files, so
 not even the archive's own URLs may be loaded as scripts: a CSV or JSON answer is no gadget), no
-network but the archive, no forms posting elsewhere.
+network but the archive, no forms posting elsewhere. The reader view allows one more inline
+script, its own (highlights), also by its hash.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 
 from archiver import store
 from archiver.errors import ArchiverError, NotFound
+from archiver.render import TEMPLATES
 
 T = TypeVar("T")
 
@@ -47,6 +49,26 @@ CSP = (f"default-src 'self'; script-src {SCRIPT_SRC}; "
 
 
 CSP_LIVE_IMAGES = CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
+
+
+def template_script_hash(template: Path) -> str:
+    """The CSP hash of the one inline <script> of one of the views' templates, as rendered
+    (the script holds no Jinja syntax, so the file's text is what the browser gets)."""
+    import base64
+    import hashlib
+
+    text = template.read_text(encoding="utf-8")
+    start, end = text.index("<script>") + len("<script>"), text.index("</script>")
+    digest = hashlib.sha256(text[start:end].encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+READER_SCRIPT = template_script_hash(TEMPLATES / "_archiver_highlights_script.html")
+"""The reader view's own script (highlights and notes), allowed there by its hash alone."""
+_READER_SCRIPT_SRC = " ".join(s for s in (SCRIPT_SRC, READER_SCRIPT) if s != "'none'")
+READER_CSP = CSP.replace(f"script-src {SCRIPT_SRC};", f"script-src {_READER_SCRIPT_SRC};")
+READER_CSP_LIVE_IMAGES = CSP_LIVE_IMAGES.replace(f"script-src {SCRIPT_SRC};",
+                                                 f"script-src {_READER_SCRIPT_SRC};")
 
 
 class BadRequest(ArchiverError):
@@ -140,6 +162,7 @@ def id_var(request: Any, name: str = "id") -> int:
     SQLite's integer range names no row."""
     value = int(request.url_vars[name])
     if value > SQLITE_MAX_INT:
-        what = {"id": "capture", "page_id": "page", "rid": "resource", "position": "frame"}
+        what = {"id": "capture", "page_id": "page", "rid": "resource", "position": "frame",
+                "hid": "highlight"}
         raise NotFound(f"There is no {what.get(name, name)} {str(value)[:40]}.")
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 ARCHIVE_TABLES = ("captures", "pages", "page_tags", "blobs", "resources", "frames", "watches",
-                  "checks")
+                  "checks", "highlights")
 
 
 CAPTURE_COLUMNS = {
@@ -130,6 +130,34 @@ PAGE_COLUMNS = {
     "updated_at": "When its tags, note or state last changed",
 }
 
+HIGHLIGHT_COLUMNS = {
+    "page_id": "The page it belongs to (it shows on each of its versions that has the quote)",
+    "capture_id": "The version it was made on (empty: that version was deleted)",
+    "exact": "The highlighted text, whitespace collapsed (W3C TextQuoteSelector)",
+    "prefix": "Up to 32 characters before it, to tell repeated quotes apart",
+    "suffix": "Up to 32 characters after it",
+    "start": "Where it started in the article's text, in characters (W3C TextPositionSelector:"
+             " a hint where the quote is more than once)",
+    "end": "Where it ended",
+    "note": "The user's note on it",
+    "created_at": "When it was made (UTC)",
+    "updated_at": "When its note last changed",
+}
+
+HIGHLIGHTS_METADATA = {
+    "description": "The passages highlighted in the reader view, with their notes, kept as W3C "
+                   "Web Annotations (a quote with its context, and a position): each shows on "
+                   "every version of its page that still has the quote. Full-text searchable; "
+                   "exported by /-/archiver/DB/page/PAGE_ID/annotations.jsonld and "
+                   "`archiver export --format annotations`.",
+    "sort_desc": "created_at",
+    "facets": ["page_id"],
+    "fts_table": "highlights_fts",
+    "fts_pk": "id",
+    "label_column": "exact",
+    "columns": HIGHLIGHT_COLUMNS,
+}
+
 TAGS_METADATA = {
     "description": "Tags on pages (`archiver tag ID TAG...`, or in the archive's views); "
                    "facet by tag to see what is tagged how.",
@@ -160,6 +188,7 @@ def database_metadata() -> dict[str, Any]:
                 "columns": PAGE_COLUMNS,
             },
             "page_tags": TAGS_METADATA,
+            "highlights": HIGHLIGHTS_METADATA,
             "resources": {
                 "description": "Every response a capture's page used: stylesheets, images, "
                                "fonts, scripts, frame documents, XHR. The body is a blob "

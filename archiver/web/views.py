@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 from sqlite_utils import Database
 
 from archiver import store
@@ -27,8 +28,8 @@ from archiver.replay.resources import ResourceIndex
 from archiver.textdiff import diff_words
 from archiver.thumbnail import ImageTooLarge, NotAnImage, make_thumbnail
 from archiver.web.http import (
-    CSP,
-    CSP_LIVE_IMAGES,
+    READER_CSP,
+    READER_CSP_LIVE_IMAGES,
     BadRequest,
     database_name,
     error_page,
@@ -46,6 +47,11 @@ PAGE_SIZE = 20
 
 
 LANGUAGES_TTL_S = 600
+
+
+MATCHED_IN = {"highlight": Markup('<span class="matched-in">In a highlight:</span> '),
+              "note": Markup('<span class="matched-in">In the note:</span> ')}
+"""Said before the snippet of a hit found in the user's own words rather than the page's."""
 
 
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -138,7 +144,8 @@ async def search(request: Any, datasette: Any) -> Response:
     hits = context["hits"]
     for hit in hits:
         hit["links"] = links_for(datasette, name, hit)
-        hit["snippet_html"] = highlight(hit.get("snippet") or "")
+        hit["snippet_html"] = MATCHED_IN.get(hit.get("matched"), "") + highlight(
+            hit.get("snippet") or "")
     more = len(hits) > PAGE_SIZE
     context.update(database=name, q=q, filters=filters, hits=hits[:PAGE_SIZE], offset=offset,
                    next_url=_page_url(request, offset + PAGE_SIZE) if more else None,
@@ -180,6 +187,7 @@ async def reader(request: Any, datasette: Any) -> Response:
         page = store.get_page(db, capture["page_id"])
         return {"capture": capture, "page": page, "tags": page["tags"],
                 "others": page["versions"] - 1,
+                "highlights": store.page_highlights(db, page["id"]),
                 "index": ResourceIndex(_archived_images(db, capture_id))}
 
     context = await query(datasette, name, read)
@@ -194,8 +202,17 @@ async def reader(request: Any, datasette: Any) -> Response:
         article=render_article(capture["html"], live_images, archived),
         live_images=live_images,
         dir=text_direction(capture["lang"]), minutes=reading_minutes(capture["word_count"]))
-    csp = CSP_LIVE_IMAGES if live_images else CSP
+    reading_highlights(context)
+    csp = READER_CSP_LIVE_IMAGES if live_images else READER_CSP
     return await render(datasette, request, "archiver_reader.html", context, csp)
+
+
+def reading_highlights(context: dict[str, Any]) -> None:
+    """What the reader view's highlights need: whether each one's quote is in this version
+    (the script finds it for sure: this is for a browser without it) and the limits."""
+    for item in context["highlights"]:
+        item["in_version"] = store.quote_in(context["capture"]["text"], item["exact"])
+    context.update(max_quote=store.MAX_QUOTE, max_note=store.MAX_NOTE)
 
 
 def _archived_images(db: Database, capture_id: int) -> dict[str, int]:
