@@ -5,7 +5,8 @@ Every page here shows archived (hostile) text, so each goes out with a strict
 Content-Security-Policy as a second line of defence behind escaping and sanitizing: no script
 but the one Datasette's page template inlines (by its hash; the views load no script files, so
 not even the archive's own URLs may be loaded as scripts: a CSV or JSON answer is no gadget), no
-network but the archive, no forms posting elsewhere.
+network but the archive, no forms posting elsewhere. Their `Referrer-Policy: same-origin` tells
+other sites nothing, yet lets the archive's own forms send their `Origin` (web.forms checks it).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class BadRequest(ArchiverError):
 
 def page_headers(csp: str = CSP) -> dict[str, str]:
     return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "X-DNS-Prefetch-Control": "off"}
+            "Referrer-Policy": "same-origin", "X-DNS-Prefetch-Control": "off"}
 
 
 async def query(datasette: Any, name: str, fn: Callable[[Database], T]) -> T:
