@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, changes, replay, views
+from archiver.web import api, archived, changes, library, replay, views
 from archiver.web.guard import Guard
 from archiver.web.http import first_database
 from archiver.web.metadata import (
@@ -47,7 +47,8 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES, *api.ROUTES]
+    return [*archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES, *library.ROUTES,
+            *api.ROUTES]
 
 
 @hookimpl

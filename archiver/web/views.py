@@ -25,6 +25,7 @@ from archiver.render import (
 from archiver.replay.resources import ResourceIndex
 from archiver.textdiff import diff_words
 from archiver.thumbnail import ImageTooLarge, NotAnImage, make_thumbnail
+from archiver.web import library
 from archiver.web.http import (
     CSP,
     CSP_LIVE_IMAGES,
@@ -109,6 +110,7 @@ async def home(request: Any, datasette: Any) -> Response:
                    pages=pages[:PAGE_SIZE], show=shown, filters=filters, offset=offset,
                    older_url=_page_url(request, offset + PAGE_SIZE) if more else None,
                    newer_url=_page_url(request, offset - PAGE_SIZE) if offset else None)
+    context.update(library.home_extras(request, datasette, name))
     return await render(datasette, request, "archiver_home.html", context)
 
 
