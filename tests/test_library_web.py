@@ -416,6 +416,8 @@ def test_screenshots_for_a_person(width: int, chromium: Browser, live: LiveServe
         # script closes an open <details> on a click elsewhere: this one comes last
         assert tab.evaluate(overflow) <= 0, "the home page is wider than the window"
         snap(tab, f"library-home-{width}")
+        tab.locator(".cards .card").nth(1).locator(".page-actions button").first.click()
+        tab.screenshot(path=str(OUTPUT / f"library-message-{width}.png"))
         tab.locator(".cards .card").first.get_by_role("link", name="Delete…").click()
         assert tab.evaluate(overflow) <= 0
         snap(tab, f"library-delete-{width}")
