@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from conftest import FixtureServer, LiveServer, wait_until
 from datasette.app import Datasette
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from test_views import page_html, save
 
@@ -146,11 +146,12 @@ def test_add_pages_through_the_form(tab: Page, live: LiveServer, server: Fixture
     tab.get_by_label("Tags for the added pages").fill("from the web, later")
     tab.get_by_role("button", name="Add", exact=True).click()
     tab.wait_for_url("**/?added=*")
-    refused = tab.locator(".job-refused")
-    assert refused.count() == 1
-    assert "not a url" in refused.inner_text() and "not a URL" in refused.inner_text()
-    assert tab.locator(".job").filter(has_text=url).count() == 1
-    assert tab.locator("meta[http-equiv=refresh]").count() == 1  # while they are captured
+    # (web-first assertions: they wait out the page's own reloads while jobs run)
+    expect(tab.locator(".job-refused")).to_have_count(1)
+    expect(tab.locator(".job-refused .job-url")).to_have_text("not a url")
+    expect(tab.locator(".job-refused .job-error")).to_contain_text("not a URL")
+    expect(tab.locator(".job").filter(has_text=url)).to_have_count(1)
+    expect(tab.locator("meta[http-equiv=refresh]")).to_have_count(1)  # while they are captured
 
     reload_until(tab, lambda: tab.locator(".job-queued, .job-running").count() == 0, 90,
                  "the captures to finish")
@@ -332,7 +333,7 @@ def test_a_failed_page_can_be_retried(tab: Page, live: LiveServer, server: Fixtu
     failed = tab.locator(f".card[data-page-id='{page_id}']")
     assert failed.get_by_role("link", name="Delete…").count() == 1
     failed.get_by_role("button", name="Retry").click()
-    assert "added=" in tab.url and "show=failed" in tab.url
+    tab.wait_for_url("**/?show=failed&added=*")
 
     reload_until(tab, lambda: tab.locator(".job-done").count() == 1, 60, "the retry to finish")
     assert tab.locator(f".card[data-page-id='{page_id}']").count() == 0  # no longer failed
