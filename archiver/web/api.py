@@ -29,7 +29,7 @@ import json
 import re
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from datasette.utils.asgi import Response
@@ -43,6 +43,7 @@ from archiver.save import Job
 from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.thumbnail import ImageTooLarge, NotAnImage, check_size, image_size
 from archiver.urls import InvalidURL, check_archivable, split
+from archiver.web.jobs import WebJobs
 from archiver.worker import Worker
 
 PREFIX = "/-/archiver/api/"
@@ -72,6 +73,7 @@ class ApiState:
     settings: ServerSettings
     database: str
     worker: Worker  # the pipeline: captures from the extension and queued links
+    web_jobs: WebJobs = field(default_factory=WebJobs)  # what the web UI's forms queued
 
 
 _STATES: weakref.WeakKeyDictionary[Any, ApiState] = weakref.WeakKeyDictionary()
@@ -106,6 +108,15 @@ def _state(datasette: Any) -> ApiState:
     if datasette not in _STATES:
         configure(datasette, ServerSettings())
     return _STATES[datasette]
+
+
+def server_state(datasette: Any) -> ApiState | None:
+    """The server's worker and settings (for the web UI's forms); None without an archive
+    file."""
+    try:
+        return _state(datasette)
+    except KeyError:
+        return None
 
 
 def _archive_database(datasette: Any) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from archiver.errors import ArchiverError
 from archiver.passwords import check_hash
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, changes, highlights, login, replay, views
+from archiver.web import api, archived, changes, highlights, library, login, replay, views
 from archiver.web.guard import Guard
 from archiver.web.http import first_database
 from archiver.web.metadata import (
@@ -65,7 +65,7 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [*login.ROUTES, *archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES,
-            *api.ROUTES, *highlights.ROUTES]
+            *library.ROUTES, *api.ROUTES, *highlights.ROUTES]
 
 
 @hookimpl

@@ -27,6 +27,7 @@ from archiver.render import (
 from archiver.replay.resources import ResourceIndex
 from archiver.textdiff import diff_words
 from archiver.thumbnail import ImageTooLarge, NotAnImage, make_thumbnail
+from archiver.web import library
 from archiver.web.http import (
     READER_CSP,
     READER_CSP_LIVE_IMAGES,
@@ -120,6 +121,7 @@ async def home(request: Any, datasette: Any) -> Response:
                    pages=pages[:PAGE_SIZE], show=shown, filters=filters, offset=offset,
                    older_url=_page_url(request, offset + PAGE_SIZE) if more else None,
                    newer_url=_page_url(request, offset - PAGE_SIZE) if offset else None)
+    context.update(library.home_extras(request, datasette, name))
     return await render(datasette, request, "archiver_home.html", context)
 
 
