@@ -152,3 +152,17 @@ def test_a_request_target_that_is_no_path_is_a_400(served: tuple[LiveServer, int
     assert "Traceback" not in srv.log.read_text()[logged:]
     status, _ = raw_request(srv, "GET", "/-/archiver/api/ping")
     assert status == 401  # a path is answered as before
+
+
+def test_serve_on_a_taken_port_says_so_before_announcing_anything(
+        served: tuple[LiveServer, int], tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    srv, _ = served
+    result = subprocess.run([sys.executable, "-m", "archiver", "serve", "--db", str(srv.db_path),
+                             "--port", str(srv.port), "--no-watch"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"Port {srv.port} on 127.0.0.1 is taken" in result.stderr
+    assert "Serving" not in result.stderr and "Errno" not in result.stderr

@@ -75,6 +75,7 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
         archiver serve news.db blogs.db
         archiver serve --host 0.0.0.0 --password-file ~/.config/archiver/password
     """
+    from archiver.web.server import listen
     from archiver.web.server import serve as run_server
 
     login = require_login or not is_loopback(host)
@@ -95,6 +96,7 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
                               watch_poll=watch_poll, webhooks=webhooks,
                               password_hash=password_hash if login else None,
                               require_login=login)
+    sock = listen(host, port)
     names = ", ".join(str(f) for f in files)
     click.echo(f"Serving {names}: read and search at http://{host}:{port}/-/archiver/, "
                f"tables at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
@@ -108,7 +110,7 @@ def serve(archives: tuple[Path, ...], db_path: Path, host: str, port: int, open_
     elif password_hash is not None:
         click.echo("A password is set but the server listens on loopback only: no login "
                    "(--require-login asks for one).", err=True)
-    run_server(files, host, port, settings, open_browser, secret)
+    run_server(files, sock, settings, open_browser, secret)
 
 
 def is_loopback(host: str) -> bool:
