@@ -291,6 +291,19 @@ def _fingerprint(capture: Capture) -> str:
     return f"(no text; content sha256 {store.sha256(content)[:16]})" if content else ""
 
 
+PRIVATE_WORDS = ("loopback", "private", "link-local", "CGNAT", "site-local")
+
+
+def fix_for(error: str | None) -> str | None:
+    """What to do about a failing watch, when there is something to do: a page on this
+    machine or the local network is blocked unless private targets are allowed."""
+    if error and error.startswith("blocked") and any(w in error for w in PRIVATE_WORDS):
+        return ("pages on this machine or your network are not fetched unless you allow it: "
+                "`archiver serve --allow-private-targets` (or `archiver watch run "
+                "--allow-private-targets`)")
+    return None
+
+
 def due_in(watch: dict[str, Any], now: datetime) -> str:
     """"in 3h", "now" or "overdue 5m" for `watch list`."""
     due = datetime.fromisoformat(watch["next_due"].replace("Z", "+00:00"))

@@ -35,10 +35,18 @@ def test_serve_blocks_private_watches_unless_allowed(server: FixtureServer, db_p
                                                      live_server: Any) -> None:
     page = Page(server, "/watch/serve-private", "Intranet status page.")
     run(db_path, "watch", "add", page.url, "--every", "5m", now="2026-01-01")
-    live_server("--watch-poll", "1")
+    srv = live_server("--watch-poll", "1")
     [(outcome, error)] = wait_long(lambda: rows(db_path, "select outcome, error from checks"))
     assert outcome == "failed" and "loopback" in error
     assert server.hits["/watch/serve-private"] == 0
+    # the failing watch is shown with its reason and the fix, in the view and the CLI
+    status, answer, _ = request(srv, "GET", "/-/archiver/archive/changes")
+    body = answer["raw"]
+    assert status == 200 and "1 page watched" in body and "1 failing" in body
+    assert page.url in body and "loopback" in body and "--allow-private-targets" in body
+    listed = run(db_path, "watch", "list").stdout.splitlines()
+    assert listed[0].split("\t") == ["ID", "URL", "EVERY", "CHECKED", "CHANGED", "DUE", "STATUS"]
+    assert "loopback" in listed[1] and "fix: " in listed[1] and "--allow-private-targets" in listed[1]
 
 
 def test_the_extension_api_adds_a_watch(db_path: Path, live_server: Any) -> None:

@@ -103,16 +103,20 @@ def list_command(db_path: Path, as_json: bool) -> None:
     Example:
         archiver watch list
     """
-    from archiver.watch import due_in
+    from archiver.watch import due_in, fix_for
 
     rows = store.list_watches(open_archive(db_path))
     now = clock()
+    if rows and not as_json:
+        click.echo("\t".join(["ID", "URL", "EVERY", "CHECKED", "CHANGED", "DUE", "STATUS"]))
     for row in rows:
         row.pop("last_text", None)
+        row["fix"] = fix_for(row["error"])
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
             continue
         status = row["status"] + (f" ({row['error']})" if row["error"] else "")
+        status += f"; fix: {row['fix']}" if row["fix"] else ""
         click.echo("\t".join([str(row["id"]), row["url"], f"every {describe(row['interval'])}",
                               f"checked {_when(row['last_checked'])}",
                               f"changed {_when(row['last_changed'])}",

@@ -50,10 +50,15 @@ async def changes_view(request: Any, datasette: Any) -> Response:
     tag, site = request.args.get("tag") or None, request.args.get("site") or None
     offset = int_arg(request, "offset", 0)
 
+    from archiver.watch import fix_for  # lazily, as api.py does: it brings the capture stack
+
     def read(db: Database) -> dict[str, Any]:
         found = store.changes(db, tag=tag, site=site, limit=PAGE_SIZE + 1, offset=offset)
-        return {"changes": found, **store.watch_facets(db),
-                "watching": len(store.list_watches(db))}
+        watches = store.list_watches(db)
+        failing = [{**w, "fix": fix_for(w["error"])} for w in watches
+                   if w["status"] in ("failing", "no match") or (w["failures"] or 0) > 0]
+        return {"changes": found, **store.watch_facets(db), "watching": len(watches),
+                "failing": failing}
 
     context = await query(datasette, name, read)
     found = context["changes"]
