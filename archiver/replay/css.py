@@ -26,7 +26,12 @@ so): far beyond any real site's, and each of the archive's readers would rewrite
 _NAME_CHAR = r"\w\-\x00\x80-\U0010ffff"
 _ESCAPE = r"\\(?:[0-9a-fA-F]{1,6}(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
 _NAME = rf"(?:[{_NAME_CHAR}]|{_ESCAPE})+"
-_NEXT = re.compile(rf"""/\*|(?<![{_NAME_CHAR}\\]){_NAME}|["'()\\;{{}}@]""")
+_NEXT = re.compile(rf"""/\*|(?<![{_NAME_CHAR}\\])(?:[{_NAME_CHAR}]++(?=\()|[{_NAME_CHAR}]*+\\)"""
+                   rf"""|["'()\\;{{}}@]""")
+"""The next token that matters: a comment, a name followed by "(" (a function), the start of a
+name with an escape in it (read whole by _NAME_AT), a string, a parenthesis, the end of a rule,
+an at-keyword. Names that are no function are skipped by the engine: a name's first position
+consumes it (possessively: once), its other positions fail at once on the lookbehind."""
 _NAME_AT = re.compile(_NAME)
 _SPACE = re.compile(r"[ \t\n\r\f]*")
 _STRING = {q: re.compile(rf"{q}((?:[^{q}\\\n\r\f]|\\(?:\r\n|[\s\S]))*)({q}?)") for q in "\"'"}
@@ -101,14 +106,15 @@ def css_urls(css: str) -> Iterator[CssUrl]:
                 functions.pop()
         elif token in (";", "{", "}"):
             importing = False
-        elif token == "\\":
-            pass  # a backslash before a newline: a lone delimiter
         elif token == "@":
             keyword = _NAME_AT.match(css, pos)
             if keyword is not None:
                 pos = keyword.end()
                 importing = unescape(keyword.group()).lower() == "import"
         else:  # a name: an identifier, a number's unit, a function if "(" follows
+            if token.endswith("\\"):  # a name with escapes: read it whole
+                whole = _NAME_AT.match(css, start)
+                token, pos = (whole.group(), whole.end()) if whole else (token, pos)
             if pos >= size or css[pos] != "(":
                 continue
             name = unescape(token).lower()
