@@ -94,7 +94,7 @@ def test_py_wacz_example_with_an_uncompressed_warc(db_path: Path) -> None:
     [page] = captures(db_path).values()
     assert (page["url"], page["title"], page["captured_at"]) == (
         "http://www.example.com/", "Example Domain", "2020-10-07T21:22:36.000Z")
-    assert store.get_tags(store.open_db(db_path), page["id"]) == ["py-wacz"]
+    assert store.page_tags(store.open_db(db_path), page["page_id"]) == ["py-wacz"]
 
 
 def test_browser_recording_pages_redirects_and_revisits_resolve(db_path: Path) -> None:

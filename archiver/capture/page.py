@@ -69,6 +69,8 @@ class PageCapture:
         self.log = PageLog()
         self.idle: Idle = idle or nullcontext
         self.page: Page | None = None
+        self.document_answered = False  # the page asked for has its response (redirects done)
+        self.navigations: list[str] = []  # where the page then tried to take the window
 
     async def _close_popup(self, popup: Page) -> None:
         """A window the page opened (`window.open()`, a link with a target): not what was
@@ -97,6 +99,7 @@ class PageCapture:
         page = await context.new_page()
         self.page = page
         context.on("page", self._close_popup)
+        page.on("framenavigated", self._left_without_request)
         if self.settings.block_private:
             await guard_private_addresses(context, page, log)
         handler = await consent.prepare(page, enabled=self.settings.consent_handling,
@@ -171,6 +174,9 @@ class PageCapture:
             await abort_quietly(route, "blockedbyclient")
             return
         is_main = request.is_navigation_request() and request.frame.parent_frame is None
+        if is_main and self.document_answered and request.redirected_from is None:
+            await self._refuse_navigation(route)
+            return
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
         if self.settings.block_private and await block_if_private(route, log, is_main):
             log.not_answered(request, "blocked", log.blocked[-1] if log.blocked else "")
@@ -198,11 +204,26 @@ class PageCapture:
             return
         if is_main:
             log.documents[request.url] = response
+            self.document_answered = not 300 <= response.status < 400
         log.answered(request, response)
         try:
             await route.fulfill(response=response)
         except PlaywrightError:
             pass  # the page went away (closed, navigated) while we fetched
+
+    async def _refuse_navigation(self, route: Route) -> None:
+        """Once the page asked for has answered, the window stays on it: a navigation of the
+        top window (by one of its frames, a script, a refresh, a form) is aborted (as
+        ERR_ABORTED, which leaves the page as it is, no error page) and recorded. Otherwise
+        another page would be archived under the URL asked for."""
+        self.navigations.append(f"{route.request.url} (not followed)")
+        await abort_quietly(route, "aborted")
+
+    def _left_without_request(self, frame: Any) -> None:
+        """A navigation of the top window that no route sees (about:blank, data:)."""
+        if self.page is not None and frame is self.page.main_frame and \
+                self.document_answered and not frame.url.startswith(("http:", "https:")):
+            self.navigations.append(f"{frame.url} (followed: it loads nothing)")
 
     async def _wait_for_load(self, page: Page, log: PageLog, settle: bool = True) -> str | None:
         """Wait, bounded, for `load`; returns why the page is partial, or None. With `settle`,
@@ -235,6 +256,10 @@ class PageCapture:
             result.error = f"the server answered HTTP {status}"
             return
         reasons = [partial] if partial else []
+        if self.navigations:
+            reasons.append("the window was sent to another page after this one answered (by a "
+                           "frame, a script, a refresh or a form): "
+                           + "; ".join(self.navigations[:3]))
         if log.blocked:
             reasons.append(f"{len(log.blocked)} request(s) not made: " + "; ".join(log.blocked[:3]))
         if log.connections_blocked:

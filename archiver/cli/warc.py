@@ -6,9 +6,14 @@ Library errors (ArchiverError) become messages in `ArchiverGroup`, as for every 
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -47,7 +52,7 @@ def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
 
     show = _progress_wanted(progress)
     started = time.monotonic()
-    with WebArchiveImport(db, file, tags) as job:
+    with _ended_cleanly_by_signals(), WebArchiveImport(db, file, tags) as job:
         with _bar(job.total_bytes(), "Reading records", show) as bar:
             job.scan(bar.update)
         pages = job.count_pages()
@@ -67,11 +72,39 @@ def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
         sys.exit(1)
 
 
+@contextmanager
+def _ended_cleanly_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the import as Ctrl-C does: by an exception, so that the
+    scratch folder (a copy of the records' index, WARC files copied out of the ZIP) is
+    removed and the page being stored is rolled back. Without this, Python dies at once."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, stop) for s in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _print_summary(summary: Any, seconds: float) -> None:
     for message in summary.bad_records:
         click.secho(f"bad record: {message}", err=True, fg="red")
     for message in summary.problems:
         click.secho(f"skipped: {message}", err=True, fg="yellow")
+    if summary.more_problems:
+        click.secho(f"skipped: {summary.more_problems:,} more lines that are not pages",
+                    err=True, fg="yellow")
+    if summary.missing:
+        click.secho(f"listed but not in the archive: {summary.missing:,} page(s) (the first "
+                    f"{summary.missing_recorded:,} recorded as failed captures, for "
+                    "`archiver retry`)", err=True, fg="yellow")
     parts = [f"{summary.saved} saved", f"{summary.skipped} skipped as already imported",
              f"{summary.failed} failed"]
     if summary.bad_records:

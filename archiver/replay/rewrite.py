@@ -22,6 +22,8 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from archiver.replay.css import MAX_CSS_CHARS, CssUrl, css_urls
+
 Resolver = Callable[[str, str], str]
 """(absolute URL, what it is for: "image", "stylesheet", "font", "media", "frame", "other")
 -> the URL to write in its place."""
@@ -34,9 +36,6 @@ DROPPED_LINKS = frozenset({"preload", "prefetch", "dns-prefetch", "preconnect",
                            "modulepreload", "prerender", "manifest", "pingback", "import"})
 KEPT_LINKS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "mask-icon"})
 LOCAL_SCHEMES = ("data:", "about:", "blob:")
-CSS_URL_RE = re.compile(r"""url\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^)'"\s]*))\s*\)""",
-                        re.I)
-CSS_IMPORT_RE = re.compile(r"""@import\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", re.I)
 SRCSET_SPLIT_RE = re.compile(r",\s+(?=\S)|,(?=[^\s,])")
 
 
@@ -52,26 +51,33 @@ def absolute(base: str, link: str) -> str | None:
 
 
 def rewrite_css(css: str, base: str, resolve: Resolver) -> str:
-    """Every `url()` and `@import` of a stylesheet (or a style attribute) through `resolve`."""
+    """Every URL of a stylesheet (or a style attribute) through `resolve`: `url()`, the
+    strings of `image-set()`, `@import`. Linear in the size of `css` (archiver.replay.css);
+    a stylesheet beyond MAX_CSS_CHARS is left out, with a comment saying so."""
+    if len(css) > MAX_CSS_CHARS:
+        return (f"/* archiver: a stylesheet of {len(css):,} characters, over the "
+                f"{MAX_CSS_CHARS:,} that replay rewrites: left out */")
+    parts: list[str] = []
+    done = 0
+    for ref in css_urls(css):
+        parts.append(css[done:ref.start])
+        done = ref.end
+        parts.append(_css_replacement(css[ref.start:ref.end], ref, base, resolve))
+    parts.append(css[done:])
+    return "".join(parts)
 
-    def one(match: re.Match[str], kind: str) -> str:
-        raw = next((g for g in match.groups() if g is not None), "")
-        link = raw.replace("\\", "") if "\\" in raw else raw
-        if link.lower().startswith(LOCAL_SCHEMES) and not link.lower().startswith("blob:"):
-            return match.group(0)
-        target = absolute(base, link)
-        new = resolve(target, kind) if target else ""
-        quoted = '"' + new.replace('"', "%22") + '"'
-        return f"@import {quoted}" if kind == "stylesheet" else f"url({quoted})"
 
-    css = CSS_IMPORT_RE.sub(lambda m: one(m, "stylesheet"), css)
-    return CSS_URL_RE.sub(lambda m: _import_or_url(m, css, one), css)
-
-
-def _import_or_url(match: re.Match[str], css: str,
-                   one: Callable[[re.Match[str], str], str]) -> str:
-    before = css[max(0, match.start() - 12):match.start()].lower()
-    return one(match, "stylesheet" if "@import" in before else "image")
+def _css_replacement(written: str, ref: CssUrl, base: str, resolve: Resolver) -> str:
+    if ref.form == "bad":
+        return "()"
+    link = ref.url.strip(" \t\n\r\f")
+    lowered = link.lower()
+    if lowered.startswith(("data:", "about:")) or link.startswith("#"):
+        return written  # loads nothing from anywhere
+    target = absolute(base, link)
+    new = resolve(target, ref.kind) if target else ""
+    quoted = '"' + new.replace("\\", "%5C").replace('"', "%22").replace("\n", "") + '"'
+    return f"({quoted})" if ref.form == "url" else quoted
 
 
 @dataclass
@@ -111,10 +117,11 @@ class Rewriter:
         if tag in REMOVED_TAGS or self._is_dropped(el, tag):
             el.drop_tree()
             return
-        for name in [n for n in el.attrib if n.lower().startswith("on")]:
+        for name in [n for n in el.attrib if n.lower().startswith("on") or
+                     n.lower() in DROPPED_ATTRIBUTES]:
             del el.attrib[name]
         if el.get("style"):
-            el.set("style", rewrite_css(el.get("style") or "", self.base, self.resolve))
+            _set(el, "style", rewrite_css(el.get("style") or "", self.base, self.resolve))
         handler = HANDLERS.get(tag)
         if handler is not None:
             getattr(self, handler)(el)
@@ -123,7 +130,11 @@ class Rewriter:
 
     def _is_dropped(self, el: HtmlElement, tag: str) -> bool:
         if tag == "meta":
-            return (el.get("http-equiv") or "").lower() in ("refresh", "set-cookie")
+            equiv = el.get("http-equiv")
+            return equiv is not None and equiv.strip(" \t\n\r\f").lower() not in KEPT_EQUIVS
+        if tag in ANIMATIONS:  # SVG's <set>/<animate> can give an element a new URL
+            target = (el.get("attributeName") or el.get("attributename") or "").strip()
+            return target.lower().rpartition(":")[2] in ("href", "src")
         if tag == "link":
             rels = set((el.get("rel") or "").lower().split())
             return bool(rels & DROPPED_LINKS) or not rels & KEPT_LINKS
@@ -147,19 +158,21 @@ class Rewriter:
                 continue
             fragment = value.partition("#")[2] if el.tag.lower() == "use" else ""
             new = self._url(value, "image" if name != "src" else _kind(el))
-            el.set(name, f"{new}#{fragment}" if fragment and new else new)
+            _set(el, name, f"{new}#{fragment}" if fragment and new else new)
         if el.get("srcset") is not None:
             self._srcset(el, "srcset")
 
     def _navigation(self, el: HtmlElement, name: str) -> None:
-        """Links stay links to the original address (following one is the reader's choice)."""
-        value = (el.get(name) or "").strip()
-        if value.lower().startswith("javascript:"):
+        """Links stay links to the original address (following one is the reader's choice).
+        Read as a browser's URL parser reads it: control characters and spaces around it
+        dropped, tabs and newlines in it too (`&#1;java&#9;script:` is a javascript: URL)."""
+        value = _URL_TRIM.sub("", el.get(name) or "")
+        if value.lower().startswith(("javascript:", "vbscript:")):
             el.set(name, "#")
             return
         target = absolute(self.base, value)
         if target:
-            el.set(name, target)
+            _set(el, name, _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", target))
         el.set("rel", "noopener noreferrer")
 
     def _srcset(self, el: HtmlElement, name: str) -> None:
@@ -171,7 +184,7 @@ class Rewriter:
             if new and not new.startswith(MISSING_MARK):
                 kept.append(f"{new} {descriptor.strip()}".strip())
         if kept:
-            el.set(name, ", ".join(kept))
+            _set(el, name, ", ".join(kept))
         else:
             del el.attrib[name]
 
@@ -180,19 +193,19 @@ class Rewriter:
     def _link(self, el: HtmlElement) -> None:
         rels = set((el.get("rel") or "").lower().split())
         kind = "stylesheet" if "stylesheet" in rels else "image"
-        el.set("href", self._url(el.get("href"), kind))
+        _set(el, "href", self._url(el.get("href"), kind))
         for name in ("integrity", "crossorigin", "imagesrcset", "imagesizes"):
             el.attrib.pop(name, None)
 
     def _style(self, el: HtmlElement) -> None:
-        el.text = rewrite_css(el.text or "", self.base, self.resolve)
+        el.text = inert_style_text(rewrite_css(el.text or "", self.base, self.resolve))
 
     def _img(self, el: HtmlElement) -> None:
         shown = el.attrib.pop("data-archiver-src", None)
         if shown:
             new = self._url(shown, "image")
             if new and not new.startswith(MISSING_MARK):
-                el.set("src", new)
+                _set(el, "src", new)
                 for name in ("srcset", "sizes"):
                     el.attrib.pop(name, None)
                 _drop_picture_sources(el)
@@ -204,8 +217,8 @@ class Rewriter:
         if not picture or not picture.startswith("data:image/"):
             return
         el.tag = "img"
-        el.set("src", picture)
-        el.set("alt", "")
+        _set(el, "src", picture)
+        _set(el, "alt", "")
         for child in list(el):
             el.remove(child)
         el.text = None
@@ -217,19 +230,18 @@ class Rewriter:
             el.attrib.pop(name, None)
         if position is not None and position.isdigit():
             target = self.frame_source(int(position))
-            el.set("srcdoc" if self.srcdoc else "src", target)
+            _set(el, "srcdoc" if self.srcdoc else "src", target)
             if self.srcdoc:
                 el.attrib.pop("src", None)
             return
-        el.set("src", self._url(el.get("src"), "frame"))
+        _set(el, "src", self._url(el.get("src"), "frame"))
 
     def _form(self, el: HtmlElement) -> None:
         el.attrib.pop("action", None)
 
     def _input(self, el: HtmlElement) -> None:
         if el.get("src") is not None:
-            el.set("src", self._url(el.get("src"), "image"))
-        el.attrib.pop("formaction", None)
+            _set(el, "src", self._url(el.get("src"), "image"))
 
     def _source(self, el: HtmlElement) -> None:
         self._urls(el)
@@ -241,6 +253,37 @@ HANDLERS = {"link": "_link", "style": "_style", "img": "_img", "canvas": "_canva
             "iframe": "_iframe", "frame": "_iframe", "form": "_form", "input": "_input",
             "source": "_source"}
 """Elements with more to them than URL attributes, and the method that rewrites each."""
+
+KEPT_EQUIVS = frozenset({"content-type", "content-language", "default-style",
+                         "x-ua-compatible"})
+"""`<meta http-equiv>` kept: those that load nothing and go nowhere (refresh, set-cookie,
+content-security-policy, delegate-ch and whatever comes next are dropped)."""
+DROPPED_ATTRIBUTES = frozenset({"ping", "formaction", "attributionsrc"})
+"""Attributes that send a request when a link is followed or a button pressed."""
+ANIMATIONS = frozenset({"set", "animate", "animatemotion", "animatetransform"})
+_URL_TRIM = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CHARACTER_REFERENCE = re.compile(r"&(?=[A-Za-z#])")
+
+
+def inert_style_text(css: str) -> str:
+    """A `<style>`'s text made to read the same whether the browser parses it as raw text (in
+    HTML) or as markup (inside `<svg>` or `<math>`, where lxml's parser still reads text): no
+    `<` (so no tag, no comment, no CDATA) and no `&` that could start a character reference,
+    both written as CSS escapes, which mean the same characters in CSS's strings."""
+    css = css.replace("<!--", "").replace("<", "\\3c ")
+    return _xml_text(_CHARACTER_REFERENCE.sub("\\\\26 ", css))
+
+
+def _xml_text(text: str) -> str:
+    """What lxml can hold: the control characters XML forbids become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _set(el: HtmlElement, name: str, value: str) -> None:
+    el.set(name, _xml_text(value))
+
 
 MISSING_MARK = "/-/archiver/missing"
 """Where the archive server's resolver sends what it does not hold (the single-file writer

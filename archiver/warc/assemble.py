@@ -26,6 +26,7 @@ from archiver.warc.decoding import decode_html
 from archiver.warc.pages import PageRef, parse_json
 from archiver.warc.records import Fetched, fetch, header
 
+NO_RESPONSE = "the archive has no response for this page"
 MAX_HOPS = 10
 MAX_RESOURCES = 1500
 MAX_PAGE_BYTES = 256 * 1024 * 1024
@@ -85,7 +86,7 @@ class Assembler:
         capture = Capture(url=page.url, title=page.title, resources_kept=True,
                           captured_at=captured_at or "")
         if document is None:
-            capture.status, capture.error = "failed", "the archive has no response for this page"
+            capture.status, capture.error = "failed", NO_RESPONSE
             capture.captured_at = capture.captured_at or dates.iso(datetime.now(UTC))
             return Assembled(capture, page.text)
         capture.captured_at = captured_at or dates.captured_at(document["date"]) or ""

@@ -89,6 +89,8 @@ class WebArchive:
         self._stack = ExitStack()
         self._zip: zipfile.ZipFile | None = None
         self._copies: list[Path] = []
+        self._inflated = 0
+        self._inflate_budget = 0
         if self.kind is None:
             raise WebArchiveError(f"{path}: neither a WACZ (ZIP) nor a WARC file.")
         self.warcs = self._open_wacz() if self.kind == "wacz" else [self._bare_warc()]
@@ -114,6 +116,8 @@ class WebArchive:
             raise WebArchiveError(
                 f"{self.path}: not a readable ZIP file ({exc}). A WACZ cut short while copying "
                 "has lost its table of contents: copy or download it again.") from exc
+        _refuse_shared_bytes(self._zip.infolist(), self.path)
+        self._inflate_budget = MAX_ZIP_RATIO * max(self.path.stat().st_size, 1024)
         members = [i for i in self._zip.infolist() if i.filename.startswith("archive/")
                    and i.filename.lower().endswith(WARC_SUFFIXES)]
         if not members:
@@ -149,6 +153,12 @@ class WebArchive:
 
     def _copy_out(self, info: zipfile.ZipInfo, name: str) -> Path:
         _check_ratio(info, name)
+        self._inflated += info.file_size
+        if self._inflated > self._inflate_budget:
+            raise WebArchiveError(
+                f"{name}: the ZIP's deflated WARC files would inflate to more than "
+                f"{self._inflate_budget:,} bytes in all ({MAX_ZIP_RATIO} times the file); "
+                "refused as a possible ZIP bomb.")
         target = self.scratch / f"member-{len(self._copies)}.warc"
         self._copies.append(target)
         assert self._zip is not None
@@ -179,6 +189,22 @@ class WebArchive:
             _check_ratio(info, f"{self.path.name}/{list_name}")
             with self._zip.open(info) as raw:  # type: ignore[union-attr]
                 yield from _listed_pages(raw, f"{self.path.name}/{list_name}")
+
+
+def _refuse_shared_bytes(infos: list[zipfile.ZipInfo], path: Path) -> None:
+    """Each entry of the ZIP's directory must have bytes of its own: entries pointing at the
+    same local header, or into another's data, would make one member read (and inflated)
+    many times over."""
+    previous: zipfile.ZipInfo | None = None
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if previous is not None:
+            end = previous.header_offset + _LOCAL_HEADER.size + previous.compress_size
+            if info.header_offset < end:
+                raise WebArchiveError(
+                    f"{path.name}: ZIP entries {previous.filename!r} and {info.filename!r} "
+                    "share their bytes (a directory that lists one member many times); "
+                    "refused as a possible ZIP bomb.")
+        previous = info
 
 
 def _check_ratio(info: zipfile.ZipInfo, name: str) -> None:

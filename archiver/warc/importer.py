@@ -25,12 +25,18 @@ from archiver.save import MAX_PLAIN_TEXT, SaveResult, store_capture
 from archiver.store import warc as warc_store
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
-from archiver.warc.assemble import Assembled, Assembler
+from archiver.warc.assemble import NO_RESPONSE, Assembled, Assembler
 from archiver.warc.container import WarcSource, WebArchive
 from archiver.warc.pages import PageRef, PageSource, page_source, parse_json
 from archiver.warc.records import BadRecord, RecordInfo, scan
 
 ProgressFn = Callable[[int], None]
+MAX_MISSING_PAGES = 100
+"""Pages of a page list that the archive holds no record of, recorded as failed captures
+(so that `archiver retry` can capture them live); those beyond are only counted: a list of
+millions of URLs (internal ones among them) is not a list of captures to make."""
+MAX_PROBLEMS = 100
+"""Messages kept about lines of page lists that are not pages; the rest are counted."""
 
 
 @dataclass
@@ -47,6 +53,9 @@ class ImportSummary:
     failed: int = 0
     bad_records: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    more_problems: int = 0  # beyond MAX_PROBLEMS
+    missing: int = 0  # listed pages the archive holds no record of
+    missing_recorded: int = 0  # of which recorded as failed captures (MAX_MISSING_PAGES)
 
     def add(self, result: SaveResult | None) -> None:
         if result is None:
@@ -124,14 +133,22 @@ class WebArchiveImport:
         assert self._pages is not None
         for item in self._pages():
             if isinstance(item, str):
-                self.summary.problems.append(item)
+                if len(self.summary.problems) < MAX_PROBLEMS:
+                    self.summary.problems.append(item)
+                else:
+                    self.summary.more_problems += 1
                 continue
             result = self._import_page(item)
+            if result is _NOT_RECORDED:
+                if on_result:
+                    on_result(None)
+                continue
+            assert not isinstance(result, _Missing)
             self.summary.add(result)
             if on_result:
                 on_result(result)
 
-    def _import_page(self, page: PageRef) -> SaveResult | None:
+    def _import_page(self, page: PageRef) -> SaveResult | _Missing | None:
         if not page.ts and page.document is None:
             row = self.index.nearest(page.url, None)
             page.ts = row["date"] if row is not None else None
@@ -142,6 +159,11 @@ class WebArchiveImport:
         if built is None:
             return SaveResult(page.url, None, "failed", page.title,
                               "no readable response: the record is damaged (see above)")
+        if built.capture.error == NO_RESPONSE:
+            self.summary.missing += 1
+            if self.summary.missing_recorded >= MAX_MISSING_PAGES:
+                return _NOT_RECORDED
+            self.summary.missing_recorded += 1
         if warc_store.capture_at(self.db, page.url, built.capture.captured_at) is not None:
             return None
         result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags)
@@ -163,6 +185,13 @@ class WebArchiveImport:
             return parse_json(self.assembler.read(row).body)
         except WebArchiveError:
             return None
+
+
+class _Missing:
+    """A listed page without any record, beyond MAX_MISSING_PAGES: counted, not stored."""
+
+
+_NOT_RECORDED = _Missing()
 
 
 def _missing_after_damage(capture: Capture, index: RecordIndex) -> bool:

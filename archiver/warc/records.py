@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BUFF_SIZE, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.warc import WebArchiveError
@@ -28,11 +29,17 @@ MAX_PAYLOAD = 64 * 1024 * 1024
 """Raw payload bytes of one record read into memory; a larger body is recorded as too large."""
 MAX_DECODED = 64 * 1024 * 1024
 """Bytes a payload may inflate to when its Content-Encoding (gzip, deflate, br) is undone."""
+MAX_HEADER_LINE = 64 * 1024
+"""Bytes of one header line (WARC or HTTP): a longer one makes its record bad, and is not read
+further than that (warcio reads a line whole, however long)."""
+MAX_HEADER_LINES = 1000
+MAX_HEADER_BYTES = 1024 * 1024
+"""Lines and bytes of a record's headers (its WARC and HTTP headers together)."""
 BLOCK = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
 READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError, IndexError,
-               UnicodeDecodeError, KeyError)
+               UnicodeDecodeError, KeyError, OverflowError)
 
 
 @dataclass
@@ -79,9 +86,50 @@ class Fetched:
     content_type: str | None = None  # the WARC record's own Content-Type (resource records)
 
 
+class HeaderTooLarge(ValueError):
+    """A record whose headers go beyond MAX_HEADER_LINE, MAX_HEADER_LINES or MAX_HEADER_BYTES."""
+
+
+class _BoundedReader(DecompressingBufferedReader):  # type: ignore[misc]
+    """warcio's reader, whose lines (what its header parsers read) are bounded: a line is read
+    at most MAX_HEADER_LINE bytes far, a record's headers at most so many lines and bytes.
+    A length asked for beyond that (a LimitReader passes a record's whole Content-Length,
+    which may be 2^63 and overflow) is cut to it too."""
+
+    lines = 0
+    header_bytes = 0
+
+    def readline(self, length: int | None = None) -> bytes:
+        wanted = MAX_HEADER_LINE + 1 if length is None or length > MAX_HEADER_LINE else length
+        bounded = wanted == MAX_HEADER_LINE + 1
+        line: bytes = super().readline(wanted)
+        while line and not line.endswith(b"\n") and len(line) < wanted:
+            more = super().readline(wanted - len(line))  # warcio stops short at a block's end
+            if not more:
+                break
+            line += more
+        if bounded and len(line) > MAX_HEADER_LINE:
+            raise HeaderTooLarge(f"a header line longer than {MAX_HEADER_LINE // 1024} KB")
+        self.lines += 1
+        self.header_bytes += len(line)
+        if self.lines > MAX_HEADER_LINES or self.header_bytes > MAX_HEADER_BYTES:
+            raise HeaderTooLarge(f"a header of more than {MAX_HEADER_LINES:,} lines or "
+                                 f"{MAX_HEADER_BYTES // 2**20} MB")
+        return line
+
+
 class _QuietIterator(ArchiveIterator):  # type: ignore[misc]
     """warcio's iterator, without its warnings on stderr: a record not followed by blank lines
-    (a wrong Content-Length) is counted in `err_count`, and reported by the scan instead."""
+    (a wrong Content-Length) is counted in `err_count`, and reported by the scan instead.
+    Its reader is bounded (`_BoundedReader`), its counts started again at each record."""
+
+    def __init__(self, stream: BinaryIO, **kwargs: Any) -> None:
+        super().__init__(stream, **kwargs)
+        self.reader: _BoundedReader = _BoundedReader(self.fh, block_size=BUFF_SIZE)
+
+    def _next_record(self, next_line: Any) -> Any:
+        self.reader.lines = self.reader.header_bytes = 0
+        return super()._next_record(next_line)
 
     def _consume_blanklines(self) -> Any:
         with contextlib.redirect_stderr(io.StringIO()):
@@ -223,7 +271,7 @@ def _next_start(stream: BinaryIO, magic: bytes, position: int) -> int | None:
     carry = b""
     base = position
     while True:
-        block = stream.read(1024 * 1024)
+        block = stream.read(BLOCK * 4)
         if not block:
             return None
         data = carry + block

@@ -6,13 +6,13 @@ without their fragment, as a browser requests them.
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
+
+from archiver.replay.css import MAX_CSS_CHARS, css_urls
 
 MAX_REFS = 5000
 """References kept per document: a page that names more is not one a person reads."""
@@ -32,9 +32,6 @@ LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon",
                 "apple-touch-icon-precomposed", "mask-icon", "preload", "modulepreload",
                 "prefetch", "image_src"}
 
-_CSS_URL_RE = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
-_CSS_IMPORT_RE = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
-_CSS_ESCAPE_RE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)")
 
 
 def absolute(base: str, ref: str | None) -> str | None:
@@ -118,28 +115,15 @@ def srcset_refs(srcset: str, base: str) -> Iterator[str]:
 
 
 def css_refs(css: str, base: str) -> list[str]:
-    """The `url(...)` and `@import` references of a stylesheet, absolute."""
+    """The `url(...)`, `image-set()` and `@import` references of a stylesheet, absolute (found
+    in one linear pass: archiver.replay.css)."""
     found: dict[str, None] = {}
-    for pattern in (_CSS_IMPORT_RE, _CSS_URL_RE):
-        for match in pattern.finditer(css):
-            value = next((g for g in match.groups() if g is not None), "")
-            ref = absolute(base, _unescape_css(value))
-            if ref and len(found) < MAX_REFS:
-                found.setdefault(ref)
+    if len(css) > MAX_CSS_CHARS:
+        return []
+    for ref in css_urls(css):
+        url = absolute(base, ref.url) if ref.form != "bad" else None
+        if url:
+            found.setdefault(url)
+            if len(found) >= MAX_REFS:
+                break
     return list(found)
-
-
-def _unescape_css(value: str) -> str:
-    """CSS escapes in a URL: `\\26 ` (hexadecimal) or `\\(` (the character itself)."""
-
-    def replace(match: re.Match[str]) -> str:
-        code = match.group(1)
-        digits = code.strip()
-        if digits and all(c in string.hexdigits for c in digits):
-            try:
-                return chr(int(digits, 16))
-            except (ValueError, OverflowError):
-                return "\ufffd"
-        return code
-
-    return _CSS_ESCAPE_RE.sub(replace, value) if "\\" in value else value
