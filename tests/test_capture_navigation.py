@@ -46,3 +46,26 @@ def test_a_frame_navigating_the_top_window_does_not_replace_the_page(
     assert snapshot is not None and b"The page that was asked for" in snapshot.content
     assert capture["status"] == "partial"
     assert f"/nav/elsewhere.html?from={name}" in capture["error"]
+
+
+@pytest.mark.parametrize("how", [
+    "<script>setTimeout(() => location.replace('/nav/own-target.html'), 200);</script>",
+    '<meta http-equiv="refresh" content="0; url=/nav/own-target.html">',
+])
+def test_the_pages_own_redirect_is_still_followed(server: FixtureServer, db_path: Path,
+                                                 how: str) -> None:
+    """A page that sends itself on (a language or consent redirect, by script or refresh) is
+    archived where it went, as before: only a frame's navigation of the window is refused."""
+    target = server.add_page("/nav/own-target.html",
+                             "<title>Where it went</title><article><h1>Where it went</h1>"
+                             "<p>The page the redirect leads to, with words of its own.</p>"
+                             "</article>")
+    name = "script" if "script" in how else "refresh"
+    url = server.add_page(f"/nav/own-{name}.html", f"<title>Redirecting</title>{how}")
+    result = save(db_path, url)
+    assert "Traceback" not in result.stderr, result.stderr
+    db = store.open_db(db_path)
+    [capture] = [store.get_capture(db, row[0]) for row in db.execute("SELECT id FROM captures")]
+    db.close()
+    assert capture["final_url"] == target and capture["title"] == "Where it went"
+    assert capture["status"] == "ok", capture["error"]

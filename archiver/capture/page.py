@@ -70,6 +70,7 @@ class PageCapture:
         self.idle: Idle = idle or nullcontext
         self.page: Page | None = None
         self.document_answered = False  # the page asked for has its response (redirects done)
+        self.document_url: str | None = None  # ... at this URL
         self.navigations: list[str] = []  # where the page then tried to take the window
 
     async def _close_popup(self, popup: Page) -> None:
@@ -116,6 +117,8 @@ class PageCapture:
         if html:
             async with self.idle():
                 result.consent = await self._settle(page, handler)
+            if page.url.startswith(("http:", "https:")):
+                result.final_url = page.url  # where the page's own redirect took it
         else:
             result.body = await self._original_body(context, result.final_url, log)
         result.title = await page.title()
@@ -175,8 +178,8 @@ class PageCapture:
             return
         is_main = request.is_navigation_request() and request.frame.parent_frame is None
         if is_main and self.document_answered and request.redirected_from is None:
-            await self._refuse_navigation(route)
-            return
+            if not await self._own_navigation(route):
+                return
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
         if self.settings.block_private and await block_if_private(route, log, is_main):
             log.not_answered(request, "blocked", log.blocked[-1] if log.blocked else "")
@@ -205,19 +208,27 @@ class PageCapture:
         if is_main:
             log.documents[request.url] = response
             self.document_answered = not 300 <= response.status < 400
+            self.document_url = request.url
         log.answered(request, response)
         try:
             await route.fulfill(response=response)
         except PlaywrightError:
             pass  # the page went away (closed, navigated) while we fetched
 
-    async def _refuse_navigation(self, route: Route) -> None:
-        """Once the page asked for has answered, the window stays on it: a navigation of the
-        top window (by one of its frames, a script, a refresh, a form) is aborted (as
-        ERR_ABORTED, which leaves the page as it is, no error page) and recorded. Otherwise
-        another page would be archived under the URL asked for."""
-        self.navigations.append(f"{route.request.url} (not followed)")
+    async def _own_navigation(self, route: Route) -> bool:
+        """Once the page asked for has answered, a navigation of the top window is followed
+        only when the page itself asked for it (its script or refresh: a language or consent
+        redirect): the request's Referer is then the page's own URL. One that came from one of
+        its frames (`top.location = …`: the Referer is the frame's document, or its origin)
+        is aborted (as ERR_ABORTED, which leaves the page as it is, no error page) and
+        recorded; otherwise another page would be archived under the URL asked for."""
+        referer = route.request.headers.get("referer")
+        if referer is None or _same_document(referer, self.document_url):
+            self.document_answered = False  # a new document of the page's own choosing
+            return True
+        self.navigations.append(f"{route.request.url} (asked for by a frame, not followed)")
         await abort_quietly(route, "aborted")
+        return False
 
     def _left_without_request(self, frame: Any) -> None:
         """A navigation of the top window that no route sees (about:blank, data:)."""
@@ -278,3 +289,8 @@ class PageCapture:
         if reasons:
             result.status = "partial"
             result.error = "; ".join(reasons)
+
+
+def _same_document(a: str, b: str | None) -> bool:
+    """Whether two URLs name the same document (fragments aside)."""
+    return b is not None and a.split("#")[0] == b.split("#")[0]
