@@ -181,7 +181,6 @@ def setup(no_autoconsent: bool, browser: str | None) -> None:
     Example:
         archiver setup
     """
-    from archiver.capture import installed_browser
     from archiver.capture.consent import install_autoconsent
 
     if not no_autoconsent:
@@ -190,12 +189,47 @@ def setup(no_autoconsent: bool, browser: str | None) -> None:
         except ArchiverError as exc:
             click.secho(f"autoconsent not installed ({exc}); capture will use the built-in "
                         "consent fallback only.", err=True, fg="yellow")
-    click.echo("Installing Playwright's Chromium ...", err=True)
-    code = subprocess.call([sys.executable, "-m", "playwright", "install", "chromium"])
-    path = installed_browser(browser)
-    if code != 0:
-        click.echo(f"Playwright could not download its Chromium; using {path}.", err=True)
+    path = _playwright_chromium(browser)
     click.echo(f"Browser: {path}")
+
+
+DOWNLOAD_FAILED = Path(sys.prefix) / ".archiver-playwright-download-failed"
+"""Left when Playwright's download of its Chromium failed here (no way to its CDN): the next
+`archiver setup` does not try again while another browser is there."""
+
+
+def _playwright_chromium(browser: str | None) -> str:
+    """Playwright's own Chromium, downloaded once; where that fails (no way to its CDN), an
+    installed Chromium or Chrome, said in one line, not Playwright's stack traces."""
+    from archiver.capture import installed_browser
+
+    if DOWNLOAD_FAILED.exists():
+        try:
+            path = installed_browser(browser)
+        except ArchiverError:
+            pass  # no browser at all: try the download again
+        else:
+            click.echo(f"Using {path} (Playwright's Chromium could not be downloaded before; "
+                       f"delete {DOWNLOAD_FAILED} to try again).", err=True)
+            return str(path)
+    click.echo("Installing Playwright's Chromium (a download of about 150 MB) ...", err=True)
+    done = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"],
+                          capture_output=True, text=True)
+    if done.returncode == 0:
+        DOWNLOAD_FAILED.unlink(missing_ok=True)
+        return str(installed_browser(browser))
+    DOWNLOAD_FAILED.touch()
+    reason = _last_error_line(done.stdout + done.stderr)
+    path = installed_browser(browser)  # raises, saying how to install one, if there is none
+    click.echo(f"Playwright could not download its Chromium ({reason}); using {path}.",
+               err=True)
+    return str(path)
+
+
+def _last_error_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "error" in line]
+    return ((errors or lines or ["no output"])[-1])[:200]
 
 
 @click.command("password-hash")
