@@ -151,7 +151,8 @@ class PageCapture:
                 url, wait_until="domcontentloaded", timeout=self.settings.nav_timeout * 1000
             )
         except PlaywrightError as exc:
-            reason = (next(iter(log.blocked), None) or log.document_errors.get(url)
+            last_hop = next(reversed(log.document_errors.values()), None)  # after redirects
+            reason = (next(iter(log.blocked), None) or log.document_errors.get(url) or last_hop
                       or next(iter(log.connections_blocked), None) or str(exc))
             result.status = "failed"
             if "Timeout" in str(exc) and url not in log.document_errors:

@@ -13,6 +13,8 @@ from playwright.async_api import Error as PlaywrightError
 def friendly_error(message: str) -> str:
     """Turn a Playwright / network error into a sentence a person can act on."""
     first = message.strip().splitlines()[0] if message.strip() else message
+    first = first.split(": ", 1)[1] if first.startswith(("Page.", "Route.", "APIRequest")) \
+        else first  # Playwright's "Page.goto: " names its own call, not the problem
     table = [
         ("ERR_NAME_NOT_RESOLVED", "DNS lookup failed: the host name does not exist"),
         ("ENOTFOUND", "DNS lookup failed: the host name does not exist"),
@@ -30,6 +32,15 @@ def friendly_error(message: str) -> str:
         ("Page crashed", "the page crashed the browser's renderer (out of memory, or killed)"),
         ("crashed", "the page crashed the browser"),
         ("has been closed", "the browser closed the page (it crashed or was killed)"),
+        ("ERR_EMPTY_RESPONSE", "the server closed the connection without answering"),
+        ("socket hang up", "the server closed the connection without answering"),
+        ("ERR_TIMED_OUT", "the connection timed out"),
+        ("ETIMEDOUT", "the connection timed out"),
+        ("ERR_HTTP2_PROTOCOL_ERROR", "the server broke the HTTP/2 protocol"),
+        ("ERR_BLOCKED_BY_RESPONSE", "the server's headers forbid showing this page"),
+        ("ERR_ABORTED", "the browser stopped loading the page (it left or was stopped)"),
+        ("ERR_FAILED", "the browser could not load the page, and gave no reason (a broken "
+                       "response, a download, or a blocked request)"),
     ]
     for needle, text in table:
         if needle in message:

@@ -20,7 +20,7 @@ from archiver.cli.options import (
     run_settings,
     settings_from,
 )
-from archiver.cli.report import NoBar, Summary, print_result
+from archiver.cli.report import LineProgress, NoBar, Summary, clear_bar_line, print_result
 from archiver.urls import InvalidURL, check_archivable
 
 
@@ -81,15 +81,21 @@ def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: boo
     if show_progress is None:
         show_progress = sys.stderr.isatty() and len(jobs) > 1
 
+    on_terminal = sys.stderr.isatty()
+
     def on_result(result: Any) -> None:
         summary.add(result)
-        bar.update(1, result)
+        if show_progress and on_terminal:
+            clear_bar_line()
         print_result(result, as_json)
+        bar.update(1, result)
 
     progress: Any = NoBar()
-    if show_progress:
+    if show_progress and on_terminal:
         progress = click.progressbar(length=len(jobs), file=sys.stderr, label="Archiving",
                                      show_pos=True, show_eta=True, item_show_func=summary.line)
+    elif show_progress:
+        progress = LineProgress(len(jobs), summary)
     with progress as bar:
         try:
             asyncio.run(run_jobs(db, settings_from(options), run, jobs, on_result))

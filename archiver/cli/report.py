@@ -21,6 +21,31 @@ class NoBar:
         pass
 
 
+class LineProgress:
+    """The progress of a run as a line a result on stderr, where stderr is no terminal (a log
+    file, a pipe) and --progress asked for it: click's bar draws nothing there."""
+
+    def __init__(self, total: int, summary: Summary) -> None:
+        self.total, self.done, self.summary = total, 0, summary
+
+    def __enter__(self) -> LineProgress:
+        click.echo(f"Archiving {self.total} page(s) ...", err=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update(self, steps: int, item: Any = None) -> None:
+        self.done += steps
+        click.echo(f"Archiving: {self.done}/{self.total} ({self.summary.line()})", err=True)
+
+
+def clear_bar_line() -> None:
+    """Rub out the progress bar's line before a result is printed on the same terminal (the
+    bar draws itself again on its next update)."""
+    click.echo("\r\033[K", nl=False, err=True)
+
+
 class Summary:
     """Counts for the end of a run: saved, skipped, failed by reason."""
 
