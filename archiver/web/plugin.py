@@ -64,8 +64,10 @@ def render_cell(value: Any, column: str, table: str | None, database: str, row: 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [*login.ROUTES, *archived.ROUTES, *replay.ROUTES, *changes.ROUTES, *views.ROUTES,
-            *library.ROUTES, *api.ROUTES, *highlights.ROUTES]
+    # The API's fixed paths first: `/-/archiver/api/pages` would otherwise match the views'
+    # `/-/archiver/DB/pages` with a database named "api".
+    return [*api.ROUTES, *login.ROUTES, *archived.ROUTES, *replay.ROUTES, *changes.ROUTES,
+            *views.ROUTES, *library.ROUTES, *highlights.ROUTES]
 
 
 @hookimpl
