@@ -10,7 +10,7 @@ import lxml.html
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from archiver.errors import ArchiverError
+from archiver.errors import BadSelector
 from archiver.textdiff import WordDiff, diff_words
 
 DIFF_CONTEXT = 8  # unchanged words kept around each edit in a stored diff
@@ -28,10 +28,6 @@ _DATES = re.compile(
 )
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 _INVISIBLE = ("script", "style", "noscript", "template")
-
-
-class BadSelector(ArchiverError):
-    """A CSS selector that cannot be parsed."""
 
 
 def check_selector(selector: str) -> str:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from archiver.errors import ArchiverError
+from archiver.errors import BadDuration
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+)\s*([smhdw])")
-
-
-class BadDuration(ArchiverError):
-    """A duration or a time that cannot be read."""
 
 
 def parse_duration(text: str) -> int:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from sqlite_utils import Database
 
 from archiver import store
-from archiver.errors import ArchiverError
+from archiver.errors import ExportError
 from archiver.markdown import to_markdown
 from archiver.render import (
     STATIC,
@@ -43,10 +43,6 @@ FRONT_MATTER = ("id", "page_id", "title", "url", "final_url", "site", "site_name
                 "favourite", "tags", "note")
 # The static copy allows nothing but its own inline styles: archived text cannot run or fetch.
 STATIC_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-
-
-class ExportError(ArchiverError):
-    pass
 
 
 def export(db: Database, fmt: str, output: Path, query: str | None = None,

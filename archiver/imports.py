@@ -16,12 +16,10 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from archiver.errors import ArchiverError
+from archiver.errors import ImportFileError
 from archiver.urls import InvalidURL, check_archivable
 
-
-class ImportError_(ArchiverError):  # noqa: N801 - "ImportError" is a builtin
-    """An import file that cannot be read; the message names the line."""
+ImportError_ = ImportFileError  # the name this module's callers know
 
 
 @dataclass

@@ -12,16 +12,12 @@ import hmac
 import re
 import secrets
 
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, BadPasswordHash
 
 N, R, P = 2**15, 8, 1  # about 0.1 s and 32 MiB a check on a laptop
 DKLEN = 32
 _HASH = re.compile(r"^scrypt:(\d{1,8}):(\d{1,3}):(\d{1,3})\$([0-9a-f]{16,128})\$([0-9a-f]{64})$")
 _MAX_N, _MAX_R, _MAX_P = 2**20, 32, 16
-
-
-class BadPasswordHash(ArchiverError):
-    """A configured password hash that is not one `hash_password` makes."""
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:

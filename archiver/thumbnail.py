@@ -17,7 +17,7 @@ import zlib
 
 from PIL import Image
 
-from archiver.errors import ArchiverError
+from archiver.errors import ImageTooLarge, NotAnImage
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
@@ -28,14 +28,6 @@ MAX_PIXELS = 4000 * 16000  # the largest screenshot a capture takes (4000 x 1600
 
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow warns above it, and refuses twice as many
-
-
-class ImageTooLarge(ArchiverError):
-    """An image whose dimensions exceed what the archive decodes."""
-
-
-class NotAnImage(ArchiverError):
-    """Bytes Pillow cannot read as an image."""
 
 
 def image_size(data: bytes) -> tuple[int, int]:

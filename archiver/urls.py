@@ -6,7 +6,7 @@ import ipaddress
 import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from archiver.errors import ArchiverError
+from archiver.errors import InvalidURL
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
@@ -16,10 +16,6 @@ TRACKING_PARAMS = frozenset({
     "vero_id", "wickedid", "ref_src", "ref_url", "s_cid", "spm",
 })
 ARCHIVABLE_SCHEMES = ("http", "https")
-
-
-class InvalidURL(ArchiverError):
-    """A URL that cannot be archived."""
 
 
 _OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d+(?:[/?#]|$))")

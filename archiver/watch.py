@@ -34,7 +34,7 @@ from sqlite_utils import Database
 from archiver import store
 from archiver.compare import check_selector, compare, selector_text, short_diff
 from archiver.durations import describe, iso, parse_duration
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, BadWatch
 from archiver.models import Capture
 from archiver.save import Job, Runner, article_for, store_capture
 from archiver.urls import InvalidURL, check_archivable
@@ -47,10 +47,6 @@ GONE_STATUSES = (404, 410)
 CLAIM_SECONDS = 3600  # a claim a crashed process left behind expires after this
 CLAIM_RENEW = 600  # a long run renews its claims this often
 Clock = Callable[[], datetime]
-
-
-class BadWatch(ArchiverError):
-    """A watch that cannot be added as asked (interval, URL, selector)."""
 
 
 def system_clock() -> datetime:

@@ -18,15 +18,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.errors import ArchiverError
+from archiver.errors import StorageError
 from archiver.migrations import migrations
 
 BUSY_TIMEOUT_S = 30.0
-
-
-class StorageError(ArchiverError):
-    """The database could not be opened or written (disk full, read-only, not SQLite ...)."""
-
 
 
 def open_db(path: str | Path) -> Database:

@@ -13,17 +13,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.errors import ArchiverError, NotFound
+from archiver.errors import NotFound, WatchExists
 from archiver.store.connection import dict_rows, write_transaction
 from archiver.urls import host_of, normalize
 
 WATCH_FIELDS = ("url", "interval", "selector", "tag", "ignore_numbers", "ignore_dates",
                 "threshold", "webhook", "source")
 CHANGE_OUTCOMES = ("changed", "gone")
-
-
-class WatchExists(ArchiverError):
-    """The page (with this selector) is watched already."""
 
 
 def add_watch(db: Database, fields: dict[str, Any], now: str) -> int:

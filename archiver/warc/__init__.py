@@ -11,9 +11,6 @@ formats (Browsertrix Crawler, ArchiveWeb.page, ReplayWeb.page, pywb read and wri
 
 from __future__ import annotations
 
-from archiver.errors import ArchiverError
+from archiver.errors import WebArchiveError as WebArchiveError  # re-exported
 
 
-class WebArchiveError(ArchiverError):
-    """A WARC or WACZ file that cannot be read or written; the message names the file (and the
-    record offset, where there is one)."""

@@ -21,20 +21,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from itsdangerous import BadSignature
 
-from archiver.errors import ArchiverError
+from archiver.errors import Refused as Refused  # re-exported: the forms' refusals
 
 MAX_FORM_BYTES = 1024 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
 DEFAULT_PORTS = {"http": "80", "https": "443"}
-
-
-class Refused(ArchiverError):
-    """A request these routes do not act on: HTTP status and a sentence saying why."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 class Form:

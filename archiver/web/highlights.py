@@ -25,20 +25,13 @@ from sqlite_utils import Database
 
 from archiver import store
 from archiver.annotations import CONTENT_TYPE, collection
-from archiver.errors import ArchiverError, NotFound
-from archiver.store import StorageError
-from archiver.web.http import SQLITE_MAX_INT, database_name, error_page, id_var, query
+from archiver.errors import NotFound, Refused
+from archiver.web.http import SQLITE_MAX_INT, answers_json, database_name, error_page, id_var, query
 
 MAX_BODY = 3 * (store.MAX_QUOTE + store.MAX_NOTE) + 4096
 """Bytes of a form: a quote and a note percent-encoded, and the rest."""
 FORM_TYPE = "application/x-www-form-urlencoded"
 T = TypeVar("T")
-
-
-class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def own_origin(request: Any, datasette: Any) -> str:
@@ -98,27 +91,7 @@ def _text(form: dict[str, str], name: str, limit: int) -> str:
     return value
 
 
-def _answer(view: Callable[..., Any]) -> Callable[[Any, Any], Any]:
-    """Errors as JSON {"ok": false, "error"} with their status."""
-
-    async def wrapper(request: Any, datasette: Any) -> Response:
-        try:
-            return await view(request, datasette)  # type: ignore[no-any-return]
-        except Refused as exc:
-            status, message = exc.status, str(exc)
-        except NotFound as exc:
-            status, message = 404, str(exc)
-        except StorageError as exc:
-            status, message = 503, f"The archive could not store this: {exc}"
-        except ArchiverError as exc:
-            status, message = 400, str(exc)
-        headers = {"Allow": "POST"} if status == 405 else {}
-        return Response.json({"ok": False, "error": message}, status=status,
-                             headers={**headers, "Cache-Control": "no-store"})
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+_answer = answers_json  # errors as JSON {"ok": false, "error"} with their status
 
 
 async def _write(datasette: Any, name: str, fn: Callable[..., T], *args: Any) -> T:

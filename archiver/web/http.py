@@ -12,6 +12,7 @@ other sites nothing, yet lets the archive's own forms send their `Origin` (web.f
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from archiver import store
-from archiver.errors import ArchiverError, NotFound
+from archiver.errors import ArchiverError, BadRequest, NotFound, Refused, http_status
 from archiver.render import TEMPLATES
 
 T = TypeVar("T")
@@ -72,10 +73,6 @@ READER_CSP_LIVE_IMAGES = CSP_LIVE_IMAGES.replace(f"script-src {SCRIPT_SRC};",
                                                  f"script-src {_READER_SCRIPT_SRC};")
 
 
-class BadRequest(ArchiverError):
-    pass
-
-
 def page_headers(csp: str = CSP) -> dict[str, str]:
     return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "same-origin", "X-DNS-Prefetch-Control": "off"}
@@ -109,18 +106,34 @@ def database_name(request: Any, datasette: Any) -> str:
 
 
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Library errors become plain-text 404/400 pages (never a traceback)."""
+    """Library errors become plain-text pages with their status (`errors.http_status`: 404,
+    400, 503 ...), never a traceback."""
 
+    @functools.wraps(view)
     async def wrapper(request: Any, datasette: Any) -> Response:
         try:
             return await view(request, datasette)  # type: ignore[no-any-return]
-        except NotFound as exc:
-            return error_page(str(exc), 404)
         except ArchiverError as exc:
-            return error_page(str(exc), 400)
+            extra = exc.headers if isinstance(exc, Refused) else {}
+            return Response.text(str(exc), status=http_status(exc),
+                                 headers={**page_headers(), **extra})
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def answers_json(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become `{"ok": false, "error"}` with their status, never a traceback."""
+
+    @functools.wraps(view)
+    async def wrapper(request: Any, datasette: Any) -> Response:
+        try:
+            return await view(request, datasette)  # type: ignore[no-any-return]
+        except ArchiverError as exc:
+            status = http_status(exc)
+            headers = {"Allow": "POST"} if status == 405 else {}
+            return Response.json({"ok": False, "error": str(exc)}, status=status,
+                                 headers={**headers, "Cache-Control": "no-store"})
+
     return wrapper
 
 

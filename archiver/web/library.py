@@ -18,7 +18,6 @@ Datasette's event loop and never beside the capture writer. Afterwards the brows
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -26,13 +25,12 @@ from datasette.utils.asgi import Response
 from sqlite_utils import Database
 
 from archiver import store
-from archiver.errors import ArchiverError, NotFound
 from archiver.render import capture_path, page_path
 from archiver.save import Job
 from archiver.urls import InvalidURL, check_archivable, normalize, split
 from archiver.web.api import ApiState, server_state
 from archiver.web.forms import Form, Refused, read_form
-from archiver.web.http import database_name, error_page, page_headers, query, render
+from archiver.web.http import database_name, handles_errors, query, render
 from archiver.web.jobs import RefusedLine
 
 MAX_LINES = 200
@@ -46,23 +44,7 @@ ACTIONS = (*STATE_ACTIONS, "favourite", "unfavourite", "add-tag", "remove-tag", 
            "delete")
 
 
-def handles_forms(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refusals with their status, library errors as 404/400: plain text, never a traceback."""
-
-    async def wrapper(request: Any, datasette: Any) -> Response:
-        try:
-            return await view(request, datasette)  # type: ignore[no-any-return]
-        except Refused as exc:
-            return Response.text(str(exc), status=exc.status,
-                                 headers={**page_headers(), **exc.headers})
-        except NotFound as exc:
-            return error_page(str(exc), 404)
-        except ArchiverError as exc:
-            return error_page(str(exc), 400)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+handles_forms = handles_errors  # refusals with their status, library errors as 404/400
 
 
 def _server(datasette: Any) -> ApiState:

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from archiver.errors import ArchiverError
+from archiver.errors import AutoconsentInstallError
 
 AUTOCONSENT_VERSION = "16.23.0"
 
@@ -43,10 +43,6 @@ MARKER_FILE = "VERSION"
 
 
 MAX_DOWNLOAD = 50 * 1024 * 1024
-
-
-class AutoconsentInstallError(ArchiverError):
-    """autoconsent could not be downloaded, verified or unpacked."""
 
 
 def default_autoconsent_dir() -> Path:
