@@ -80,6 +80,21 @@ class ServerSettings:
     # its bearer token. Set, the hash turns the login on unless `require_login` says otherwise.
     password_hash: str | None = None
     require_login: bool = False
+    # The server's own pipeline (the extension's "archive link", the web UI's "Add pages",
+    # watches): pages at a time, retries of network errors, seconds for one whole page.
+    worker_concurrency: int = 2
+    worker_retries: int = 2
+    page_deadline: float = 60.0
+
+    def capture_settings(self) -> CaptureSettings:
+        """How the server's pipeline captures: its browser, private targets blocked unless
+        allowed, its page deadline."""
+        return CaptureSettings(browser_path=self.browser_path,
+                               block_private=not self.allow_private_targets,
+                               page_deadline=self.page_deadline)
+
+    def run_settings(self) -> RunSettings:
+        return RunSettings(concurrency=self.worker_concurrency, retries=self.worker_retries)
 
     def as_config(self) -> dict[str, Any]:
         return {**asdict(self), "extra_hosts": list(self.extra_hosts),
@@ -101,4 +116,7 @@ class ServerSettings:
             webhooks=tuple(str(u) for u in config.get("webhooks") or ()),
             password_hash=password_hash,
             require_login=bool(config.get("require_login", password_hash is not None)),
+            worker_concurrency=int(config.get("worker_concurrency") or cls.worker_concurrency),
+            worker_retries=int(config.get("worker_retries", cls.worker_retries)),
+            page_deadline=float(config.get("page_deadline") or cls.page_deadline),
         )

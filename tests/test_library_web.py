@@ -26,7 +26,7 @@ from test_views import page_html, save
 
 from archiver import store
 from archiver.models import Article, Capture
-from archiver.web import api
+from archiver.web import runtime
 from archiver.web.library import human_size, safe_next, with_arg
 
 OUTPUT = Path(__file__).parent / "output"
@@ -440,7 +440,7 @@ def ds(db_path: Path) -> Iterator[Datasette]:
     add_page(db_path, "In-process page", "https://example.org/library/in-process")
     datasette = Datasette([str(db_path)])
     yield datasette
-    state = api.server_state(datasette)
+    state = runtime.server_state(datasette)
     if state is not None:
         state.worker.close()
 
@@ -589,7 +589,7 @@ def test_invalid_and_private_lines_are_reported_not_queued(ds: Datasette) -> Non
     assert "private address" in refused[6] and "link-local" in refused[7]
     assert "--allow-private-targets" in refused[3]
     assert 'http-equiv="refresh"' not in html  # nothing to wait for
-    state = api.server_state(ds)
+    state = runtime.server_state(ds)
     batch = state.web_jobs.get(batch_id) if state else None
     assert batch is not None and batch.jobs == [] and len(batch.refused) == len(lines)
 

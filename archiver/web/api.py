@@ -27,9 +27,7 @@ import base64
 import binascii
 import json
 import re
-import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from datasette.utils.asgi import Response
@@ -40,11 +38,10 @@ from archiver.errors import ArchiverError, NotFound
 from archiver.models import Capture, FrameSnapshot, Resource, now_iso
 from archiver.render import capture_path, page_path
 from archiver.save import Job
-from archiver.settings import CaptureSettings, RunSettings, ServerSettings
 from archiver.thumbnail import ImageTooLarge, NotAnImage, check_size, image_size
 from archiver.urls import InvalidURL, check_archivable, split
-from archiver.web.jobs import WebJobs
-from archiver.worker import Worker
+from archiver.web.runtime import ApiState
+from archiver.web.runtime import state as _state
 
 PREFIX = "/-/archiver/api/"
 EXTENSION_ORIGINS = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
@@ -63,67 +60,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
-
-
-# --- state per Datasette instance
-
-
-@dataclass
-class ApiState:
-    settings: ServerSettings
-    database: str
-    worker: Worker  # the pipeline: captures from the extension and queued links
-    web_jobs: WebJobs = field(default_factory=WebJobs)  # what the web UI's forms queued
-
-
-_STATES: weakref.WeakKeyDictionary[Any, ApiState] = weakref.WeakKeyDictionary()
-
-
-def configure(datasette: Any, settings: ServerSettings) -> None:
-    """Called by the plugin's startup hook with settings resolved from the environment."""
-    try:
-        name, path = _archive_database(datasette)
-    except ApiError:
-        return  # no archive file (e.g. `datasette --memory`): the API answers 500 saying so
-    capture_settings = CaptureSettings(browser_path=settings.browser_path,
-                                       block_private=not settings.allow_private_targets,
-                                       page_deadline=60.0)
-    worker = Worker(path, capture_settings, RunSettings(concurrency=2, retries=2),
-                    source="extension")
-    _STATES[datasette] = ApiState(settings, name, worker)
-    if settings.watch:
-        worker.start_background(lambda runner: _check_watches(runner, settings))
-
-
-async def _check_watches(runner: Any, settings: ServerSettings) -> None:
-    """Due watches, checked in the worker's thread (never on Datasette's event loop)."""
-    from archiver.watch import keep_checking, system_clock
-    from archiver.webhook import notifier
-
-    notify = notifier(runner, settings.webhooks, settings.allow_private_targets)
-    await keep_checking(runner, system_clock, settings.watch_poll, notify)
-
-
-def _state(datasette: Any) -> ApiState:
-    if datasette not in _STATES:
-        configure(datasette, ServerSettings())
-    return _STATES[datasette]
-
-
-def server_state(datasette: Any) -> ApiState | None:
-    """The server's worker and settings (for the web UI's forms); None without an archive
-    file."""
-    try:
-        return _state(datasette)
-    except KeyError:
-        return None
-
-
-def _archive_database(datasette: Any) -> tuple[str, str]:
-    for name, database in datasette.databases.items():
-        if not name.startswith("_") and getattr(database, "path", None):
-            return name, str(database.path)
-    raise ApiError(500, "archiver serve has no archive database file")
 
 
 # --- checks shared by every route
@@ -202,6 +138,13 @@ async def _json_object(request: Any, limit: int) -> dict[str, Any]:
 Handler = Callable[[Any, Any, ApiState], Awaitable[Response]]
 
 
+def _runtime(datasette: Any) -> ApiState:
+    try:
+        return _state(datasette)
+    except KeyError:
+        raise ApiError(500, "archiver serve has no archive database file") from None
+
+
 def _route(methods: tuple[str, ...], handler: Handler) -> Callable[[Any, Any], Any]:
     """Wrap a handler with the checks every API route shares, in this order:
     Origin (403), method (405), token (401); errors as {"ok": false, "error"}. (The Host
@@ -209,7 +152,7 @@ def _route(methods: tuple[str, ...], handler: Handler) -> Callable[[Any, Any], A
 
     async def view(request: Any, datasette: Any) -> Response:
         try:
-            state = _state(datasette)
+            state = _runtime(datasette)
             _check_origin(request)
             _check_method(request, methods)
             await _authorize(request, datasette, state)

@@ -97,12 +97,9 @@ _answer = answers_json  # errors as JSON {"ok": false, "error"} with their statu
 async def _write(datasette: Any, name: str, fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(db, *args)` in the pipeline's writer thread (in order with the captures), or,
     for a database the pipeline does not write, on Datasette's write connection."""
-    from archiver.web import api
+    from archiver.web import runtime
 
-    try:
-        state = api._state(datasette)
-    except KeyError:  # no archive file: nothing for the pipeline to write
-        state = None
+    state = runtime.server_state(datasette)  # None without an archive file
     if state is not None and state.database == name:
         return await state.worker.write(fn, *args)
 

@@ -28,10 +28,10 @@ from archiver import store
 from archiver.render import capture_path, page_path
 from archiver.save import Job
 from archiver.urls import InvalidURL, check_archivable, normalize, split
-from archiver.web.api import ApiState, server_state
 from archiver.web.forms import Form, Refused, read_form
 from archiver.web.http import database_name, handles_errors, query, render
 from archiver.web.jobs import RefusedLine
+from archiver.web.runtime import ApiState, server_state
 
 MAX_LINES = 200
 MAX_TAGS = 50

@@ -18,7 +18,17 @@ from archiver.errors import ArchiverError
 from archiver.passwords import check_hash
 from archiver.render import TEMPLATES
 from archiver.settings import ServerSettings
-from archiver.web import api, archived, changes, highlights, library, login, replay, views
+from archiver.web import (
+    api,
+    archived,
+    changes,
+    highlights,
+    library,
+    login,
+    replay,
+    runtime,
+    views,
+)
 from archiver.web.guard import Guard
 from archiver.web.http import first_database
 from archiver.web.metadata import (
@@ -100,7 +110,7 @@ def startup(datasette: Any) -> None:
             raise ArchiverError("The archiver plugin's require_login is set but no password_hash "
                                 "(make one with `archiver password-hash`).")
         check_hash(settings.password_hash)
-    api.configure(datasette, settings)
+    runtime.configure(datasette, settings)
 
 
 @hookimpl

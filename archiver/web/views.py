@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,8 +45,6 @@ from archiver.web.http import (
 
 PAGE_SIZE = 20
 
-
-LANGUAGES_TTL_S = 600
 
 
 MATCHED_IN = {"highlight": Markup('<span class="matched-in">In a highlight:</span> '),
@@ -155,18 +152,10 @@ async def search(request: Any, datasette: Any) -> Response:
     return await render(datasette, request, "archiver_search.html", context)
 
 
-_languages: dict[str, tuple[float, list[str]]] = {}
-
 
 async def languages(datasette: Any, name: str) -> list[str]:
-    """The languages in the archive, for the search filter. Finding them scans every capture
-    (there is no index on `lang`), so the answer is kept for LANGUAGES_TTL_S."""
-    cached = _languages.get(name)
-    if cached and time.monotonic() - cached[0] < LANGUAGES_TTL_S:
-        return cached[1]
-    found = await query(datasette, name, store.languages)
-    _languages[name] = (time.monotonic(), found)
-    return found
+    """The languages in the archive, for the search filter (an index seek each: no cache)."""
+    return await query(datasette, name, store.languages)
 
 
 def _page_url(request: Any, offset: int) -> str:
