@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from conftest import FixtureServer, LiveServer
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from archiver import store
 from archiver.models import Capture
@@ -146,13 +147,25 @@ class Visit:
         self.page.wait_for_timeout(1000)  # time for a refresh, a late script, an image
 
     def script_ran(self) -> bool:
+        """Whether an archived script ran in any frame of the tab. A frame that cannot be
+        asked must be one where no script can run (an `<iframe sandbox>` without
+        allow-scripts); any other failure to ask is an error, never a "no"."""
         for frame in self.page.frames:
             try:
                 if frame.evaluate("() => window.__pwned === true"):
                     return True
-            except Exception:
-                continue
+            except PlaywrightError:
+                if not _scripts_disabled(frame):
+                    raise
         return self.page.title() == "PWNED"
+
+
+def _scripts_disabled(frame: Any) -> bool:
+    """A child frame whose `<iframe>` is sandboxed without allow-scripts."""
+    if frame.parent_frame is None:
+        return False
+    sandbox = frame.frame_element().get_attribute("sandbox")
+    return sandbox is not None and "allow-scripts" not in sandbox.split()
 
 
 def test_the_attacks_were_archived(hostile: dict[str, Any]) -> None:
