@@ -239,3 +239,14 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20, what: str = ""
             return result
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+BROWSER_FIXTURES = {"chromium", "browser", "server", "live", "live_server", "page"}
+"""A test that uses one of these drives Chromium or captures pages (`archiver save` starts
+one): it is marked `browser`, so `pytest -m "not browser"` is the fast tier. CI runs all."""
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
