@@ -140,11 +140,22 @@ def list_pages(db: Database, filters: SearchFilters | None = None, limit: int = 
                offset: int = 0) -> list[dict[str, Any]]:
     """Pages, newest activity first, each with its newest good version (its newest capture
     when every one failed), an `excerpt` and its `tags`."""
-    where, params = _page_filter_sql(filters or SearchFilters())
+    filters = filters or SearchFilters()
+    where, params = _page_filter_sql(filters)
     columns = ", ".join((*SHOWN_COLUMNS, *PAGE_COLUMNS))
-    sql = f"""SELECT {columns}, substr(c.text, 1, 400) AS excerpt FROM pages p
-        JOIN captures c ON c.id = coalesce(p.good_capture_id, p.last_capture_id)
-        WHERE {where} ORDER BY p.last_captured DESC, p.id DESC LIMIT :limit OFFSET :offset"""
+    shown = "coalesce(p.good_capture_id, p.last_capture_id)"
+    if filters.lang or filters.since or filters.until:  # conditions on the version shown
+        sql = f"""SELECT {columns}, substr(c.text, 1, 400) AS excerpt FROM pages p
+            JOIN captures c ON c.id = {shown}
+            WHERE {where} ORDER BY p.last_captured DESC, p.id DESC
+            LIMIT :limit OFFSET :offset"""
+    else:  # the pages alone are paged through (their index), the versions read for 20 only
+        sql = f"""WITH chosen AS (
+                SELECT p.id FROM pages p WHERE {where}
+                ORDER BY p.last_captured DESC, p.id DESC LIMIT :limit OFFSET :offset)
+            SELECT {columns}, substr(c.text, 1, 400) AS excerpt FROM chosen
+            JOIN pages p ON p.id = chosen.id JOIN captures c ON c.id = {shown}
+            ORDER BY p.last_captured DESC, p.id DESC"""
     rows = dict_rows(db.execute(sql, {**params, "limit": limit, "offset": offset}))
     return _with_page_tags(db, rows)
 
