@@ -22,8 +22,15 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import class_id, elements, has_prose, link_density, remove, text_of
-from archiver.extract.metadata import similarity
+from archiver.extract.dom import (
+    class_id,
+    elements,
+    has_prose,
+    link_density,
+    remove,
+    similarity,
+    text_of,
+)
 
 _TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
                      r"lwptoc\w*|rank-math-toc\w*|jump-links?|on-this-page)(?:$|[\s_-])", re.I)

@@ -8,19 +8,21 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE, has_ancestor
+from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE
 from archiver.extract.dom import (
     HEADING_TAGS,
     class_id,
     elements,
+    has_ancestor,
     has_prose,
+    in_article,
     link_density,
     norm,
     prose_length,
     remove,
+    similarity,
     text_of,
 )
-from archiver.extract.metadata import similarity
 
 _HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _UNLIKELY_ROLES = frozenset(
@@ -242,13 +244,9 @@ def _is_navigation(el: HtmlElement) -> bool:
     role = (el.get("role") or "").lower()
     if role in _UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
         return not el.xpath(".//article | .//main")
-    if el.tag in ("header", "footer", "aside") and not _in_article(el):
+    if el.tag in ("header", "footer", "aside") and not in_article(el):
         return not el.xpath(".//article | .//main") and not _holds_article_text(el)
     return False
-
-
-def _in_article(el: HtmlElement) -> bool:
-    return any(a.tag in ("article", "main") for a in el.iterancestors())
 
 
 def _holds_article_text(el: HtmlElement) -> bool:
@@ -448,7 +446,7 @@ def _is_unlikely(el: HtmlElement, features: str) -> bool:
         return True
     if el.tag in ("html", "body", "a") or not UNLIKELY_RE.search(features):
         return False
-    if _in_article(el) and not UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
+    if in_article(el) and not UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
         return False
     return (
         not MAYBE_CANDIDATE_RE.search(features)

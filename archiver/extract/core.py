@@ -16,6 +16,7 @@ from archiver.extract.dom import (
     HEADING_TAGS,
     class_id,
     elements,
+    has_ancestor,
     link_density,
     node_id,
     norm,
@@ -331,15 +332,6 @@ def _int_attr(el: HtmlElement, name: str) -> int:
         return max(1, int(el.get(name) or 1))
     except ValueError:
         return 1
-
-
-def has_ancestor(el: HtmlElement, tag: str, max_depth: int = 3) -> bool:
-    for depth, ancestor in enumerate(el.iterancestors()):
-        if max_depth > 0 and depth > max_depth:
-            return False
-        if ancestor.tag == tag:
-            return True
-    return False
 
 
 def _clean_conditionally(node: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> None:

@@ -78,3 +78,26 @@ def word_runs(text: str) -> list[tuple[str, ...]]:
 def has_prose(el: HtmlElement) -> bool:
     """Whether an element holds a paragraph of prose (a <p> of more than 300 characters)."""
     return any(len(text_of(p)) > 300 for p in el.iter("p"))
+
+
+def similarity(a: str, b: str) -> float:
+    """Share of b's text made of words that also occur in a (1 = same words)."""
+    tokens_a = [t for t in re.split(r"\W+", a.lower()) if t]
+    tokens_b = [t for t in re.split(r"\W+", b.lower()) if t]
+    if not tokens_a or not tokens_b:
+        return 0.0
+    unique_b = [t for t in tokens_b if t not in tokens_a]
+    return 1 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
+
+
+def has_ancestor(el: HtmlElement, tag: str, max_depth: int = 3) -> bool:
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if max_depth > 0 and depth > max_depth:
+            return False
+        if ancestor.tag == tag:
+            return True
+    return False
+
+
+def in_article(el: HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") for a in el.iterancestors())

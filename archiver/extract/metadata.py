@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import WORD_RE, WS_RE, norm, text_of
+from archiver.extract.dom import WORD_RE, WS_RE, norm, similarity, text_of
 
 _JSONLD_ARTICLE_TYPES = re.compile(
     r"^(Article|AdvertiserContentArticle|NewsArticle|AnalysisNewsArticle|AskPublicNewsArticle|"
@@ -195,16 +195,6 @@ def _json_ld_image(image: object) -> str | None:
     if isinstance(image, dict):
         image = image.get("url")
     return _str(image)
-
-
-def similarity(a: str, b: str) -> float:
-    """Share of b's text made of words that also occur in a (1 = same words)."""
-    tokens_a = [t for t in re.split(r"\W+", a.lower()) if t]
-    tokens_b = [t for t in re.split(r"\W+", b.lower()) if t]
-    if not tokens_a or not tokens_b:
-        return 0.0
-    unique_b = [t for t in tokens_b if t not in tokens_a]
-    return 1 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
 
 
 _TITLE_SEPARATORS = "|\\-–—\\\\/>»"
