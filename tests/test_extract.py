@@ -19,7 +19,8 @@ import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text, paths
+from archiver.extract import extract, extract_text, strategies
+from archiver.extract.choose import Candidate, block_words, choose
 
 CASES = Path(__file__).parent / "extract_cases"
 CASE_URL = "https://news.example.com/2024/05/article.html"
@@ -312,7 +313,7 @@ def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
              'story</h2><p>Signed consent forms are not required for our partners.</p></div>')
     html = (f"<html><body><div id='onetrust-banner-sdk'><p>We use cookies.</p><button>Accept"
             f"</button></div><article>{modal}{_paragraphs()}</article></body></html>")
-    text = paths.visible_page(html).text_content()
+    text = strategies.visible_page(html).text_content()
     assert PROSE[0] in text and PROSE[-1] in text
     assert "consent" not in text and "Republish" not in text and "cookies" not in text
 
@@ -363,19 +364,19 @@ def test_readers_comments_go_even_when_each_is_an_article() -> None:
 def test_a_result_that_repeats_itself_is_not_longer() -> None:
     """A page that holds its text twice (once per layout) makes a second extractor's result
     twice as long, not better: the choice counts distinct text."""
-    def made(path: str, text: str) -> paths.Candidate:
-        return paths.Candidate(path, lxml.html.fromstring("<div></div>"), text)
+    def made(path: str, text: str) -> Candidate:
+        return Candidate(path, lxml.html.fromstring("<div></div>"), text)
 
     article = " ".join(PROSE)
     first = made("cleaned", article)
     twice = made("trafilatura", f"{article}\n\n{article}\n\nRead this next")
-    assert paths.choose(first, 10_000, [lambda: twice]) is first
+    assert choose(first, 10_000, [lambda: twice]) is first
     longer = made("trafilatura", f"{article}\n\n{' '.join(reversed(PROSE * 2))} and more")
-    assert paths.choose(first, 10_000, [lambda: longer]) is first
+    assert choose(first, 10_000, [lambda: longer]) is first
     more = " ".join(f"Then item {n} of the plan: route {n * 7} gets {n} more buses."
                     for n in range(40))
     other = made("trafilatura", f"{article} {more}")
-    assert paths.choose(first, 10_000, [lambda: other]) is other
+    assert choose(first, 10_000, [lambda: other]) is other
 
 
 def test_author_box_and_a_lone_contents_label_go() -> None:
@@ -636,7 +637,7 @@ def test_page_size_counts_lists_code_and_cells_once() -> None:
     root = lxml.html.fromstring(
         "<html><body><p>one two</p><ul><li><p>three four</p> five</li></ul>"
         "<pre>six seven</pre><table><tr><td>eight</td></tr></table><h2>nine</h2></body></html>")
-    assert paths.block_words(root) == 9
+    assert block_words(root) == 9
 
 
 def test_intro_block_of_the_same_kind_as_the_body_stays() -> None:

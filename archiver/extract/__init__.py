@@ -12,8 +12,8 @@ readability-lxml picks the article; around it this package
 * reads the metadata (JSON-LD, OpenGraph, meta tags, `<time>`, `<html lang>`) and renders the
   article as sanitized HTML (nh3) and as plain text.
 
-Stages, one module each: `document` (input checks, parsing), `metadata`, `chrome` (what is
-not the article), `core` (readability-lxml's scoring, Reader View's cleaning), `output`.
+Stages, one module each: `parse`, `metadata`, `normalize`, `byline`, `boilerplate`,
+`strategies` (`scoring`, `cleaning`), `trim`, `choose`, `output`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,21 @@ from __future__ import annotations
 from lxml import etree
 
 from archiver.errors import ExtractionError
-from archiver.extract import paths
-from archiver.extract.body import remove_consent_checkboxes, remove_signup_forms
-from archiver.extract.chrome import (
-    itemprop_author,
+from archiver.extract import strategies
+from archiver.extract.boilerplate import (
     remove_chrome,
-    remove_hidden,
+    remove_consent_checkboxes,
+    remove_signup_forms,
     remove_title_heading,
-    take_byline,
 )
-from archiver.extract.document import checked_input, parse, repair_text
+from archiver.extract.byline import itemprop_author, take_byline
+from archiver.extract.choose import Candidate, block_words, choose, paragraph_words
 from archiver.extract.dom import WORD_RE
-from archiver.extract.metadata import guess_language, read_metadata
-from archiver.extract.output import first_paragraph, html_to_text, prepare_article
+from archiver.extract.metadata import first_paragraph, guess_language, read_metadata
+from archiver.extract.normalize import remove_hidden
+from archiver.extract.output import html_to_text, prepare_article
+from archiver.extract.parse import checked_input, parse, repair_text
+from archiver.extract.trim import article_text
 from archiver.models import Article
 from archiver.sanitize import sanitize_html
 
@@ -67,23 +69,29 @@ def _extract(html: str, url: str | None) -> Article:
     meta = read_metadata(root, url)
     remove_hidden(root)
     byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
-    page_words = paths.paragraph_words(root)
+    page_words = paragraph_words(root)
     remove_signup_forms(root)
     remove_consent_checkboxes(root)
     remove_chrome(root)
     remove_title_heading(root, meta.get("title"))
-    page_words = max(page_words, paths.block_words(root))
-    found = paths.choose(paths.cleaned(root, meta), page_words, [
-        lambda: paths.plain_readability(html, meta),
-        lambda: paths.trafilatura_article(html, url, meta),
-    ]) or paths.page_text(root, meta)
+    page_words = max(page_words, block_words(root))
+    found = choose(_candidate("cleaned", strategies.cleaned(root), meta), page_words, [
+        lambda: _candidate("readability", strategies.plain_readability(html), meta),
+        lambda: _candidate("trafilatura", strategies.trafilatura_article(html, url), meta),
+    ]) or next((c for c in (_candidate("page", node, meta)
+                            for node in strategies.page_regions(root)) if c), None)
     if found is None:
         raise ExtractionError("no article text found in the document")
     prepare_article(found.node, url)
     return _article(meta, byline, found)
 
 
-def _article(meta: dict[str, str], byline: str | None, found: paths.Candidate) -> Article:
+def _candidate(path: str, node, meta: dict[str, str]) -> Candidate | None:
+    text = None if node is None else article_text(node, meta)
+    return None if text is None else Candidate(path, node, text)
+
+
+def _article(meta: dict[str, str], byline: str | None, found: Candidate) -> Article:
     node, text = found.node, found.text
     return Article(
         title=meta.get("title") or None,

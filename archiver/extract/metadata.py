@@ -337,3 +337,9 @@ def guess_language(text: str) -> str | None:
     return best if scores[best] >= 3 else None
 
 
+def first_paragraph(node: HtmlElement) -> str | None:
+    for p in node.iter("p"):
+        text = text_of(p)
+        if text and not any(a.tag == "figcaption" for a in p.iterancestors()):
+            return text
+    return None

@@ -6,7 +6,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import norm, text_of
+from archiver.extract.dom import norm
 
 
 def prepare_article(node: HtmlElement, url: str | None) -> None:
@@ -106,9 +106,3 @@ def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
     out.brk(kind)
 
 
-def first_paragraph(node: HtmlElement) -> str | None:
-    for p in node.iter("p"):
-        text = text_of(p)
-        if text and not any(a.tag == "figcaption" for a in p.iterancestors()):
-            return text
-    return None

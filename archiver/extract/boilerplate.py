@@ -1,6 +1,8 @@
-"""Chrome removal, before readability sees the page: consent prompts, hidden nodes, icon
-sprites, share/follow widgets, newsletter boxes, teasers, navigation; the byline; the heading
-that repeats the title."""
+"""Stage `boilerplate`: page chrome goes before any strategy sees the page: sign-up forms and
+consent checkboxes, consent prompts, icon sprites, share/follow widgets, newsletter boxes,
+comment sections, teasers, navigation; the heading that repeats the title. By structure and
+attributes first, by text only where a short block holds a consent text *and* an accept button.
+`clean_fragment` does the same for another extractor's result, which saw the page whole."""
 
 from __future__ import annotations
 
@@ -8,27 +10,19 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.core import MAYBE_CANDIDATE_RE, UNLIKELY_RE
 from archiver.extract.dom import (
-    HEADING_TAGS,
     class_id,
     elements,
-    has_ancestor,
     has_prose,
     in_article,
     link_density,
-    norm,
     prose_length,
     remove,
     similarity,
     text_of,
 )
+from archiver.extract.normalize import UNLIKELY_ROLES, is_hidden
 
-_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
-_UNLIKELY_ROLES = frozenset(
-    {"menu", "menubar", "navigation", "alert", "alertdialog", "dialog", "banner", "contentinfo",
-     "complementary", "search"}
-)
 # Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
 # Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js).
 # A bare "cmp-" is not one: Adobe Experience Manager's components are cmp-text, cmp-container...
@@ -111,19 +105,12 @@ _CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
 """Elements that can be chrome without any attribute saying so."""
 
 
-def remove_hidden(root: HtmlElement) -> None:
-    """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs)."""
-    for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal]"):
-        if el.getparent() is not None and _is_hidden(el):
-            remove(el)
-
-
 def clean_fragment(node: HtmlElement) -> None:
     """What must go from another extractor's result (which saw the page with its chrome):
     hidden nodes, consent prompts, icon sprites, a consent tool's descriptions of cookies."""
     for el in list(node.iterdescendants()):
         if isinstance(el.tag, str) and el.getparent() is not None and (
-            _is_hidden(el) or (_is_consent_prompt(el) and not _is_large(el))
+            is_hidden(el) or (_is_consent_prompt(el) and not _is_large(el))
             or _is_cookie_category(el)
         ):
             remove(el)
@@ -174,11 +161,6 @@ def _is_nosnippet(el: HtmlElement) -> bool:
 _OVERLAY_RE = re.compile(r"(?:^|[\s_-])(?:modal|paywall)(?:$|[\s_-])", re.I)
 
 
-_STREAMED_ID_RE = re.compile(r"^S:\d+$")
-"""React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
-moves into place: hidden in the markup, the page's text in the browser."""
-
-
 _COMMENTS_CLASS_RE = re.compile(
     r"(?:^|\s)(?:comments|commentlist|comment-list|comments?-(?:area|wrapper|section|container|"
     r"list|block|thread|holder|wrap)|disqus_thread|wpdiscuz\w*|post-comments|article-comments|"
@@ -198,51 +180,10 @@ def _is_comment_section(el: HtmlElement) -> bool:
         "comment" in class_id(article).lower() for article in el.iter("article"))
 
 
-def _is_hidden(el: HtmlElement) -> bool:
-    if _is_hidden_in_markup(el):
-        return not _is_folded_panel(el)
-    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
-
-
-def _is_hidden_in_markup(el: HtmlElement) -> bool:
-    if el.get("hidden") is not None and not _STREAMED_ID_RE.match(el.get("id") or ""):
-        return True
-    if _HIDDEN_STYLE_RE.search(el.get("style") or ""):
-        return True
-    return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
-
-
-_FOLDED_RE = re.compile(r"accordion|collaps|faq|tab-?pane|tabpanel|expand|toggle|answer|"
-                        r"disclosure|rah-static", re.I)
-_NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent", re.I)
-
-
-def _is_folded_panel(el: HtmlElement) -> bool:
-    """A folded accordion, FAQ answer or tab panel: hidden until the reader opens it, and part
-    of the article (people who annotate articles count it). A folded menu is not one: panels
-    that are mostly links, or named like menus and banners, stay hidden."""
-    features = class_id(el)
-    if ((el.get("role") or "") not in ("region", "tabpanel") and not _FOLDED_RE.search(features)
-            and not _follows_disclosure_button(el)):
-        return False
-    if _NOT_FOLDED_RE.search(features) or (el.get("role") or "") in _UNLIKELY_ROLES:
-        return False
-    return len(text_of(el)) >= 80 and link_density(el) < 0.3
-
-
-def _follows_disclosure_button(el: HtmlElement) -> bool:
-    """The panel right after the button that opens it (`aria-expanded`), the button on its
-    own or in a heading: WAI-ARIA's disclosure pattern, whatever the classes are called."""
-    before = el.getprevious()
-    if before is None or (before.tag != "button" and before.tag not in HEADING_TAGS):
-        return False
-    return bool(before.xpath("descendant-or-self::button[@aria-expanded]"))
-
-
 def _is_navigation(el: HtmlElement) -> bool:
     """Navigation and page-level header/footer/aside: by ARIA role or by HTML5 element."""
     role = (el.get("role") or "").lower()
-    if role in _UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
+    if role in UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
         return not el.xpath(".//article | .//main")
     if el.tag in ("header", "footer", "aside") and not in_article(el):
         return not el.xpath(".//article | .//main") and not _holds_article_text(el)
@@ -395,78 +336,6 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
     return block
 
 
-_BYLINE_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
-_NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
-_BYLINE_SKIP_ROLES = frozenset(
-    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
-)
-
-
-def take_byline(root: HtmlElement) -> str | None:
-    """Find the byline in the markup the way Reader View does, remove it, return its text.
-
-    The first element in document order, outside hidden nodes and outside the subtrees
-    Readability.js drops as unlikely (class/id like "sidebar", "comment", "header"; menu and
-    navigation roles), that is marked as the author (rel=author, itemprop=author) or whose
-    class/id says byline/author/dateline, and holds 1-99 characters of text. When it has an
-    itemprop=name descendant (schema.org Person), that names the author more exactly than the
-    whole element ("By", dates, "Follow" buttons)."""
-    stack = [root]
-    while stack:
-        el = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in _NOT_TEXT_TAGS or _is_hidden(el):
-            continue
-        features = class_id(el).lower()
-        if el.tag not in ("html", "body") and _is_byline(el, features):
-            name = next((d for d in el.iterdescendants()
-                         if isinstance(d.tag, str) and "name" in (d.get("itemprop") or "")),
-                        None)
-            byline = text_of(name if name is not None else el)
-            remove(el)
-            return byline
-        if _is_unlikely(el, features):
-            continue
-        stack.extend(reversed([child for child in el if isinstance(child.tag, str)]))
-    return None
-
-
-def _is_byline(el: HtmlElement, features: str) -> bool:
-    if not (el.get("rel") == "author" or "author" in (el.get("itemprop") or "")
-            or _BYLINE_RE.search(features)):
-        return False
-    return 0 < len(el.text_content().strip()) < 100
-
-
-def _is_unlikely(el: HtmlElement, features: str) -> bool:
-    """Readability.js's test for a subtree that holds no article (before any scoring), with
-    the exceptions our article finder makes too: a block that holds the <article>/<main> is
-    a layout wrapper, and a "header" inside an <article> is that article's header (where
-    HTML puts the author's name), not the page's."""
-    if (el.get("role") or "") in _BYLINE_SKIP_ROLES:
-        return True
-    if el.tag in ("html", "body", "a") or not UNLIKELY_RE.search(features):
-        return False
-    if in_article(el) and not UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
-        return False
-    return (
-        not MAYBE_CANDIDATE_RE.search(features)
-        and not has_ancestor(el, "table")
-        and not has_ancestor(el, "code")
-        and not el.xpath("descendant::article | descendant::main")
-    )
-
-
-_HEADER_RE = re.compile("header", re.I)
-
-
-def itemprop_author(root: HtmlElement) -> str | None:
-    """A `<meta itemprop="author" content="...">`: the author when nothing else names one."""
-    for value in root.xpath('//meta[contains(@itemprop, "author")]/@content'):
-        if 0 < len(value.strip()) < 100:
-            return norm(value)
-    return None
-
-
 def remove_title_heading(root: HtmlElement, title: str | None) -> None:
     """The first <h1>/<h2> that repeats the title: it is `Article.title`, not article text."""
     if not title:
@@ -477,3 +346,43 @@ def remove_title_heading(root: HtmlElement, title: str | None) -> None:
             return
 
 
+def remove_signup_forms(node: HtmlElement) -> None:
+    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
+
+    Runs on the whole page too, before readability's cleaning drops the fields themselves."""
+    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
+                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
+        if field.getparent() is None:
+            continue
+        block = field
+        for ancestor in field.iterancestors():
+            if ancestor is node or len(text_of(ancestor)) > 600 or len(ancestor.findall(
+                    ".//p")) > 3:
+                break
+            block = ancestor
+        remove(block)
+
+
+def remove_consent_checkboxes(node: HtmlElement) -> None:
+    """A form's consent checkbox and its fine print ("I consent to the storage of my data",
+    "I agree to the privacy policy"): a short block around a checkbox that talks consent.
+
+    Runs on the whole page, before readability's cleaning drops the checkbox itself."""
+    for box in list(node.xpath(".//input[@type='checkbox']")):
+        if box.getparent() is None:
+            continue
+        block = None
+        for ancestor in box.iterancestors():
+            if ancestor is node or len(text_of(ancestor)) > 400:
+                break
+            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
+                block = ancestor
+        if block is not None:
+            remove(block)
+
+
+_CONSENT_FINE_PRINT_RE = re.compile(
+    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
+    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
+    re.I,
+)

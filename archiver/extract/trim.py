@@ -1,5 +1,8 @@
-"""The article body only, as people annotate it: what an extractor's result still holds that a
-reader does not count as the article, found by structure first and by text second.
+"""Stage `trim`: each candidate cut to the article body as people annotate it: what an
+extractor's result still holds that a reader does not count as the article, found by structure
+first and by text second (it runs before `choose`, which compares the trimmed texts).
+
+* the heading that repeats the title (`Article.title`);
 
 * tables of contents (a block whose class says so, or a list of links into the page itself);
 * buttons and calls to action ("Learn more", "Check price", "Back to top");
@@ -22,7 +25,9 @@ import re
 
 from lxml.html import HtmlElement
 
+from archiver.extract.boilerplate import remove_signup_forms, remove_title_heading
 from archiver.extract.dom import (
+    WORD_RE,
     class_id,
     elements,
     has_prose,
@@ -31,6 +36,7 @@ from archiver.extract.dom import (
     similarity,
     text_of,
 )
+from archiver.extract.output import html_to_text
 
 _TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
                      r"lwptoc\w*|rank-math-toc\w*|jump-links?|on-this-page)(?:$|[\s_-])", re.I)
@@ -92,12 +98,28 @@ _DATELINE_RE = re.compile(
     r"posted by|updated|published|last updated|reviewed by|fact checked by|edited by)\b",
     re.I,
 )
+MAX_LINK_DENSITY = 0.5
+"""A result whose text is mostly links is a list of links, not an article."""
+
+
 _SHORT = 80
 """Text length up to which a block is a label, a button or a line of chrome."""
 
 
 Caption = tuple[HtmlElement, int, HtmlElement]
 """A caption taken out of the text: its figure, its place in the figure, the <figcaption>."""
+
+
+def article_text(node: HtmlElement, meta: dict[str, str]) -> str | None:
+    """Trim a candidate's article to its body (`trim`), and return its text, or None when it
+    has no words or is mostly links. Its figures' captions are in its HTML, not in its text."""
+    remove_title_heading(node, meta.get("title"))
+    captions = trim(node, meta)
+    text = html_to_text(node)
+    if not WORD_RE.search(text) or link_density(node) > MAX_LINK_DENSITY:
+        return None
+    restore_captions(node, captions)
+    return text
 
 
 def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
@@ -195,48 +217,6 @@ def _remove_with_label(el: HtmlElement) -> None:
     remove(el)
     if parent is not None and parent.getparent() is not None and not text_of(parent):
         remove(parent)
-
-
-def remove_signup_forms(node: HtmlElement) -> None:
-    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
-
-    Runs on the whole page too, before readability's cleaning drops the fields themselves."""
-    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
-                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
-        if field.getparent() is None:
-            continue
-        block = field
-        for ancestor in field.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 600 or len(ancestor.findall(
-                    ".//p")) > 3:
-                break
-            block = ancestor
-        remove(block)
-
-
-def remove_consent_checkboxes(node: HtmlElement) -> None:
-    """A form's consent checkbox and its fine print ("I consent to the storage of my data",
-    "I agree to the privacy policy"): a short block around a checkbox that talks consent.
-
-    Runs on the whole page, before readability's cleaning drops the checkbox itself."""
-    for box in list(node.xpath(".//input[@type='checkbox']")):
-        if box.getparent() is None:
-            continue
-        block = None
-        for ancestor in box.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 400:
-                break
-            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
-                block = ancestor
-        if block is not None:
-            remove(block)
-
-
-_CONSENT_FINE_PRINT_RE = re.compile(
-    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
-    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
-    re.I,
-)
 
 
 def _remove_buttons(node: HtmlElement) -> None:

@@ -1,0 +1,77 @@
+"""Stage `choose`: which candidate is the article. The cleaned result is checked against the
+page: when it holds much less than the page's paragraphs (or than its blocks of text once the
+chrome is gone), the other strategies are asked too and the first result that is not much
+shorter than the longest one wins, lengths counted in distinct text. The second opinions cost
+time only on those pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from archiver.extract.dom import WORD_RE, word_runs
+
+CHECK_SHARE = 0.7
+"""The cleaned text is checked when it has fewer words than this share of the page's <p>s."""
+
+KEEP_SHARE = 0.7
+"""A result is taken when it has at least this share of the words of the longest result."""
+
+@dataclass
+class Candidate:
+    """One path's article: the element, its text and the name of the path."""
+
+    path: str
+    node: HtmlElement
+    text: str
+
+    @property
+    def words(self) -> int:
+        return len(WORD_RE.findall(self.text))
+
+    @property
+    def distinct(self) -> int:
+        """How much text a result holds once repeats are left out: its distinct runs of four
+        words (a page that repeats its text, e.g. once per layout, does not count twice)."""
+        return len(set(word_runs(self.text)))
+
+
+def paragraph_words(root: HtmlElement) -> int:
+    """Words in the page's paragraphs: what an article of the page would hold, roughly."""
+    return sum(len(WORD_RE.findall(p.text_content())) for p in root.iter("p"))
+
+
+def block_words(root: HtmlElement) -> int:
+    """Words in the blocks of text of a page without its chrome (paragraphs, list items,
+    code, table cells, quotes, subheadings; each counted once): an article made of lists
+    and code that the cleaning cut holds much less."""
+    words = 0
+    for block in root.iter(*_TEXT_BLOCKS):
+        if not any(a.tag in _TEXT_BLOCKS for a in block.iterancestors()):
+            words += len(WORD_RE.findall(block.text_content()))
+    return words
+
+
+_TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
+
+
+def choose(first: Candidate | None, page_words: int,
+           others: list[Callable[[], Candidate | None]]) -> Candidate | None:
+    """`first` unless it is missing or short next to the page; else the first of all results
+    that is not much shorter than the longest one (in distinct text: `Candidate.distinct`)."""
+    if first is not None and first.words >= CHECK_SHARE * page_words:
+        return first
+    found = [c for c in (first, *_lazily(others)) if c is not None]
+    if not found:
+        return None
+    longest = max(c.distinct for c in found)
+    return next(c for c in found if c.distinct >= KEEP_SHARE * longest)
+
+
+def _lazily(makers: list[Callable[[], Candidate | None]]) -> Iterator[Candidate | None]:
+    for make in makers:
+        yield make()
+
+
