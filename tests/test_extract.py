@@ -20,7 +20,8 @@ import pytest
 
 from archiver.errors import ExtractionError
 from archiver.extract import extract, extract_text, strategies
-from archiver.extract.choose import Candidate, block_words, choose
+from archiver.extract.choose import block_words, choose
+from archiver.extract.strategies import Candidate
 
 CASES = Path(__file__).parent / "extract_cases"
 CASE_URL = "https://news.example.com/2024/05/article.html"
@@ -370,13 +371,13 @@ def test_a_result_that_repeats_itself_is_not_longer() -> None:
     article = " ".join(PROSE)
     first = made("cleaned", article)
     twice = made("trafilatura", f"{article}\n\n{article}\n\nRead this next")
-    assert choose(first, 10_000, [lambda: twice]) is first
+    assert choose(iter([first, twice]), 10_000) is first
     longer = made("trafilatura", f"{article}\n\n{' '.join(reversed(PROSE * 2))} and more")
-    assert choose(first, 10_000, [lambda: longer]) is first
+    assert choose(iter([first, longer]), 10_000) is first
     more = " ".join(f"Then item {n} of the plan: route {n * 7} gets {n} more buses."
                     for n in range(40))
     other = made("trafilatura", f"{article} {more}")
-    assert choose(first, 10_000, [lambda: other]) is other
+    assert choose(iter([first, other]), 10_000) is other
 
 
 def test_author_box_and_a_lone_contents_label_go() -> None:

@@ -76,6 +76,16 @@ _TEASER_LEAD_RE = re.compile(
 )
 
 
+def remove_boilerplate(root: HtmlElement, title: str | None) -> None:
+    """Everything of the page that is not its article, in this order: sign-up forms and consent
+    checkboxes (before readability's cleaning drops their fields), the chrome, and the heading
+    that repeats the title (it is `Article.title`, not article text)."""
+    remove_signup_forms(root)
+    remove_consent_checkboxes(root)
+    remove_chrome(root)
+    remove_title_heading(root, title)
+
+
 def remove_chrome(root: HtmlElement) -> None:
     """Remove what is not the article: by attributes in one pass, then sprites and the
     chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers).

@@ -6,36 +6,18 @@ time only on those pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import WORD_RE, word_runs
+from archiver.extract.dom import WORD_RE
+from archiver.extract.strategies import Candidate
 
 CHECK_SHARE = 0.7
 """The cleaned text is checked when it has fewer words than this share of the page's <p>s."""
 
 KEEP_SHARE = 0.7
 """A result is taken when it has at least this share of the words of the longest result."""
-
-@dataclass
-class Candidate:
-    """One path's article: the element, its text and the name of the path."""
-
-    path: str
-    node: HtmlElement
-    text: str
-
-    @property
-    def words(self) -> int:
-        return len(WORD_RE.findall(self.text))
-
-    @property
-    def distinct(self) -> int:
-        """How much text a result holds once repeats are left out: its distinct runs of four
-        words (a page that repeats its text, e.g. once per layout, does not count twice)."""
-        return len(set(word_runs(self.text)))
 
 
 def paragraph_words(root: HtmlElement) -> int:
@@ -57,21 +39,15 @@ def block_words(root: HtmlElement) -> int:
 _TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 
 
-def choose(first: Candidate | None, page_words: int,
-           others: list[Callable[[], Candidate | None]]) -> Candidate | None:
-    """`first` unless it is missing or short next to the page; else the first of all results
-    that is not much shorter than the longest one (in distinct text: `Candidate.distinct`)."""
-    if first is not None and first.words >= CHECK_SHARE * page_words:
+def choose(candidates: Iterator[Candidate | None], expected_words: int) -> Candidate | None:
+    """The first candidate unless it is missing or short next to the page (`expected_words`);
+    else the first of all candidates that is not much shorter than the longest one (in
+    distinct text: `Candidate.distinct`). The others are found only then."""
+    first = next(candidates, None)
+    if first is not None and first.words >= CHECK_SHARE * expected_words:
         return first
-    found = [c for c in (first, *_lazily(others)) if c is not None]
+    found = [c for c in (first, *candidates) if c is not None]
     if not found:
         return None
     longest = max(c.distinct for c in found)
     return next(c for c in found if c.distinct >= KEEP_SHARE * longest)
-
-
-def _lazily(makers: list[Callable[[], Candidate | None]]) -> Iterator[Candidate | None]:
-    for make in makers:
-        yield make()
-
-

@@ -1,12 +1,26 @@
-"""Output: absolute links, sanitized HTML (`archiver.sanitize`), plain text."""
+"""Stage `output`: the article's body: absolute links, sanitized HTML (`archiver.sanitize`),
+plain text."""
 
 from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import norm
+from archiver.extract.dom import WORD_RE, norm
+from archiver.models import Article
+from archiver.sanitize import sanitize_html
+
+
+def fill(article: Article, node: HtmlElement, text: str, path: str, url: str | None) -> None:
+    """Give `article` its body: the element as sanitized HTML with absolute links, its text and
+    word count, and the strategy that found it."""
+    prepare_article(node, url)
+    article.html = sanitize_html(etree.tostring(node, encoding="unicode", method="html"))
+    article.text = text
+    article.word_count = len(WORD_RE.findall(text))
+    article.extraction_path = path
 
 
 def prepare_article(node: HtmlElement, url: str | None) -> None:

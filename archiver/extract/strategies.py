@@ -16,14 +16,55 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
+from archiver.extract.dom import WORD_RE, word_runs
 from archiver.extract.parse import parse
 from archiver.extract.scoring import ArticleFinder
+
+
+@dataclass
+class Candidate:
+    """One strategy's article: the name of the strategy (`Article.extraction_path`), the element
+    and its text (filled in by the `trim` stage)."""
+
+    path: str
+    node: HtmlElement
+    text: str = ""
+
+    @property
+    def words(self) -> int:
+        return len(WORD_RE.findall(self.text))
+
+    @property
+    def distinct(self) -> int:
+        """How much text a result holds once repeats are left out: its distinct runs of four
+        words (a page that repeats its text, e.g. once per layout, does not count twice)."""
+        return len(set(word_runs(self.text)))
+
+
+def candidates(root: HtmlElement, html: str, url: str | None) -> Iterator[Candidate | None]:
+    """The strategies' articles, in order, each found only when asked for (None for a strategy
+    that finds none): the page without its chrome, then the second opinions on the page as it
+    came."""
+    yield _candidate("cleaned", cleaned(root))
+    yield _candidate("readability", plain_readability(html))
+    yield _candidate("trafilatura", trafilatura_article(html, url))
+
+
+def fallbacks(root: HtmlElement) -> Iterator[Candidate | None]:
+    """The page's main regions (`page_regions`), for when no strategy finds an article."""
+    for node in page_regions(root):
+        yield _candidate("page", node)
+
+
+def _candidate(path: str, node: HtmlElement | None) -> Candidate | None:
+    return None if node is None else Candidate(path, node)
 
 
 def cleaned(root: HtmlElement) -> HtmlElement | None:
