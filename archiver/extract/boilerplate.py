@@ -6,10 +6,9 @@ attributes first, by text only where a short block holds a consent text *and* an
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
 from archiver.extract.dom import (
     class_id,
     elements,
@@ -21,59 +20,7 @@ from archiver.extract.dom import (
     similarity,
     text_of,
 )
-from archiver.extract.normalize import UNLIKELY_ROLES, is_hidden
-
-# Consent platforms' containers (OneTrust, Cookiebot, Didomi, Quantcast, Usercentrics,
-# Sourcepoint, TrustArc, Osano, Klaro, Complianz, CookieYes, Borlabs, Iubenda, cookieconsent.js).
-# A bare "cmp-" is not one: Adobe Experience Manager's components are cmp-text, cmp-container...
-_CMP_PREFIXES = (
-    r"(?:onetrust-|ot-sdk-|cybotcookiebot|cookiebot|didomi-|qc-cmp|usercentrics|uc-banner|"
-    r"sp_message|sp-message|truste-|trustarc|osano-|klaro|cmplz-|cky-|cookieyes|borlabs-|"
-    r"iubenda-cs|cc-window|cc_banner|cmpbox|cmp-(?:banner|popup|modal|overlay|dialog|wall|app|ui|consent|layer)|gdpr-|consent-|cookie-|cookies-|cookie_|"
-    r"eu-cookie|cookielaw|cookie-law|cookienotice|cookiebanner|cookieconsent|consentmanager)"
-)
-_CMP_ID_RE = re.compile(_CMP_PREFIXES, re.I)
-_CMP_CLASS_RE = re.compile(r"(?:^|\s)" + _CMP_PREFIXES, re.I)
-_CONSENT_FEATURE_RE = re.compile(
-    r"cmp[-_]?(?:banner|popup|modal|overlay|dialog|wall|consent|layer|prompt)"
-    r"|(?:cookie|consent|gdpr|privacy)[-_]?(?:banner|bar|notice|notification|popup|pop-up|"
-    r"modal|overlay|dialog|box|wall|message|prompt|alert|layer|container|wrapper|law|consent|"
-    r"info|manager|policy-banner|hint|accept|widget|sheet|panel)"
-    r"|(?:banner|bar|notice|popup|modal|overlay|dialog)[-_]?(?:cookie|consent|gdpr)",
-    re.I,
-)
-_CONSENT_TEXT_RE = re.compile(
-    r"cookie|consent|gdpr|datenschutz|einwilligung|privacy|tracking|personaldaten|rgpd|"
-    r"données personnelles|privacidad|protezione dei dati",
-    re.I,
-)
-_ACCEPT_RE = re.compile(
-    r"^\W*(?:accept|agree|allow|ok(?:ay)?|got it|i understand|understood|continue|close|"
-    r"yes|zulassen|akzeptieren|einverstanden|zustimmen|verstanden|alle akzeptieren|"
-    r"accepter|j'accepte|tout accepter|d'accord|aceptar|acepto|accetta|accetto|aceitar|"
-    r"accepteren|akkoord|cookies zulassen|alle cookies|accept all|allow all|allow cookies)"
-    r"\b[\w\s!.'’-]{0,40}$",
-    re.I,
-)
-_CHROME_FEATURE_RE = re.compile(
-    r"(?:^|[\s_-])(?:share|sharing|sharedaddy|social|socials|follow|addtoany|addthis|"
-    r"newsletter|subscribe|subscription|signup|sign-up|mailing-list|"
-    r"related|read-more|readmore|more-stories|recommended|recirculation|outbrain|taboola|"
-    r"breadcrumbs?|skip-link|skiplink|comment-form|comment-respond|respond|"
-    r"print-only|advert|advertisement|ad-slot|ad-container|sponsored|modal|paywall|"
-    r"author-box|author-bio|author-info|author-card|about-author|about-the-author|"
-    r"saboxplugin-wrap|abh_box|wp-block-post-author|bio|author-bios|disclaimer|disclaimers|"
-    r"twitter-tweet|instagram-media|tiktok-embed)(?:$|[\s_-])",
-    re.I,
-)
-_TEASER_LEAD_RE = re.compile(
-    r"^\W*(?:mehr zum thema|lesen sie auch|lesen sie mehr|auch interessant|weitere artikel|"
-    r"das könnte sie auch interessieren|related|read more|see also|more on this|"
-    r"read also|also read|recommended|more from|à lire aussi|lire aussi|voir aussi|"
-    r"leer más|lee también|leggi anche|follow us|folge uns|folgen sie uns|suivez-nous|"
-    r"síguenos|seguici)\b",
-    re.I,
-)
+from archiver.extract.normalize import is_hidden
 
 
 def remove_boilerplate(root: HtmlElement, title: str | None) -> None:
@@ -91,28 +38,12 @@ def remove_chrome(root: HtmlElement) -> None:
     chrome only text gives away (consent bars of unknown make, "Mehr zum Thema" teasers).
     Hidden nodes are gone already (`remove_hidden`)."""
     for el in list(elements(root)):
-        if (el.getparent() is not None and (el.attrib or el.tag in _CHROME_TAGS)
-                and el.tag not in _NEVER_CHROME and _is_chrome(el)):
+        if (el.getparent() is not None and (el.attrib or el.tag in rules.CHROME_TAGS)
+                and el.tag not in rules.NEVER_CHROME and _is_chrome(el)):
             remove(el)
     _remove_icon_sprites(root)
     _remove_consent_by_text(root)
     _remove_teasers(root)
-
-
-_NEVER_CHROME = frozenset({"html", "body", "article", "main"})
-_ANY_CHROME_WORD_RE = re.compile(
-    r"cookie|consent|gdpr|cmp|privacy|onetrust|ot-sdk|didomi|usercentrics|uc-banner|sp_message|"
-    r"sp-message|truste|trustarc|osano|klaro|cky-|borlabs|iubenda|cc-window|cc_banner|"
-    r"comment|disqus|wpdiscuz|"
-    r"share|sharing|social|follow|addtoany|addthis|newsletter|subscri|sign-?up|mailing|related|"
-    r"read-?more|more-stories|recommended|recirculation|outbrain|taboola|breadcrumb|skip|respond|"
-    r"print-only|advert|ad-|sponsored|modal|paywall|author|sabox|abh_|bio|disclaimer|tweet|"
-    r"instagram|tiktok",
-)
-"""Every word the attribute tests of `_is_chrome` look for (past navigation), in lower case:
-searched in lowercased text, ten times faster than with re.I."""
-_CHROME_TAGS = frozenset({"nav", "dialog", "header", "footer", "aside"})
-"""Elements that can be chrome without any attribute saying so."""
 
 
 def clean_fragment(node: HtmlElement) -> None:
@@ -128,35 +59,27 @@ def clean_fragment(node: HtmlElement) -> None:
     _remove_consent_by_text(node)
 
 
-_COOKIE_CATEGORY_RE = re.compile(
-    r"\b(?:necessary|essential|functional|performance|analytics?|advertising|advertisement|"
-    r"marketing|targeting|non-necessary|preference|statistics?) cookies\b.*\b(?:website|site|"
-    r"browser|personal (?:data|information))\b"
-    r"|\bcookies\b.*\bnecessary\b.*\bwebsite\b.*\bcookies\b",
-    re.I,
-)
-
-
 def _is_cookie_category(el: HtmlElement) -> bool:
     """A consent tool's text about a category of cookies ("Necessary cookies are essential for
     the website to function"), which extractors that do not know the tool take for prose."""
     if el.tag not in ("p", "div", "li", "td", "span"):
         return False
     text = text_of(el)
-    return len(text) < 400 and bool(_COOKIE_CATEGORY_RE.search(text))
+    return len(text) < rules.COOKIE_CATEGORY_MAX_CHARS and bool(
+        rules.COOKIE_CATEGORY_RE.search(text))
 
 
 def _is_chrome(el: HtmlElement) -> bool:
     if _is_navigation(el) or _is_nosnippet(el):
         return True
-    if not _ANY_CHROME_WORD_RE.search(
+    if not rules.ANY_CHROME_WORD_RE.search(
             f"{class_id(el)} {el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
             .lower()):
         return False  # most elements: one search instead of one per kind of chrome
     return (
         _is_comment_section(el)
         or (_is_consent_prompt(el) and not _is_large(el))
-        or (el.tag != "a" and bool(_CHROME_FEATURE_RE.search(class_id(el)))
+        or (el.tag != "a" and bool(rules.CHROME_FEATURE_RE.search(class_id(el)))
             and not _looks_like_content(el))
     )
 
@@ -168,23 +91,12 @@ def _is_nosnippet(el: HtmlElement) -> bool:
     return el.get("data-nosnippet") is not None and not el.xpath(".//article | .//main | .//h1")
 
 
-_OVERLAY_RE = re.compile(r"(?:^|[\s_-])(?:modal|paywall)(?:$|[\s_-])", re.I)
-
-
-_COMMENTS_CLASS_RE = re.compile(
-    r"(?:^|\s)(?:comments|commentlist|comment-list|comments?-(?:area|wrapper|section|container|"
-    r"list|block|thread|holder|wrap)|disqus_thread|wpdiscuz\w*|post-comments|article-comments|"
-    r"commentary-thread)(?:$|\s)",
-    re.I,
-)
-
-
 def _is_comment_section(el: HtmlElement) -> bool:
     """Readers' comments (WordPress #comments / ol.commentlist, Disqus, wpDiscuz): not the
     article, even when each comment is an <article> of its own (which keeps the section out of
     readability's "unlikely" rule)."""
-    if not (_COMMENTS_CLASS_RE.search(el.get("class") or "")
-            or _COMMENTS_CLASS_RE.search(el.get("id") or "")):
+    if not (rules.COMMENTS_CLASS_RE.search(el.get("class") or "")
+            or rules.COMMENTS_CLASS_RE.search(el.get("id") or "")):
         return False
     return not el.xpath(".//main | .//h1") and all(
         "comment" in class_id(article).lower() for article in el.iter("article"))
@@ -193,7 +105,7 @@ def _is_comment_section(el: HtmlElement) -> bool:
 def _is_navigation(el: HtmlElement) -> bool:
     """Navigation and page-level header/footer/aside: by ARIA role or by HTML5 element."""
     role = (el.get("role") or "").lower()
-    if role in UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
+    if role in rules.UNLIKELY_ROLES or el.tag in ("nav", "dialog"):
         return not el.xpath(".//article | .//main")
     if el.tag in ("header", "footer", "aside") and not in_article(el):
         return not el.xpath(".//article | .//main") and not _holds_article_text(el)
@@ -202,33 +114,24 @@ def _is_navigation(el: HtmlElement) -> bool:
 
 def _holds_article_text(el: HtmlElement) -> bool:
     """A page-level <header>/<aside> that holds long paragraphs is a layout wrapper, not chrome."""
-    return prose_length(el) > 500
+    return prose_length(el) > rules.WRAPPER_PROSE_CHARS
 
 
 def _is_consent_prompt(el: HtmlElement) -> bool:
     label = f"{el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
-    if not _CONSENT_WORDS_RE.search(f"{class_id(el)} {label}".lower()):
+    if not rules.CONSENT_WORDS_RE.search(f"{class_id(el)} {label}".lower()):
         return False  # the common case, with one search instead of four
     return bool(
-        _CMP_ID_RE.match(el.get("id") or "")
-        or _CMP_CLASS_RE.search(el.get("class") or "")
-        or _CONSENT_FEATURE_RE.search(class_id(el))
-        or _CONSENT_LABEL_RE.search(label)
+        rules.CMP_ID_RE.match(el.get("id") or "")
+        or rules.CMP_CLASS_RE.search(el.get("class") or "")
+        or rules.CONSENT_FEATURE_RE.search(class_id(el))
+        or rules.CONSENT_LABEL_RE.search(label)
     )
-
-
-_CONSENT_LABEL_RE = re.compile(r"cookie|consent", re.I)
-_CONSENT_WORDS_RE = re.compile(
-    r"cookie|consent|gdpr|cmp|privacy|onetrust|ot-sdk|didomi|usercentrics|uc-banner|sp_message|"
-    r"sp-message|truste|trustarc|osano|klaro|cky-|borlabs|iubenda|cc-window|cc_banner",
-)
-"""Every word the consent tests look for (lower case, for lowercased text): an element
-without any is no consent prompt."""
 
 
 def _is_large(el: HtmlElement) -> bool:
     """Whether an element holds so much text it must be content, whatever its class says."""
-    return len(text_of(el)) > 3000 or bool(el.xpath(".//article | .//main"))
+    return len(text_of(el)) > rules.CONTENT_CHARS or bool(el.xpath(".//article | .//main"))
 
 
 def _remove_icon_sprites(root: HtmlElement) -> None:
@@ -255,23 +158,14 @@ def _remove_consent_by_text(root: HtmlElement) -> None:
         if control.getparent() is None:
             continue
         label = text_of(control) or (control.get("value") or "")
-        if len(label) <= 60 and _CONSENT_SETTINGS_RE.match(label):
+        if len(label) <= rules.CONTROL_MAX_CHARS and rules.CONSENT_SETTINGS_RE.match(label):
             _remove_with_wrappers(control)
             continue
-        if len(label) > 60 or not _ACCEPT_RE.match(label):
+        if len(label) > rules.CONTROL_MAX_CHARS or not rules.ACCEPT_RE.match(label):
             continue
         banner = _consent_container(control)
         if banner is not None:
             remove(banner)
-
-
-_CONSENT_SETTINGS_RE = re.compile(
-    r"^\W*(?:(?:manage|change|update|edit|review|withdraw|revoke|open)\s+(?:your\s+|my\s+)?)?"
-    r"(?:cookie|consent|privacy|tracking)s?\s+(?:settings|preferences|choices|options|consent|"
-    r"policy settings)\W*$|^\W*(?:manage|change|withdraw|revoke|update) (?:your |my )?consent\W*$",
-    re.I,
-)
-"""The link or button that reopens a consent tool ("Manage consent", "Cookie settings")."""
 
 
 def _remove_with_wrappers(el: HtmlElement) -> None:
@@ -291,9 +185,10 @@ def _consent_container(control: HtmlElement) -> HtmlElement | None:
         if ancestor.tag in ("body", "html", "article", "main"):
             break
         text = text_of(ancestor)
-        if len(text) > 1200 or len(ancestor.xpath(".//p")) > 4:
+        if (len(text) > rules.BANNER_MAX_CHARS
+                or len(ancestor.xpath(".//p")) > rules.BANNER_MAX_PARAGRAPHS):
             break
-        if _CONSENT_TEXT_RE.search(text):
+        if rules.CONSENT_TEXT_RE.search(text):
             found = ancestor
     return found
 
@@ -303,9 +198,10 @@ def _looks_like_content(el: HtmlElement) -> bool:
     of any length (plans, prices and benefits add up to more than a teaser) only when it holds
     the article's marks: a heading <h1>, <main>, <article> or a paragraph of prose."""
     text = text_of(el)
-    if not (len(text) > 500 and link_density(el) < 0.3):
+    if not (len(text) > rules.WIDGET_CONTENT_CHARS
+            and link_density(el) < rules.WIDGET_CONTENT_MAX_LINK_DENSITY):
         return False
-    return not _OVERLAY_RE.search(class_id(el)) or has_prose(el) or bool(
+    return not rules.OVERLAY_RE.search(class_id(el)) or has_prose(el) or bool(
         el.xpath(".//h1 | .//main | .//article"))
 
 
@@ -314,13 +210,15 @@ def _remove_teasers(root: HtmlElement) -> None:
 
     Found from their text nodes (cheap), then judged on the element that starts with them."""
     for text in root.xpath("//text()[normalize-space()]"):
-        if not _TEASER_LEAD_RE.match(text):
+        if not rules.TEASER_LEAD_RE.match(text):
             continue
         el = text.getparent()
         if el is None or el.getparent() is None or not text.is_text:
             continue
         content = text_of(el)
-        if len(content) < 250 and (link_density(el) > 0.3 or len(content) < 40):
+        if len(content) < rules.TEASER_MAX_CHARS and (
+                link_density(el) > rules.TEASER_MIN_LINK_DENSITY
+                or len(content) < rules.TEASER_LABEL_MAX_CHARS):
             block = _teaser_block(el)
             _remove_linked_siblings(block)
             remove(block)
@@ -331,7 +229,7 @@ def _remove_linked_siblings(label: HtmlElement) -> None:
     for sibling in list(label.itersiblings()):
         if not isinstance(sibling.tag, str) or not text_of(sibling):
             continue
-        if link_density(sibling) <= 0.5:
+        if link_density(sibling) <= rules.LINK_LIST_MIN_DENSITY:
             return
         remove(sibling)
 
@@ -340,7 +238,8 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
     """Widen a teaser's lead to the block that holds just it (and its linked card)."""
     block = el
     for ancestor in el.iterancestors():
-        if ancestor.tag in ("body", "article", "main") or len(text_of(ancestor)) > 300:
+        if (ancestor.tag in ("body", "article", "main")
+                or len(text_of(ancestor)) > rules.TEASER_BLOCK_MAX_CHARS):
             break
         block = ancestor
     return block
@@ -351,7 +250,7 @@ def remove_title_heading(root: HtmlElement, title: str | None) -> None:
     if not title:
         return
     for heading in root.iter("h1", "h2"):
-        if similarity(title, text_of(heading)) > 0.75:
+        if similarity(title, text_of(heading)) > rules.TITLE_HEADING_SIMILARITY:
             remove(heading)
             return
 
@@ -366,8 +265,8 @@ def remove_signup_forms(node: HtmlElement) -> None:
             continue
         block = field
         for ancestor in field.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 600 or len(ancestor.findall(
-                    ".//p")) > 3:
+            if (ancestor is node or len(text_of(ancestor)) > rules.SIGNUP_MAX_CHARS
+                    or len(ancestor.findall(".//p")) > rules.SIGNUP_MAX_PARAGRAPHS):
                 break
             block = ancestor
         remove(block)
@@ -383,16 +282,9 @@ def remove_consent_checkboxes(node: HtmlElement) -> None:
             continue
         block = None
         for ancestor in box.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 400:
+            if ancestor is node or len(text_of(ancestor)) > rules.CONSENT_CHECKBOX_MAX_CHARS:
                 break
-            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
+            if rules.CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
                 block = ancestor
         if block is not None:
             remove(block)
-
-
-_CONSENT_FINE_PRINT_RE = re.compile(
-    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
-    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
-    re.I,
-)

@@ -3,19 +3,11 @@ the page, or a `<meta itemprop="author">`; only when the page declares no author
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
 from archiver.extract.dom import class_id, has_ancestor, in_article, norm, remove, text_of
 from archiver.extract.normalize import is_hidden
-from archiver.extract.scoring import MAYBE_CANDIDATE_RE, UNLIKELY_RE
-
-_BYLINE_RE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
-_NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
-_BYLINE_SKIP_ROLES = frozenset(
-    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog"}
-)
 
 
 def take_byline(root: HtmlElement) -> str | None:
@@ -30,7 +22,7 @@ def take_byline(root: HtmlElement) -> str | None:
     stack = [root]
     while stack:
         el = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in _NOT_TEXT_TAGS or is_hidden(el):
+        if not isinstance(el.tag, str) or el.tag in rules.NOT_TEXT_TAGS or is_hidden(el):
             continue
         features = class_id(el).lower()
         if el.tag not in ("html", "body") and _is_byline(el, features):
@@ -48,9 +40,9 @@ def take_byline(root: HtmlElement) -> str | None:
 
 def _is_byline(el: HtmlElement, features: str) -> bool:
     if not (el.get("rel") == "author" or "author" in (el.get("itemprop") or "")
-            or _BYLINE_RE.search(features)):
+            or rules.BYLINE_RE.search(features)):
         return False
-    return 0 < len(el.text_content().strip()) < 100
+    return 0 < len(el.text_content().strip()) < rules.BYLINE_MAX_CHARS
 
 
 def _is_unlikely(el: HtmlElement, features: str) -> bool:
@@ -58,28 +50,23 @@ def _is_unlikely(el: HtmlElement, features: str) -> bool:
     the exceptions our article finder makes too: a block that holds the <article>/<main> is
     a layout wrapper, and a "header" inside an <article> is that article's header (where
     HTML puts the author's name), not the page's."""
-    if (el.get("role") or "") in _BYLINE_SKIP_ROLES:
+    if (el.get("role") or "") in rules.BYLINE_SKIP_ROLES:
         return True
-    if el.tag in ("html", "body", "a") or not UNLIKELY_RE.search(features):
+    if el.tag in ("html", "body", "a") or not rules.UNLIKELY_RE.search(features):
         return False
-    if in_article(el) and not UNLIKELY_RE.search(_HEADER_RE.sub(" ", features)):
+    if in_article(el) and not rules.UNLIKELY_RE.search(rules.HEADER_RE.sub(" ", features)):
         return False
     return (
-        not MAYBE_CANDIDATE_RE.search(features)
+        not rules.MAYBE_CANDIDATE_RE.search(features)
         and not has_ancestor(el, "table")
         and not has_ancestor(el, "code")
         and not el.xpath("descendant::article | descendant::main")
     )
 
 
-_HEADER_RE = re.compile("header", re.I)
-
-
 def itemprop_author(root: HtmlElement) -> str | None:
     """A `<meta itemprop="author" content="...">`: the author when nothing else names one."""
     for value in root.xpath('//meta[contains(@itemprop, "author")]/@content'):
-        if 0 < len(value.strip()) < 100:
+        if 0 < len(value.strip()) < rules.BYLINE_MAX_CHARS:
             return norm(value)
     return None
-
-

@@ -10,14 +10,9 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
 from archiver.extract.dom import WORD_RE
 from archiver.extract.strategies import Candidate
-
-CHECK_SHARE = 0.7
-"""The cleaned text is checked when it has fewer words than this share of the page's <p>s."""
-
-KEEP_SHARE = 0.7
-"""A result is taken when it has at least this share of the words of the longest result."""
 
 
 def paragraph_words(root: HtmlElement) -> int:
@@ -30,13 +25,10 @@ def block_words(root: HtmlElement) -> int:
     code, table cells, quotes, subheadings; each counted once): an article made of lists
     and code that the cleaning cut holds much less."""
     words = 0
-    for block in root.iter(*_TEXT_BLOCKS):
-        if not any(a.tag in _TEXT_BLOCKS for a in block.iterancestors()):
+    for block in root.iter(*rules.TEXT_BLOCKS):
+        if not any(a.tag in rules.TEXT_BLOCKS for a in block.iterancestors()):
             words += len(WORD_RE.findall(block.text_content()))
     return words
-
-
-_TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 
 
 def choose(candidates: Iterator[Candidate | None], expected_words: int) -> Candidate | None:
@@ -44,10 +36,10 @@ def choose(candidates: Iterator[Candidate | None], expected_words: int) -> Candi
     else the first of all candidates that is not much shorter than the longest one (in
     distinct text: `Candidate.distinct`). The others are found only then."""
     first = next(candidates, None)
-    if first is not None and first.words >= CHECK_SHARE * expected_words:
+    if first is not None and first.words >= rules.CHECK_SHARE * expected_words:
         return first
     found = [c for c in (first, *candidates) if c is not None]
     if not found:
         return None
     longest = max(c.distinct for c in found)
-    return next(c for c in found if c.distinct >= KEEP_SHARE * longest)
+    return next(c for c in found if c.distinct >= rules.KEEP_SHARE * longest)

@@ -3,12 +3,12 @@ not greedy; it keeps captions, lists, tables and code that readability-lxml's ow
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
 from archiver.extract.dom import (
     class_id,
     has_ancestor,
@@ -18,27 +18,6 @@ from archiver.extract.dom import (
     remove,
     text_of,
 )
-
-_VIDEO_RE = re.compile(
-    r"//(www\.)?((dailymotion|youtube|youtube-nocookie|player\.vimeo|v\.qq)\.com|"
-    r"(archive|upload\.wikimedia)\.org|player\.twitch\.tv)",
-    re.I,
-)
-_NEGATIVE_RE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
-    r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
-    r"skyscraper|sponsor|shopping|tags|widget",
-)
-_POSITIVE_RE = re.compile(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story"
-)
-_SHARE_RE = re.compile(r"(\b|_)(share|sharedaddy)(\b|_)", re.I)
-_AD_WORDS_RE = re.compile(
-    r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio)$", re.I
-)
-_LOADING_RE = re.compile(r"^((loading|正在加载|Загрузка|chargement|cargando)(…|\.\.\.)?)$", re.I)
-_BLOCKISH = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "span", "li",
-             "td")
 
 
 def clean_article(node: HtmlElement) -> None:
@@ -71,31 +50,25 @@ def _clean_tag(node: HtmlElement, tag: str) -> None:
 
 
 def _is_video(el: HtmlElement) -> bool:
-    return any(_VIDEO_RE.search(value) for value in el.attrib.values())
+    return any(rules.VIDEO_RE.search(value) for value in el.attrib.values())
 
 
 def _clean_share_elements(node: HtmlElement) -> None:
     for child in list(node):
         for el in list(child.iterdescendants()):
-            if isinstance(el.tag, str) and el.getparent() is not None and _SHARE_RE.search(
+            if isinstance(el.tag, str) and el.getparent() is not None and rules.SHARE_RE.search(
                 class_id(el)
             ) and len(el.text_content()) < 500:
                 remove(el)
-
-
-_LAYOUT_NAMES_RE = re.compile(r"elementor-widget|overflow(?:-[xy])?-hidden")
-"""Class names that read like Readability's negative words but name layout: every block of an
-Elementor page is an "elementor-widget" (its share buttons still say "share"), and Tailwind's
-"overflow-hidden" clips a box, it does not hide it."""
 
 
 def class_weight(el: HtmlElement) -> int:
     weight = 0
     for feature in (el.get("class"), node_id(el)):
         if feature:
-            feature = _LAYOUT_NAMES_RE.sub(" ", feature.lower())
-            weight -= 25 if _NEGATIVE_RE.search(feature) else 0
-            weight += 25 if _POSITIVE_RE.search(feature) else 0
+            feature = rules.LAYOUT_NAMES_RE.sub(" ", feature.lower())
+            weight -= 25 if rules.NEGATIVE_RE.search(feature) else 0
+            weight += 25 if rules.POSITIVE_RE.search(feature) else 0
     return weight
 
 
@@ -164,7 +137,7 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     embeds = [e for e in el.iter("object", "embed", "iframe") if e is not el]
     if any(_is_video(e) for e in embeds):
         return False
-    if _AD_WORDS_RE.match(text) or _LOADING_RE.match(text):
+    if rules.AD_WORDS_RE.match(text) or rules.LOADING_RE.match(text):
         return True
     remove = _fails_checks(el, text, is_list, weight, p, img, li, counts["input"], len(embeds))
     if is_list and remove:
@@ -172,16 +145,13 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     return remove
 
 
-_ICON_RE = re.compile(r"icon|emoji|bullet|check", re.I)
-
-
 def _is_icon(img: HtmlElement) -> bool:
     """A bullet or icon image (declared at most 48 px, or named so): decoration of a list item
     or a heading, not one of the pictures that make a block a gallery."""
     sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
-    if sizes and max(sizes) <= 48:
+    if sizes and max(sizes) <= rules.ICON_MAX_PX:
         return True
-    return bool(_ICON_RE.search(f"{img.get('class') or ''} {img.get('alt') or ''}"))
+    return bool(rules.ICON_RE.search(f"{img.get('class') or ''} {img.get('alt') or ''}"))
 
 
 def _holds_prose(el: HtmlElement) -> bool:
@@ -190,7 +160,8 @@ def _holds_prose(el: HtmlElement) -> bool:
     "WidgetWrapper"); Readability.js adds the block's content score to its class weight for
     this. On the tuning pages, such blocks with over 200 characters of paragraphs held 2,750
     ground-truth shingles to 480 others."""
-    return prose_length(el) > 200 and link_density(el) < 0.25
+    return (prose_length(el) > rules.WIDGET_PROSE_CHARS
+            and link_density(el) < rules.WIDGET_PROSE_MAX_LINK_DENSITY)
 
 
 def _list_share(el: HtmlElement, text: str) -> float:
@@ -214,10 +185,11 @@ def _fails_checks(
         or (not is_list and not figure_child and heading_density < 0.9 and length < 25
             and (img == 0 or img > 2) and links > 0)
         or (not is_list and weight < 25 and links > 0.2
-            and not (links < 0.4 and _has_sentence(el)))  # a section with its own prose
+            # a section with its own prose
+            and not (links < rules.SENTENCE_MAX_LINK_DENSITY and _has_sentence(el)))
         or (weight >= 25 and links > 0.5)
         or (embeds == 1 and length < 75) or embeds > 1
-        or (img == 0 and _density(el, text, _BLOCKISH) == 0)
+        or (img == 0 and _density(el, text, rules.BLOCKISH) == 0)
     )
 
 
@@ -227,7 +199,8 @@ def _has_sentence(el: HtmlElement) -> bool:
     sentence (resources, chapters, the patches of a release) is text; on the tuning pages
     the blocks Reader View's link-density check removed that have one, at a density below
     0.4, held 1,958 ground-truth shingles to 672 others."""
-    return any(len(text_of(p)) - sum(len(text_of(a)) for a in p.iter("a")) > 80
+    return any(len(text_of(p)) - sum(len(text_of(a)) for a in p.iter("a"))
+               > rules.SENTENCE_OWN_CHARS
                for p in el.iter("p"))
 
 
@@ -254,5 +227,3 @@ def _unwrap_single_cell_tables(node: HtmlElement) -> None:
         parent = table.getparent()
         if parent is not None:
             parent.replace(table, cell)
-
-

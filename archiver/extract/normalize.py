@@ -4,17 +4,10 @@ accordion and FAQ answers, tab panels) and React's streamed `<div hidden id="S:0
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
 from archiver.extract.dom import HEADING_TAGS, class_id, link_density, remove, text_of
-
-UNLIKELY_ROLES = frozenset(
-    {"menu", "menubar", "navigation", "alert", "alertdialog", "dialog", "banner", "contentinfo",
-     "complementary", "search"}
-)
-_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 
 
 def remove_hidden(root: HtmlElement) -> None:
@@ -24,11 +17,6 @@ def remove_hidden(root: HtmlElement) -> None:
             remove(el)
 
 
-_STREAMED_ID_RE = re.compile(r"^S:\d+$")
-"""React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
-moves into place: hidden in the markup, the page's text in the browser."""
-
-
 def is_hidden(el: HtmlElement) -> bool:
     if _is_hidden_in_markup(el):
         return not _is_folded_panel(el)
@@ -36,16 +24,11 @@ def is_hidden(el: HtmlElement) -> bool:
 
 
 def _is_hidden_in_markup(el: HtmlElement) -> bool:
-    if el.get("hidden") is not None and not _STREAMED_ID_RE.match(el.get("id") or ""):
+    if el.get("hidden") is not None and not rules.STREAMED_ID_RE.match(el.get("id") or ""):
         return True
-    if _HIDDEN_STYLE_RE.search(el.get("style") or ""):
+    if rules.HIDDEN_STYLE_RE.search(el.get("style") or ""):
         return True
     return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
-
-
-_FOLDED_RE = re.compile(r"accordion|collaps|faq|tab-?pane|tabpanel|expand|toggle|answer|"
-                        r"disclosure|rah-static", re.I)
-_NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent", re.I)
 
 
 def _is_folded_panel(el: HtmlElement) -> bool:
@@ -53,12 +36,13 @@ def _is_folded_panel(el: HtmlElement) -> bool:
     of the article (people who annotate articles count it). A folded menu is not one: panels
     that are mostly links, or named like menus and banners, stay hidden."""
     features = class_id(el)
-    if ((el.get("role") or "") not in ("region", "tabpanel") and not _FOLDED_RE.search(features)
-            and not _follows_disclosure_button(el)):
+    if ((el.get("role") or "") not in ("region", "tabpanel")
+            and not rules.FOLDED_RE.search(features) and not _follows_disclosure_button(el)):
         return False
-    if _NOT_FOLDED_RE.search(features) or (el.get("role") or "") in UNLIKELY_ROLES:
+    if rules.NOT_FOLDED_RE.search(features) or (el.get("role") or "") in rules.UNLIKELY_ROLES:
         return False
-    return len(text_of(el)) >= 80 and link_density(el) < 0.3
+    return (len(text_of(el)) >= rules.FOLDED_PANEL_MIN_CHARS
+            and link_density(el) < rules.FOLDED_PANEL_MAX_LINK_DENSITY)
 
 
 def _follows_disclosure_button(el: HtmlElement) -> bool:
@@ -68,5 +52,3 @@ def _follows_disclosure_button(el: HtmlElement) -> bool:
     if before is None or (before.tag != "button" and before.tag not in HEADING_TAGS):
         return False
     return bool(before.xpath("descendant-or-self::button[@aria-expanded]"))
-
-

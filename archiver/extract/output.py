@@ -118,5 +118,3 @@ def _walk(el: HtmlElement, out: _TextBuilder, pre: bool) -> None:
         if child.tail:
             out.add(child.tail, pre)
     out.brk(kind)
-
-

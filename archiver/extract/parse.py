@@ -187,5 +187,3 @@ def _flatten(html: str, max_depth: int) -> str:
     flattener.feed(html)
     flattener.close()
     return "".join(flattener.out)
-
-

@@ -4,7 +4,6 @@ winner is cleaned by `cleaning`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from lxml.html import HtmlElement
 from readability import Document
 
 from archiver.errors import ExtractionError
+from archiver.extract import rules
 from archiver.extract.cleaning import class_weight, clean_article
 from archiver.extract.dom import (
     HEADING_TAGS,
@@ -24,15 +24,6 @@ from archiver.extract.dom import (
     remove,
     word_runs,
 )
-
-UNLIKELY_RE = re.compile(
-    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
-    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
-    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
-)
-MAYBE_CANDIDATE_RE = re.compile(r"and|article|body|column|content|main|shadow")
-"""Readability.js's class/id patterns, in lower case: search lowercased text (re.I makes the
-search ten times slower, and it runs on every element)."""
 
 
 class ArticleFinder(Document):  # type: ignore[misc]
@@ -66,10 +57,10 @@ class ArticleFinder(Document):  # type: ignore[misc]
             features = class_id(el).lower()
             if el.tag in HEADING_TAGS:
                 features = features.replace("header", "")  # "header-anchor": an in-body heading
-            unlikely = UNLIKELY_RE.search(features) if len(features) > 1 else None
+            unlikely = rules.UNLIKELY_RE.search(features) if len(features) > 1 else None
             if (
                 unlikely
-                and not MAYBE_CANDIDATE_RE.search(features)
+                and not rules.MAYBE_CANDIDATE_RE.search(features)
                 and el.tag not in ("html", "body", "a")
                 and not el.xpath("ancestor::table | ancestor-or-self::pre | ancestor::code")
                 and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
@@ -89,7 +80,7 @@ class ArticleFinder(Document):  # type: ignore[misc]
         """Readability.js's initial score: only <div> gets the container bonus, not <article>.
         <body> gets no class weight: readability-lxml sets its id to "readabilityBody"."""
         weight = class_weight(elem) if elem.tag != "body" else 0
-        return {"content_score": _TAG_SCORES.get(elem.tag, 0) + weight, "elem": elem}
+        return {"content_score": rules.TAG_SCORES.get(elem.tag, 0) + weight, "elem": elem}
 
     def score_paragraphs(self) -> dict[HtmlElement, dict[str, Any]]:
         """Score like Readability.js: a paragraph's points go to five levels of ancestors
@@ -99,7 +90,7 @@ class ArticleFinder(Document):  # type: ignore[misc]
             text = norm(elem.text_content())
             if len(text) < self.min_text_length:
                 continue
-            points = 1 + len(_COMMAS_RE.split(text)) + min(len(text) // 100, 3)
+            points = 1 + len(rules.COMMAS_RE.split(text)) + min(len(text) // 100, 3)
             for level, ancestor in enumerate(_scorable_ancestors(elem)):
                 if ancestor not in candidates:
                     candidates[ancestor] = self.score_node(ancestor)
@@ -154,12 +145,10 @@ def _names_text(el: HtmlElement, word: str, page_prose: int) -> bool:
     page's paragraphs, or a block of the text named for its part ("listicle-header" with the
     intro, an FAQ pane styled "pane-header-alignment") with 300 characters of paragraphs."""
     prose = prose_length(el)
-    if prose > 0.5 * page_prose:
+    if prose > rules.LAYOUT_WRAPPER_PROSE_SHARE * page_prose:
         return True
-    return word == "header" and prose > 300 and link_density(el) < 0.25
-
-
-_COMMAS_RE = re.compile("[\u002C\u060C\uFE50\uFE10\uFE11\u2E41\u2E34\u2E32\uFF0C]")
+    return (word == "header" and prose > rules.NAMED_BLOCK_PROSE_CHARS
+            and link_density(el) < rules.NAMED_BLOCK_MAX_LINK_DENSITY)
 
 
 def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[str, Any]]
@@ -170,7 +159,8 @@ def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[st
         return top
     others = sorted((c for c in candidates.values() if c["elem"] is not top),
                     key=lambda c: c["content_score"], reverse=True)[:4]
-    close = [set(c["elem"].iterancestors()) for c in others if c["content_score"] >= 0.75 * score]
+    close = [set(c["elem"].iterancestors()) for c in others
+             if c["content_score"] >= rules.SECOND_LOOK_SHARE * score]
     if len(close) >= 3:
         for ancestor in top.iterancestors():
             if ancestor.tag in ("body", "html"):
@@ -196,14 +186,7 @@ def _repeats_itself(el: HtmlElement) -> bool:
     """Whether most of an element's runs of four words occur more than once in it (a page
     that holds its text twice, once per layout)."""
     runs = word_runs(el.text_content().lower())
-    return len(set(runs)) < 0.7 * len(runs)
-
-
-_TAG_SCORES = {
-    "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
-    "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,
-    "h6": -5, "th": -5,
-}
+    return len(set(runs)) < rules.REPEATED_TEXT_SHARE * len(runs)
 
 
 def _scorable_ancestors(elem: HtmlElement) -> Iterator[HtmlElement]:
@@ -211,5 +194,3 @@ def _scorable_ancestors(elem: HtmlElement) -> Iterator[HtmlElement]:
         if level == 5 or ancestor.getparent() is None:
             return
         yield ancestor
-
-
