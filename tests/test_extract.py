@@ -362,6 +362,18 @@ def test_readers_comments_go_even_when_each_is_an_article() -> None:
     assert "night bus for years" not in text and "responses" not in text
 
 
+def test_the_stages_run_in_the_order_the_package_says() -> None:
+    """One orchestrator runs the named stages; the package's docstring lists them in order,
+    each with the module that holds it."""
+    import archiver.extract
+    from archiver.extract.pipeline import STAGES
+
+    listed = re.findall(r"^\d+\. `(\w+)` \(`(\w+)\.py`", archiver.extract.__doc__ or "", re.M)
+    assert [name for name, _ in listed] == [name for name, _ in STAGES]
+    package = Path(archiver.extract.__file__).parent
+    assert all((package / f"{module}.py").is_file() for _, module in listed)
+
+
 def test_a_result_that_repeats_itself_is_not_longer() -> None:
     """A page that holds its text twice (once per layout) makes a second extractor's result
     twice as long, not better: the choice counts distinct text."""

@@ -28,6 +28,7 @@ what it does:
    in its markup, the language of its text, its first paragraph as description.
 10. `output` (`output.py`): absolute links, sanitized HTML (nh3), plain text.
 
+The heuristics are named data in `rules.py` (patterns, phrase lists, thresholds), by stage;
 `dom.py` holds the helpers on trees that every stage uses.
 """
 
