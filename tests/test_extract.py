@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text, strategies
+from archiver.extract import extract, extract_text, html_to_text, strategies
 from archiver.extract.choose import block_words, choose
 from archiver.extract.strategies import Candidate
 
@@ -840,6 +840,24 @@ def test_word_count_and_extract_text_agree_with_text() -> None:
     assert extract_text(html) == article.text
     assert article.word_count == len(re.findall(r"\w+", article.text))
 
+
+
+def test_a_word_that_inline_markup_cuts_stays_one_word() -> None:
+    """`<a>business</a>es` is "businesses" on the screen: no space where inline markup (a
+    link, bold, italics) cuts a word, as a browser shows it. Elements side by side are still
+    words apart (`<span>Home</span><span>News</span>`, a menu's links), and so are two words
+    where the page left out the space after a link (`<a>Ms Lee</a>reports`)."""
+    page = (f"<html><body><article><h1>Buses</h1>{_paragraphs()}<p>Our <a href='/b'>business</a>"
+            "es grew, with <em>no</em>-fare days and the <a href='/c'>council</a>'s <b>R</b>oute "
+            "plan, as <a href='/m'>Ms Lee</a>reports in<em>Bus Lines</em>, 公交<a>车</a>。</p>"
+            "</article></body></html>")
+    text = extract(page, CASE_URL).text
+    assert ("Our businesses grew, with no-fare days and the council's Route plan, as Ms Lee "
+            "reports in Bus Lines, 公交车。") in text
+    rendered = html_to_text(lxml.html.fromstring(
+        "<div><p><span>Home</span><span>News</span></p><p><a>One</a><a>Two</a></p>"
+        "<p><b>Note:</b>Text</p></div>"))
+    assert rendered == "Home News\n\nOne Two\n\nNote: Text"
 
 # --- sanitizing ---------------------------------------------------------------------------------
 

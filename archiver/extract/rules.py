@@ -575,3 +575,23 @@ KEEP_SHARE = 0.7
 
 TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 """Blocks of text that the page's expected length counts (each once)."""
+
+
+# output: the article's text
+# ---------------------------------------------------------------------------------------------
+
+INLINE_TAGS = frozenset(
+    "a abbr b bdi bdo code del dfn em font i ins kbd mark s samp strike strong tt u var".split()
+)
+"""Inline markup that can cut a word in the source (`<a>business</a>es`, `<b>R</b>efuse`): where
+only its start or only its end lies between two pieces of text without whitespace, the text can
+be one word (`WORD_SUFFIX_RE`). <span> is not one: pages set spans side by side as blocks; nor
+are <sub> and <sup>, whose text is no part of the word before it (10<sup>15</sup> is not 1015)."""
+
+WORD_SUFFIX_RE = re.compile(r"(?:s|es|ed|ing|ers?|est|ly|['’](?:s|d|ll|re|ve|t)?|-\w+)(?![\w'’-])")
+"""The end of a word that inline markup cut off ("es", "'s", "-fare"): one more word after a
+link is the page's missing space (`<a>Alexis Madrigal</a>reports` shows "Madrigalreports" in a
+browser, and means two words)."""
+
+UNSPACED_SCRIPT_RE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+"""Chinese and Japanese, which put no space between words: inline markup there cuts no word."""
