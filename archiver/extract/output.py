@@ -58,8 +58,8 @@ class _TextBuilder:
     """Collects text chunks. Like html-text (the benchmark's reference renderer), separate
     chunks from different elements get a space unless punctuation follows: block-ish <span>s
     without whitespace between them are common. Unlike html-text, a word that inline markup
-    cuts in two stays one word (`rules.INLINE_TAGS`): only the start or only the end of such
-    elements between two chunks, and letters on both sides."""
+    cuts in two stays one word (`rules.INLINE_TAGS`, `_cut_word`): only the start or only the
+    end of such elements between two chunks, and a word's ending after them."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
