@@ -19,7 +19,9 @@ import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text, paths
+from archiver.extract import extract, extract_text, html_to_text, strategies
+from archiver.extract.choose import block_words, choose
+from archiver.extract.strategies import Candidate
 
 CASES = Path(__file__).parent / "extract_cases"
 CASE_URL = "https://news.example.com/2024/05/article.html"
@@ -312,7 +314,7 @@ def test_second_opinions_read_the_page_without_hidden_dialogs() -> None:
              'story</h2><p>Signed consent forms are not required for our partners.</p></div>')
     html = (f"<html><body><div id='onetrust-banner-sdk'><p>We use cookies.</p><button>Accept"
             f"</button></div><article>{modal}{_paragraphs()}</article></body></html>")
-    text = paths.visible_page(html).text_content()
+    text = strategies.visible_page(html).text_content()
     assert PROSE[0] in text and PROSE[-1] in text
     assert "consent" not in text and "Republish" not in text and "cookies" not in text
 
@@ -360,22 +362,34 @@ def test_readers_comments_go_even_when_each_is_an_article() -> None:
     assert "night bus for years" not in text and "responses" not in text
 
 
+def test_the_stages_run_in_the_order_the_package_says() -> None:
+    """One orchestrator runs the named stages; the package's docstring lists them in order,
+    each with the module that holds it."""
+    import archiver.extract
+    from archiver.extract.pipeline import STAGES
+
+    listed = re.findall(r"^\d+\. `(\w+)` \(`(\w+)\.py`", archiver.extract.__doc__ or "", re.M)
+    assert [name for name, _ in listed] == [name for name, _ in STAGES]
+    package = Path(archiver.extract.__file__).parent
+    assert all((package / f"{module}.py").is_file() for _, module in listed)
+
+
 def test_a_result_that_repeats_itself_is_not_longer() -> None:
     """A page that holds its text twice (once per layout) makes a second extractor's result
     twice as long, not better: the choice counts distinct text."""
-    def made(path: str, text: str) -> paths.Candidate:
-        return paths.Candidate(path, lxml.html.fromstring("<div></div>"), text)
+    def made(path: str, text: str) -> Candidate:
+        return Candidate(path, lxml.html.fromstring("<div></div>"), text)
 
     article = " ".join(PROSE)
     first = made("cleaned", article)
     twice = made("trafilatura", f"{article}\n\n{article}\n\nRead this next")
-    assert paths.choose(first, 10_000, [lambda: twice]) is first
+    assert choose(iter([first, twice]), 10_000) is first
     longer = made("trafilatura", f"{article}\n\n{' '.join(reversed(PROSE * 2))} and more")
-    assert paths.choose(first, 10_000, [lambda: longer]) is first
+    assert choose(iter([first, longer]), 10_000) is first
     more = " ".join(f"Then item {n} of the plan: route {n * 7} gets {n} more buses."
                     for n in range(40))
     other = made("trafilatura", f"{article} {more}")
-    assert paths.choose(first, 10_000, [lambda: other]) is other
+    assert choose(iter([first, other]), 10_000) is other
 
 
 def test_author_box_and_a_lone_contents_label_go() -> None:
@@ -636,7 +650,7 @@ def test_page_size_counts_lists_code_and_cells_once() -> None:
     root = lxml.html.fromstring(
         "<html><body><p>one two</p><ul><li><p>three four</p> five</li></ul>"
         "<pre>six seven</pre><table><tr><td>eight</td></tr></table><h2>nine</h2></body></html>")
-    assert paths.block_words(root) == 9
+    assert block_words(root) == 9
 
 
 def test_intro_block_of_the_same_kind_as_the_body_stays() -> None:
@@ -826,6 +840,24 @@ def test_word_count_and_extract_text_agree_with_text() -> None:
     assert extract_text(html) == article.text
     assert article.word_count == len(re.findall(r"\w+", article.text))
 
+
+
+def test_a_word_that_inline_markup_cuts_stays_one_word() -> None:
+    """`<a>business</a>es` is "businesses" on the screen: no space where inline markup (a
+    link, bold, italics) cuts a word, as a browser shows it. Elements side by side are still
+    words apart (`<span>Home</span><span>News</span>`, a menu's links), and so are two words
+    where the page left out the space after a link (`<a>Ms Lee</a>reports`)."""
+    page = (f"<html><body><article><h1>Buses</h1>{_paragraphs()}<p>Our <a href='/b'>business</a>"
+            "es grew, with <em>no</em>-fare days and the <a href='/c'>council</a>'s <b>R</b>oute "
+            "plan, as <a href='/m'>Ms Lee</a>reports in<em>Bus Lines</em>, 公交<a>车</a>。</p>"
+            "</article></body></html>")
+    text = extract(page, CASE_URL).text
+    assert ("Our businesses grew, with no-fare days and the council's Route plan, as Ms Lee "
+            "reports in Bus Lines, 公交车。") in text
+    rendered = html_to_text(lxml.html.fromstring(
+        "<div><p><span>Home</span><span>News</span></p><p><a>One</a><a>Two</a></p>"
+        "<p><b>Note:</b>Text</p></div>"))
+    assert rendered == "Home News\n\nOne Two\n\nNote: Text"
 
 # --- sanitizing ---------------------------------------------------------------------------------
 

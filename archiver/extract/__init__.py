@@ -1,43 +1,48 @@
 """Turn a page's HTML into an `Article`: pure, HTML in, article out, no I/O.
 
-readability-lxml picks the article; around it this package
+One pipeline (`pipeline.STAGES`) of named stages, in this order, each in a module named for
+what it does:
 
-* refuses input that is not HTML (PDF/PNG bytes, JSON) with `ExtractionError`, and repairs what
-  can be repaired (NUL bytes, bogus charset declarations, nesting deeper than libxml2 keeps);
-* removes page chrome first: consent prompts, hidden nodes, icon sprites, share/follow widgets,
-  newsletter boxes, "related" teasers, navigation; by structure and attributes, and by text only
-  where a short block holds a consent text *and* an accept button;
-* cleans the chosen article the way Firefox's Reader View does (keeps captions, lists, tables and
-  code that readability-lxml's own cleaner drops);
-* reads the metadata (JSON-LD, OpenGraph, meta tags, `<time>`, `<html lang>`) and renders the
-  article as sanitized HTML (nh3) and as plain text.
+1. `parse` (`parse.py`): refuse input that is not HTML (PDF/PNG bytes, JSON) with
+   `ExtractionError`; repair what can be repaired (NUL bytes, bogus charset declarations,
+   nesting deeper than libxml2 keeps); parse it.
+2. `metadata` (`metadata.py`): what the page declares (JSON-LD, OpenGraph, meta tags, `<title>`,
+   `<time>`, `<html lang>`), read before anything of the page is removed.
+3. `normalize` (`normalize.py`): what no reader sees goes (hidden nodes, closed dialogs), but
+   not folded panels a reader opens.
+4. `byline` (`byline.py`): the byline the markup shows, found as Reader View finds it and
+   taken out of the text, where the page declares no author.
+5. `boilerplate` (`boilerplate.py`): page chrome goes: sign-up forms, consent prompts, icon
+   sprites, share/follow widgets, newsletter boxes, comments, teasers, navigation, the heading
+   that repeats the title; by structure and attributes, by text only where a short block holds
+   a consent text *and* an accept button. The words left say how long the article should be.
+6. `candidates` (`strategies.py`): the ways to the article, in order: `cleaned` (readability-
+   lxml's scoring, `scoring.py`, on the page without its chrome, and Reader View's cleaning,
+   `cleaning.py`), then as second opinions `readability` (plain readability-lxml) and
+   `trafilatura`, on the page as it came less what no reader sees; the page's main region last.
+7. `trim` (`trim.py`): each candidate cut to the article body as people annotate it (tables of
+   contents, buttons, captions and credits, related lists, repeated bylines, bios...).
+8. `choose` (`choose.py`): the cleaned candidate unless it is short next to the page; then
+   the second opinions are found, and the first not much shorter than the longest wins.
+9. `complete` (`metadata.py`): what the page does not declare, from the article: the byline
+   in its markup, the language of its text, its first paragraph as description.
+10. `output` (`output.py`): absolute links, sanitized HTML (nh3), plain text.
 
-Stages, one module each: `document` (input checks, parsing), `metadata`, `chrome` (what is
-not the article), `core` (readability-lxml's scoring, Reader View's cleaning), `output`.
+The heuristics are named data in `rules.py` (patterns, phrase lists, thresholds), by stage;
+`dom.py` holds the helpers on trees that every stage uses.
 """
 
 from __future__ import annotations
 
-from lxml import etree
-
 from archiver.errors import ExtractionError
-from archiver.extract import paths
-from archiver.extract.body import remove_consent_checkboxes, remove_signup_forms
-from archiver.extract.chrome import (
-    itemprop_author,
-    remove_chrome,
-    remove_hidden,
-    remove_title_heading,
-    take_byline,
-)
-from archiver.extract.document import checked_input, parse, repair_text
-from archiver.extract.dom import WORD_RE
-from archiver.extract.metadata import guess_language, read_metadata
-from archiver.extract.output import first_paragraph, html_to_text, prepare_article
+from archiver.extract.metadata import guess_language
+from archiver.extract.output import html_to_text
+from archiver.extract.pipeline import run
 from archiver.models import Article
 from archiver.sanitize import sanitize_html
 
 __all__ = ["extract", "extract_text", "guess_language", "html_to_text", "sanitize_html"]
+
 
 def extract(html: str, url: str | None = None) -> Article:
     """Extract the article of `html` (a page's markup); `url` makes links absolute.
@@ -45,7 +50,7 @@ def extract(html: str, url: str | None = None) -> Article:
     Raises `ExtractionError` (and nothing else) when the input is not HTML or holds no article.
     """
     try:
-        return _extract(html, url)
+        return run(html, url)
     except ExtractionError:
         raise
     except RecursionError as exc:
@@ -59,45 +64,3 @@ def extract(html: str, url: str | None = None) -> Article:
 def extract_text(html: str, url: str | None = None) -> str:
     """The article's plain text: the entry point of the benchmark harness."""
     return extract(html, url).text
-
-
-def _extract(html: str, url: str | None) -> Article:
-    html = repair_text(checked_input(html))
-    root = parse(html)
-    meta = read_metadata(root, url)
-    remove_hidden(root)
-    byline = None if meta.get("byline") else take_byline(root) or itemprop_author(root)
-    page_words = paths.paragraph_words(root)
-    remove_signup_forms(root)
-    remove_consent_checkboxes(root)
-    remove_chrome(root)
-    remove_title_heading(root, meta.get("title"))
-    page_words = max(page_words, paths.block_words(root))
-    found = paths.choose(paths.cleaned(root, meta), page_words, [
-        lambda: paths.plain_readability(html, meta),
-        lambda: paths.trafilatura_article(html, url, meta),
-    ]) or paths.page_text(root, meta)
-    if found is None:
-        raise ExtractionError("no article text found in the document")
-    prepare_article(found.node, url)
-    return _article(meta, byline, found)
-
-
-def _article(meta: dict[str, str], byline: str | None, found: paths.Candidate) -> Article:
-    node, text = found.node, found.text
-    return Article(
-        title=meta.get("title") or None,
-        byline=meta.get("byline") or byline,
-        published=meta.get("published"),
-        lang=meta.get("lang") or guess_language(text),
-        site_name=meta.get("site_name"),
-        description=meta.get("description") or first_paragraph(node),
-        canonical_url=meta.get("canonical_url"),
-        image_url=meta.get("image_url"),
-        html=sanitize_html(etree.tostring(node, encoding="unicode", method="html")),
-        text=text,
-        word_count=len(WORD_RE.findall(text)),
-        extraction_path=found.path,
-    )
-
-

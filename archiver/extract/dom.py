@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
+from archiver.extract import rules
+
 WS_RE = re.compile(r"\s+")
 WORD_RE = re.compile(r"\w+")
 
@@ -35,7 +37,8 @@ def node_id(el: HtmlElement) -> str:
     if value and el.tag in HEADING_TAGS:
         words = set(WORD_RE.findall(el.text_content().lower()))
         named = [w for w in re.split(r"[\W_]+", value.lower()) if len(w) > 1]
-        if words and named and sum(w in words for w in named) >= 0.6 * len(named):
+        if words and named and (
+                sum(w in words for w in named) >= rules.HEADING_ID_SHARE * len(named)):
             return ""
     return value
 
@@ -59,7 +62,7 @@ def link_density(el: HtmlElement) -> float:
         return 0.0
     linked = 0.0
     for a in el.iter("a"):
-        weight = 0.3 if (a.get("href") or "").startswith("#") else 1.0
+        weight = rules.IN_PAGE_LINK_WEIGHT if (a.get("href") or "").startswith("#") else 1.0
         linked += len(text_of(a)) * weight
     return linked / length
 
@@ -77,4 +80,27 @@ def word_runs(text: str) -> list[tuple[str, ...]]:
 
 def has_prose(el: HtmlElement) -> bool:
     """Whether an element holds a paragraph of prose (a <p> of more than 300 characters)."""
-    return any(len(text_of(p)) > 300 for p in el.iter("p"))
+    return any(len(text_of(p)) > rules.PROSE_PARAGRAPH_CHARS for p in el.iter("p"))
+
+
+def similarity(a: str, b: str) -> float:
+    """Share of b's text made of words that also occur in a (1 = same words)."""
+    tokens_a = [t for t in re.split(r"\W+", a.lower()) if t]
+    tokens_b = [t for t in re.split(r"\W+", b.lower()) if t]
+    if not tokens_a or not tokens_b:
+        return 0.0
+    unique_b = [t for t in tokens_b if t not in tokens_a]
+    return 1 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
+
+
+def has_ancestor(el: HtmlElement, tag: str, max_depth: int = 3) -> bool:
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if max_depth > 0 and depth > max_depth:
+            return False
+        if ancestor.tag == tag:
+            return True
+    return False
+
+
+def in_article(el: HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") for a in el.iterancestors())

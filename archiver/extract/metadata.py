@@ -1,4 +1,6 @@
-"""Metadata of a page: JSON-LD, OpenGraph and meta tags, <title>, <time>, language."""
+"""Stages `metadata` and `complete`: what the page declares about its article (JSON-LD,
+OpenGraph and meta tags, <title>, <time>, language), read before any stage changes the page;
+then, once the article is found, what the page does not declare, from the article itself."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import WORD_RE, WS_RE, norm, text_of
+from archiver.extract.dom import WORD_RE, WS_RE, norm, similarity, text_of
+from archiver.models import Article
 
 _JSONLD_ARTICLE_TYPES = re.compile(
     r"^(Article|AdvertiserContentArticle|NewsArticle|AnalysisNewsArticle|AskPublicNewsArticle|"
@@ -66,6 +69,23 @@ def read_metadata(root: HtmlElement, url: str | None) -> dict[str, str]:
         if key in found and url:
             found[key] = _absolute(url, found[key])
     return {key: value for key, value in found.items() if value}
+
+
+def describe(meta: dict[str, str], byline: str | None, node: HtmlElement, text: str
+             ) -> Article:
+    """The article's metadata (its body is `output`'s): what the page declares (`meta`), and
+    where it declares nothing, the byline in its markup, the language of the text and the
+    text's first paragraph as its description."""
+    return Article(
+        title=meta.get("title") or None,
+        byline=meta.get("byline") or byline,
+        published=meta.get("published"),
+        lang=meta.get("lang") or guess_language(text),
+        site_name=meta.get("site_name"),
+        description=meta.get("description") or first_paragraph(node),
+        canonical_url=meta.get("canonical_url"),
+        image_url=meta.get("image_url"),
+    )
 
 
 def _first(values: dict[str, str], *names: str) -> str | None:
@@ -195,16 +215,6 @@ def _json_ld_image(image: object) -> str | None:
     if isinstance(image, dict):
         image = image.get("url")
     return _str(image)
-
-
-def similarity(a: str, b: str) -> float:
-    """Share of b's text made of words that also occur in a (1 = same words)."""
-    tokens_a = [t for t in re.split(r"\W+", a.lower()) if t]
-    tokens_b = [t for t in re.split(r"\W+", b.lower()) if t]
-    if not tokens_a or not tokens_b:
-        return 0.0
-    unique_b = [t for t in tokens_b if t not in tokens_a]
-    return 1 - len(" ".join(unique_b)) / len(" ".join(tokens_b))
 
 
 _TITLE_SEPARATORS = "|\\-–—\\\\/>»"
@@ -347,3 +357,9 @@ def guess_language(text: str) -> str | None:
     return best if scores[best] >= 3 else None
 
 
+def first_paragraph(node: HtmlElement) -> str | None:
+    for p in node.iter("p"):
+        text = text_of(p)
+        if text and not any(a.tag == "figcaption" for a in p.iterancestors()):
+            return text
+    return None

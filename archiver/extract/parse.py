@@ -1,4 +1,5 @@
-"""Input checks, repair and parsing: what the extractor accepts as HTML, and how it reads it.
+"""Stage `parse`: input checks, repair and parsing: what the extractor accepts as HTML, and
+how it reads it.
 
 Documents nested deeper than libxml2 keeps (256) are rebuilt flatter first."""
 
@@ -187,5 +188,3 @@ def _flatten(html: str, max_depth: int) -> str:
     flattener.feed(html)
     flattener.close()
     return "".join(flattener.out)
-
-

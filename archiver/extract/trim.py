@@ -1,5 +1,8 @@
-"""The article body only, as people annotate it: what an extractor's result still holds that a
-reader does not count as the article, found by structure first and by text second.
+"""Stage `trim`: each candidate cut to the article body as people annotate it: what an
+extractor's result still holds that a reader does not count as the article, found by structure
+first and by text second (it runs before `choose`, which compares the trimmed texts).
+
+* the heading that repeats the title (`Article.title`);
 
 * tables of contents (a block whose class says so, or a list of links into the page itself);
 * buttons and calls to action ("Learn more", "Check price", "Back to top");
@@ -22,75 +25,34 @@ import re
 
 from lxml.html import HtmlElement
 
-from archiver.extract.dom import class_id, elements, has_prose, link_density, remove, text_of
-from archiver.extract.metadata import similarity
-
-_TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
-                     r"lwptoc\w*|rank-math-toc\w*|jump-links?|on-this-page)(?:$|[\s_-])", re.I)
-_TOC_LABEL_RE = re.compile(
-    r"^\W*(?:table of contents|contents|in this (?:article|post|guide|story|review)|"
-    r"jump to(?: section)?|on this page|what's inside|quick links|skip to)\W*$", re.I)
-_BUTTON_CLASS_RE = re.compile(r"(?:^|[\s_-])(?:btn|button|cta|wp-block-button\w*)(?:$|[\s_-])",
-                              re.I)
-_CALL_TO_ACTION_RE = re.compile(
-    r"^\W*(?:learn more|read more|see more|show more|view more|load more|more info|"
-    r"check (?:the )?(?:latest )?price\w*|check availability|see (?:the )?(?:latest )?price|"
-    r"see (?:the )?rating|see details|view details|view deal|see deal|get (?:the )?deal|"
-    r"shop now|buy now|book now|order now|get started|start now|try (?:it )?(?:for )?free|"
-    r"sign up|subscribe|download now|read (?:the |our )?(?:full |entire )?review|"
-    r"best prices today|rate this (?:article|post)|back to (?:the )?(?:articles?|posts?|blog)"
-    r"(?: list)?|skip to (?:the )?(?:extras|bottom|end)\b.*|"
-    r"(?:buy|view|shop|check price|see it) (?:at|on) [\w.& -]{2,30}|back to top|"
-    r"continue reading|click here|visit (?:the )?(?:site|website|store))\W*$",
-    re.I,
+from archiver.extract import rules
+from archiver.extract.boilerplate import remove_signup_forms, remove_title_heading
+from archiver.extract.dom import (
+    WORD_RE,
+    class_id,
+    elements,
+    has_prose,
+    link_density,
+    remove,
+    similarity,
+    text_of,
 )
-_GALLERY_RE = re.compile(r"gallery|slideshow|slider|carousel|lightbox|swiper|slick|glide", re.I)
-_GALLERY_CHROME_RE = re.compile(
-    r"^\W*(?:(?:image|photo|picture|slide)\s*\d+\s*(?:of|/)\s*\d+|\d+\s*(?:of|/)\s*\d+|"
-    r"close|caption|next|previous|prev|expand|enlarge|zoom|fullscreen|full screen|"
-    r"view (?:the )?gallery|open (?:the )?gallery|view all \d* ?(?:photos|images)|"
-    r"(?:show|hide) caption|skip ad|play|pause)\W*$",
-    re.I,
-)
-_CREDIT_CLASS_RE = re.compile(r"credit|caption|attribution|copyright|photo-source|image-source",
-                              re.I)
-_CREDIT_ONLY_CLASS_RE = re.compile(r"credit|attribution|copyright|photo-source|image-source",
-                                   re.I)
-_CREDIT_TEXT_RE = re.compile(
-    r"^\W*(?:(?:photo|image|picture|illustration|graphic|video|header|featured|cover|lead)s?"
-    r"(?: image)?\s*(?:credits?|courtesy|source)?\s*[:|©]"
-    r"|(?:photo|image|picture|illustration)s? (?:credits?|courtesy|by)\b"
-    r"|credits?\s*[:|]|courtesy of\b|©|\(c\)\s"
-    r"|(?:getty images|shutterstock|istock(?:photo)?|alamy|unsplash|pexels|adobe stock|"
-    r"(?:ap|afp|reuters|dpa|epa) (?:photo|images?))\b)",  # a stock agency's or wire's credit
-    re.I,
-)
-_RELATED_LEAD_RE = re.compile(
-    r"^\W*(?:related(?: (?:posts?|articles?|stories|reading|content|news|links|guides?|"
-    r"topics|coverage|reviews))?|more (?:from|on|in|about|like this|stories|articles|posts|"
-    r"news|reading|to read|to explore)\b.*|(?:if you (?:liked|enjoyed) this \w+,? )?"
-    r"(?:you|we think you) (?:may|might|will|could) "
-    r"(?:also )?(?:like|enjoy|be interested)\b.*|recommended(?: (?:for you|reading|articles|"
-    r"posts|stories))?|read (?:this )?next|what to read next|up next|keep reading|"
-    r"(?:most )?popular(?: (?:posts|stories|articles|now))?|trending(?: now| stories)?|"
-    r"latest (?:news|posts|stories|articles)|don't miss|editor'?s? picks|"
-    r"other (?:posts|articles|stories) you\b.*|similar (?:posts|articles))\W*$",
-    re.I,
-)
-_DATELINE_RE = re.compile(
-    r"\b(?:\d{1,2}(?:st|nd|rd|th)?,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
-    r"[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}"
-    r"\b|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*reading time\b|^\W*(?:by|written by|"
-    r"posted by|updated|published|last updated|reviewed by|fact checked by|edited by)\b",
-    re.I,
-)
-_SHORT = 80
-"""Text length up to which a block is a label, a button or a line of chrome."""
-
+from archiver.extract.output import html_to_text
 
 Caption = tuple[HtmlElement, int, HtmlElement]
 """A caption taken out of the text: its figure, its place in the figure, the <figcaption>."""
+
+
+def article_text(node: HtmlElement, meta: dict[str, str]) -> str | None:
+    """Trim a candidate's article to its body (`trim`), and return its text, or None when it
+    has no words or is mostly links. Its figures' captions are in its HTML, not in its text."""
+    remove_title_heading(node, meta.get("title"))
+    captions = trim(node, meta)
+    text = html_to_text(node)
+    if not WORD_RE.search(text) or link_density(node) > rules.MAX_LINK_DENSITY:
+        return None
+    restore_captions(node, captions)
+    return text
 
 
 def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
@@ -111,26 +73,24 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
     return captions
 
 
-_MEDIA = ".//img|.//picture|.//video"
-
-
 def _take_figure_captions(node: HtmlElement) -> list[Caption]:
     """The <figcaption>s of the figures that show an image or a video, out of the tree and
     without the credits they hold ("Photo: ..."); a caption that is a credit alone goes."""
     taken = []
     for caption in list(node.iter("figcaption")):
         figure = caption.getparent()
-        if figure is None or figure.tag != "figure" or not figure.xpath(_MEDIA):
+        if figure is None or figure.tag != "figure" or not figure.xpath(rules.MEDIA):
             continue
         index = figure.index(caption)
         remove(caption)
         for el in list(elements(caption)):
             if el is not caption and el.getparent() is not None and (
-                    _CREDIT_ONLY_CLASS_RE.search(class_id(el))
-                    or len(text_of(el)) < 150 and _CREDIT_TEXT_RE.match(text_of(el))):
+                    rules.CREDIT_ONLY_CLASS_RE.search(class_id(el))
+                    or len(text_of(el)) < rules.CREDIT_MAX_CHARS
+                    and rules.CREDIT_TEXT_RE.match(text_of(el))):
                 remove(el)
         text = text_of(caption)
-        if text and len(text) < 500 and not _CREDIT_TEXT_RE.match(text):
+        if text and len(text) < rules.CAPTION_MAX_CHARS and not rules.CREDIT_TEXT_RE.match(text):
             caption.tail = None
             taken.append((figure, index, caption))
     return taken
@@ -140,7 +100,7 @@ def restore_captions(node: HtmlElement, captions: list[Caption]) -> None:
     """Put the captions `trim` took back into their figures, if these are still in the text
     with their images."""
     for figure, index, caption in captions:
-        if (figure is node or node in figure.iterancestors()) and figure.xpath(_MEDIA):
+        if (figure is node or node in figure.iterancestors()) and figure.xpath(rules.MEDIA):
             figure.insert(min(index, len(figure)), caption)
 
 
@@ -148,7 +108,7 @@ def _remove_tables_of_contents(node: HtmlElement) -> None:
     for el in list(elements(node)):
         if el is node or el.getparent() is None:
             continue
-        if _TOC_RE.search(class_id(el)) and link_density(el) > 0.5:
+        if rules.TOC_RE.search(class_id(el)) and link_density(el) > rules.LINK_LIST_MIN_DENSITY:
             remove(el)
         elif el.tag in ("ul", "ol") and _is_list_of_anchors(el):
             _remove_with_label(el)
@@ -163,15 +123,17 @@ def _is_toc_label(el: HtmlElement) -> bool:
                       "summary", "button", "label"):
         return False
     text = text_of(el)
-    return len(text) < 40 and bool(_TOC_LABEL_RE.match(text)) and _is_alone(el)
+    return (len(text) < rules.TOC_LABEL_MAX_CHARS and bool(rules.TOC_LABEL_RE.match(text))
+            and _is_alone(el))
 
 
 def _is_list_of_anchors(el: HtmlElement) -> bool:
     """A list whose items are all links into the page: "#section" hrefs, 3 or more."""
     hrefs = [a.get("href") or "" for a in el.iter("a")]
     items = [li for li in el if li.tag == "li"]
-    return (len(items) >= 3 and len(hrefs) >= len(items)
-            and all(h.startswith("#") for h in hrefs) and _linked_share(el) > 0.8)
+    return (len(items) >= rules.TOC_MIN_ITEMS and len(hrefs) >= len(items)
+            and all(h.startswith("#") for h in hrefs)
+            and _linked_share(el) > rules.TOC_LINKED_SHARE)
 
 
 def _linked_share(el: HtmlElement) -> float:
@@ -182,7 +144,7 @@ def _linked_share(el: HtmlElement) -> float:
 def _remove_with_label(el: HtmlElement) -> None:
     """Remove a block, and the "Table of contents" label just before it."""
     label = el.getprevious()
-    if label is not None and _TOC_LABEL_RE.match(text_of(label)):
+    if label is not None and rules.TOC_LABEL_RE.match(text_of(label)):
         remove(label)
     parent = el.getparent()
     remove(el)
@@ -190,59 +152,17 @@ def _remove_with_label(el: HtmlElement) -> None:
         remove(parent)
 
 
-def remove_signup_forms(node: HtmlElement) -> None:
-    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
-
-    Runs on the whole page too, before readability's cleaning drops the fields themselves."""
-    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
-                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
-        if field.getparent() is None:
-            continue
-        block = field
-        for ancestor in field.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 600 or len(ancestor.findall(
-                    ".//p")) > 3:
-                break
-            block = ancestor
-        remove(block)
-
-
-def remove_consent_checkboxes(node: HtmlElement) -> None:
-    """A form's consent checkbox and its fine print ("I consent to the storage of my data",
-    "I agree to the privacy policy"): a short block around a checkbox that talks consent.
-
-    Runs on the whole page, before readability's cleaning drops the checkbox itself."""
-    for box in list(node.xpath(".//input[@type='checkbox']")):
-        if box.getparent() is None:
-            continue
-        block = None
-        for ancestor in box.iterancestors():
-            if ancestor is node or len(text_of(ancestor)) > 400:
-                break
-            if _CONSENT_FINE_PRINT_RE.search(text_of(ancestor)):
-                block = ancestor
-        if block is not None:
-            remove(block)
-
-
-_CONSENT_FINE_PRINT_RE = re.compile(
-    r"\bconsent|\bgdpr\b|\bagree to (?:the|our)\b|\bprivacy policy\b|\bcookies?\b|"
-    r"\beinwillig|\bdatenschutz|\bconsens|\bconsiento\b",
-    re.I,
-)
-
-
 def _remove_buttons(node: HtmlElement) -> None:
     for el in list(elements(node)):
         if el is node or el.getparent() is None:
             continue
         text = text_of(el)
-        if len(text) > _SHORT or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if len(text) > rules.SHORT or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             continue
-        if el.tag in ("a", "button") and (_BUTTON_CLASS_RE.search(class_id(el))
+        if el.tag in ("a", "button") and (rules.BUTTON_CLASS_RE.search(class_id(el))
                                           or el.get("role") == "button"):
             _remove_block_of(el, node)
-        elif _CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
+        elif rules.CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
                                                  or el.tag == "button"):
             _remove_block_of(el, node)
 
@@ -257,30 +177,13 @@ def _remove_notices(node: HtmlElement) -> None:
       for our newsletter…"): it opens with the appeal and names the channel."""
     for el in list(node.iter("p", "div", "small", "em", "i", "span", "aside", "h2", "h3", "h4",
                              "h5", "h6")):
-        if el.getparent() is None or any(c.tag in _BLOCK_TAGS for c in el):
+        if el.getparent() is None or any(c.tag in rules.BLOCK_TAGS for c in el):
             continue
         text = text_of(el)
-        if len(text) < 400 and any(first.search(text) and second.search(text)
-                                   for first, second in _NOTICES) and (
-                el.tag not in ("small", "em", "i", "span") or _is_alone(el)):
+        if len(text) < rules.NOTICE_MAX_CHARS and any(
+                first.search(text) and second.search(text) for first, second in rules.NOTICES
+        ) and (el.tag not in ("small", "em", "i", "span") or _is_alone(el)):
             remove(el)
-
-
-_DISCLOSURE_RE = re.compile(
-    r"\b(?:affiliate|commissions?|commissionable|compensat\w+|kick ?back|associate\b.*\bearns?)",
-    re.I)
-_DISCLOSED_RE = re.compile(
-    r"\b(?:we|i|our|this (?:site|website|blog|post|article|page|content))\b(?:\W+\w+){0,8}"
-    r"\W+(?:may |might |will |can )?(?:earn|receive|get|make|contains?|includes?|uses?|is "
-    r"supported)\b",
-    re.I)
-_APPEAL_RE = re.compile(
-    r"^\W*(?:sign up|subscribe|join|follow (?:me|us)|(?:want|looking for) more\b[^?]{0,60}\?|"
-    r"thank you for subscribing|get (?:our|the) )", re.I)
-_CHANNEL_RE = re.compile(
-    r"\b(?:newsletters?|inbox|mailing list|e-?mail updates|instagram|facebook|pinterest|"
-    r"tiktok|youtube|telegram|linkedin)\b", re.I)
-_NOTICES = ((_DISCLOSURE_RE, _DISCLOSED_RE), (_APPEAL_RE, _CHANNEL_RE))
 
 
 def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
@@ -299,15 +202,16 @@ def _remove_gallery_chrome(node: HtmlElement) -> None:
     for gallery in list(elements(node)):
         if gallery is node or gallery.getparent() is None:
             continue
-        if not _GALLERY_RE.search(class_id(gallery)) or has_prose(gallery):
+        if not rules.GALLERY_RE.search(class_id(gallery)) or has_prose(gallery):
             continue
         for el in list(elements(gallery)):
             if el is not gallery and el.getparent() is not None and el.tag not in ("img",
                                                                                     "picture"):
-                if text_of(el) and len(text_of(el)) < 300 and not el.xpath(".//img"):
+                if (text_of(el) and len(text_of(el)) < rules.GALLERY_TEXT_MAX_CHARS
+                        and not el.xpath(".//img")):
                     remove(el)
     for el in list(elements(node)):
-        if el is not node and el.getparent() is not None and _GALLERY_CHROME_RE.match(
+        if el is not node and el.getparent() is not None and rules.GALLERY_CHROME_RE.match(
                 text_of(el)) and not el.xpath(".//img"):
             remove(el)
 
@@ -317,12 +221,13 @@ def _remove_captions_and_credits(node: HtmlElement) -> None:
         if el is node or el.getparent() is None:
             continue
         if el.tag == "figcaption" or (
-            _CREDIT_CLASS_RE.search(class_id(el)) and len(text_of(el)) < 300
-            and not el.xpath(".//p[string-length(normalize-space()) > 300]")
+            rules.CREDIT_CLASS_RE.search(class_id(el))
+            and len(text_of(el)) < rules.CREDIT_BLOCK_MAX_CHARS and not has_prose(el)
         ):
             remove(el)
-        elif el.tag in ("p", "div", "span", "small", "em", "i", "cite") and len(
-                text_of(el)) < 150 and _CREDIT_TEXT_RE.match(text_of(el)) and _is_alone(el):
+        elif (el.tag in ("p", "div", "span", "small", "em", "i", "cite")
+              and len(text_of(el)) < rules.CREDIT_MAX_CHARS
+              and rules.CREDIT_TEXT_RE.match(text_of(el)) and _is_alone(el)):
             remove(el)
 
 
@@ -339,9 +244,9 @@ def _is_alone(el: HtmlElement) -> bool:
 def _remove_related_tail(node: HtmlElement) -> None:
     """A heading like "Related posts" and the lists of links right after it."""
     for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
-        if heading.getparent() is None or len(text_of(heading)) > 60:
+        if heading.getparent() is None or len(text_of(heading)) > rules.RELATED_LABEL_MAX_CHARS:
             continue
-        if not _RELATED_LEAD_RE.match(text_of(heading)):
+        if not rules.RELATED_LEAD_RE.match(text_of(heading)):
             continue
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
@@ -360,7 +265,7 @@ def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
     for el in heading.itersiblings():
         if not isinstance(el.tag, str):
             continue
-        if text_of(el) and link_density(el) <= 0.5:
+        if text_of(el) and link_density(el) <= rules.LINK_LIST_MIN_DENSITY:
             break
         run.append(el)
         found = found or bool(text_of(el))
@@ -380,13 +285,13 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
         return
     order = {el: n for n, el in enumerate(node.iter())}
     prose = [order[p] for p in node.iter("p", "li", "pre", "blockquote", "td")
-             if len(text_of(p)) > 150]
+             if len(text_of(p)) > rules.CARDS_PROSE_CHARS]
     total = len(text_of(node))
     for run in runs:
         end = max(order[el] for el in run[-1].iter())  # the run's last element, in page order
         if any(position > end for position in prose):
             continue  # text after the cards: they are part of it
-        if sum(len(text_of(el)) for el in run) > 0.5 * total:
+        if sum(len(text_of(el)) for el in run) > rules.CARDS_MAX_SHARE * total:
             continue
         for el in run:
             remove(el)
@@ -402,10 +307,10 @@ def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
         if card and run and child.tag == run[0].tag:
             run.append(child)
             continue
-        if len(run) >= 3:
+        if len(run) >= rules.MIN_CARDS:
             runs.append(run)
         run = [child] if card else []
-    if len(run) >= 3:
+    if len(run) >= rules.MIN_CARDS:
         runs.append(run)
     return runs
 
@@ -415,12 +320,12 @@ def _is_card(el: HtmlElement) -> bool:
     if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
         return False
     text = text_of(el)
-    if not 15 <= len(text) <= 500 or has_prose(el):
+    if not rules.CARD_MIN_CHARS <= len(text) <= rules.CARD_MAX_CHARS or has_prose(el):
         return False
     for a in el.iter("a"):
         headline = text_of(a)
-        if len(headline.split()) >= 3:
-            return 0 <= text.find(headline) <= 40
+        if len(headline.split()) >= rules.HEADLINE_MIN_WORDS:
+            return 0 <= text.find(headline) <= rules.HEADLINE_MAX_OFFSET
     return False
 
 
@@ -430,22 +335,13 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
     byline = meta.get("byline") or ""
     for el in _leading_blocks(node):
         text = text_of(el)
-        if (description and len(text) > 40 and similarity(description, text) > 0.9
+        if (description and len(text) > rules.STANDFIRST_MIN_CHARS
+                and similarity(description, text) > rules.STANDFIRST_SIMILARITY
                 and not _opens_the_text(el)) or (
-            len(text) <= 120 and (_is_dateline(text) or (byline and byline in text))
+            len(text) <= rules.HEADER_LINE_MAX_CHARS
+            and (_is_dateline(text) or (byline and byline in text))
         ):
             remove(el)
-
-
-_BIO_RE = re.compile(
-    r"^(?:about the (?:author|writer|contributor)s?\b|(?:(?:dr|mr|mrs|ms|prof)\.? )?"
-    r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3},? (?:is|was|has been|has|an?|the|writes|covers) )",
-)
-_PERSON_RE = re.compile(
-    r"^(?!.*\b(?i:team|staff|editors?|editorial|official|admin|desk)\b)"
-    r"[A-Z][a-z][\w'’.-]*(?: (?:[A-Z][\w'’.-]+|van|von|de|da|del|der|le|la|al|bin)){1,3}$")
-"""A person's name (two to four words, the first one capitalized, not a team's or a desk's)."""
-_CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 
 
 def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
@@ -456,8 +352,8 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = byline.split(",")[0].split(" and ")[0].strip()
-    names = {author, author.split()[0]} if _PERSON_RE.match(author) else set()
-    for _ in range(3):
+    names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
+    for _ in range(rules.CLOSING_LINES):
         last = _last_block(node)
         if last is None or last is node or not _closes_the_post(last, names):
             return
@@ -466,32 +362,31 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
 
 def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
     text = text_of(el)
-    if len(text) <= 120 and ((_is_dateline(text) and _YEAR_RE.search(text))
-                             or _TAGS_LINE_RE.match(text)):
+    if len(text) <= rules.HEADER_LINE_MAX_CHARS and (
+            (_is_dateline(text) and rules.YEAR_RE.search(text))
+                             or rules.TAGS_LINE_RE.match(text)):
         return True  # a date line with its date ("By keeping an eye on …" is a sentence)
-    opening = _BIO_RE.match(text)
-    if opening is None or len(text) > 700 or link_density(el) > 0.5:
+    opening = rules.BIO_RE.match(text)
+    if (opening is None or len(text) > rules.BIO_MAX_CHARS
+            or link_density(el) > rules.BIO_MAX_LINK_DENSITY):
         return False
     return opening.group().lower().startswith("about the") or any(
         text.startswith(name) for name in names)
 
 
-_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
-_TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories|category|"
-                           r"topics)\s*:", re.I)
-
-
 def _last_block(node: HtmlElement) -> HtmlElement | None:
     """The innermost block that holds the text's last words: the first block with text in
     reverse page order (a block comes after the blocks inside it in that order)."""
-    return next((el for el in reversed(list(node.iter(*_CLOSING_BLOCKS))) if text_of(el)), None)
+    blocks = reversed(list(node.iter(*rules.CLOSING_BLOCKS)))
+    return next((el for el in blocks if text_of(el)), None)
 
 
 def _is_dateline(text: str) -> bool:
     """A line that is a byline or a date ("By …", "Updated …", "15 Dec, 2025", "8 min read"),
     not a sentence that mentions a date: the date starts the line or is most of it."""
-    found = _DATELINE_RE.search(text)
-    return found is not None and (found.start() == 0 or len(text) - len(found.group()) <= 40)
+    found = rules.DATELINE_RE.search(text)
+    return found is not None and (
+        found.start() == 0 or len(text) - len(found.group()) <= rules.DATELINE_MAX_OTHER_CHARS)
 
 
 def _opens_the_text(el: HtmlElement) -> bool:
@@ -505,19 +400,14 @@ def _opens_the_text(el: HtmlElement) -> bool:
 def _leading_blocks(node: HtmlElement) -> list[HtmlElement]:
     """The blocks of text before the first long paragraph (at most five)."""
     found: list[HtmlElement] = []
-    for el in node.iter(*_LEADING_TAGS):
+    for el in node.iter(*rules.LEADING_TAGS):
         text = text_of(el)
         if not text or any(el in f.iterdescendants() for f in found):
             continue
-        if any(text_of(d) for d in el.iterdescendants(*_BLOCK_TAGS)):
+        if any(text_of(d) for d in el.iterdescendants(*rules.BLOCK_TAGS)):
             continue  # a container (at any depth, e.g. a <div> around <main>): its blocks next
-        if len(text) > 150 or len(found) == 5 or el.tag in ("h2", "ul", "ol", "table"):
+        if (len(text) > rules.LEADING_BLOCK_MAX_CHARS or len(found) == rules.LEADING_BLOCKS
+                or el.tag in ("h2", "ul", "ol", "table")):
             break
         found.append(el)
     return found
-
-
-_LEADING_TAGS = ("p", "div", "span", "time", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
-                 "section", "header")
-_BLOCK_TAGS = frozenset({"p", "div", "ul", "ol", "table", "section", "header", "h2", "h3", "h4",
-                         "h5", "h6", "blockquote", "pre", "figure"})

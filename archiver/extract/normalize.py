@@ -1,0 +1,54 @@
+"""Stage `normalize`: the page as a reader sees it. What no reader sees goes (hidden nodes,
+`display:none`, `aria-hidden`, closed modal dialogs), except the panels a reader opens (folded
+accordion and FAQ answers, tab panels) and React's streamed `<div hidden id="S:0">`."""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from archiver.extract import rules
+from archiver.extract.dom import HEADING_TAGS, class_id, link_density, remove, text_of
+
+
+def remove_hidden(root: HtmlElement) -> None:
+    """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs)."""
+    for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal]"):
+        if el.getparent() is not None and is_hidden(el):
+            remove(el)
+
+
+def is_hidden(el: HtmlElement) -> bool:
+    if _is_hidden_in_markup(el):
+        return not _is_folded_panel(el)
+    return el.get("aria-modal") == "true" and el.get("role") == "dialog"
+
+
+def _is_hidden_in_markup(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None and not rules.STREAMED_ID_RE.match(el.get("id") or ""):
+        return True
+    if rules.HIDDEN_STYLE_RE.search(el.get("style") or ""):
+        return True
+    return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
+
+
+def _is_folded_panel(el: HtmlElement) -> bool:
+    """A folded accordion, FAQ answer or tab panel: hidden until the reader opens it, and part
+    of the article (people who annotate articles count it). A folded menu is not one: panels
+    that are mostly links, or named like menus and banners, stay hidden."""
+    features = class_id(el)
+    if ((el.get("role") or "") not in ("region", "tabpanel")
+            and not rules.FOLDED_RE.search(features) and not _follows_disclosure_button(el)):
+        return False
+    if rules.NOT_FOLDED_RE.search(features) or (el.get("role") or "") in rules.UNLIKELY_ROLES:
+        return False
+    return (len(text_of(el)) >= rules.FOLDED_PANEL_MIN_CHARS
+            and link_density(el) < rules.FOLDED_PANEL_MAX_LINK_DENSITY)
+
+
+def _follows_disclosure_button(el: HtmlElement) -> bool:
+    """The panel right after the button that opens it (`aria-expanded`), the button on its
+    own or in a heading: WAI-ARIA's disclosure pattern, whatever the classes are called."""
+    before = el.getprevious()
+    if before is None or (before.tag != "button" and before.tag not in HEADING_TAGS):
+        return False
+    return bool(before.xpath("descendant-or-self::button[@aria-expanded]"))

@@ -1,0 +1,196 @@
+"""readability-lxml's scoring of the page's blocks, with Readability.js's notion of "unlikely",
+its scores and its second look at the winner (the `cleaned` strategy's article finder); the
+winner is cleaned by `cleaning`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+from readability import Document
+
+from archiver.errors import ExtractionError
+from archiver.extract import rules
+from archiver.extract.cleaning import class_weight, clean_article
+from archiver.extract.dom import (
+    HEADING_TAGS,
+    class_id,
+    elements,
+    link_density,
+    norm,
+    prose_length,
+    remove,
+    word_runs,
+)
+
+
+class ArticleFinder(Document):  # type: ignore[misc]
+    """readability-lxml's Document: its candidate scoring, with our cleaning of the winner."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        super().__init__(root)  # no url: only the article's links are made absolute, later
+        self._node: HtmlElement | None = None
+
+    def article(self) -> HtmlElement | None:
+        try:
+            self.summary(html_partial=True)
+        except Exception as exc:  # noqa: BLE001 - readability wraps everything in Unparseable
+            raise ExtractionError(f"readability could not find an article: {exc}") from exc
+        return self._node
+
+    def _parse(self, input: HtmlElement) -> HtmlElement:
+        """The tree as it is: hidden nodes and chrome are gone already, links are made absolute
+        and the HTML sanitized later, so readability's own cleaning (lxml's Cleaner, a third
+        of its time) has nothing left to do but drop scripts, styles and <link>s, and resolve
+        links against a <base href>."""
+        for el in list(input.iter("script", "style", "link")):
+            remove(el)
+        if input.find(".//base[@href]") is not None:  # relative links mean what <base> says
+            input.resolve_base_href(handle_failures="discard")
+        return input
+
+    def remove_unlikely_candidates(self) -> None:
+        page_prose = None
+        for el in list(elements(self.html)):
+            features = class_id(el).lower()
+            if el.tag in HEADING_TAGS:
+                features = features.replace("header", "")  # "header-anchor": an in-body heading
+            unlikely = rules.UNLIKELY_RE.search(features) if len(features) > 1 else None
+            if (
+                unlikely
+                and not rules.MAYBE_CANDIDATE_RE.search(features)
+                and el.tag not in ("html", "body", "a")
+                and not el.xpath("ancestor::table | ancestor-or-self::pre | ancestor::code")
+                and not el.xpath("descendant-or-self::main | descendant-or-self::article | "
+                                 ".//math")
+            ):
+                if unlikely.group() in ("header", "sidebar"):
+                    if page_prose is None:
+                        page_prose = prose_length(self.html)
+                    if _names_text(el, unlikely.group(), page_prose):
+                        continue
+                remove(el)
+
+    def get_link_density(self, elem: HtmlElement) -> float:
+        return link_density(elem)
+
+    def score_node(self, elem: HtmlElement) -> dict[str, Any]:
+        """Readability.js's initial score: only <div> gets the container bonus, not <article>.
+        <body> gets no class weight: readability-lxml sets its id to "readabilityBody"."""
+        weight = class_weight(elem) if elem.tag != "body" else 0
+        return {"content_score": rules.TAG_SCORES.get(elem.tag, 0) + weight, "elem": elem}
+
+    def score_paragraphs(self) -> dict[HtmlElement, dict[str, Any]]:
+        """Score like Readability.js: a paragraph's points go to five levels of ancestors
+        (divided by 1, 2, 6, 9, 12), so an article made of lists or nested blocks still wins."""
+        candidates: dict[HtmlElement, dict[str, Any]] = {}
+        for elem in self.html.iter("p", "pre", "td", "blockquote"):
+            text = norm(elem.text_content())
+            if len(text) < self.min_text_length:
+                continue
+            points = 1 + len(rules.COMMAS_RE.split(text)) + min(len(text) // 100, 3)
+            for level, ancestor in enumerate(_scorable_ancestors(elem)):
+                if ancestor not in candidates:
+                    candidates[ancestor] = self.score_node(ancestor)
+                divider = 1 if level == 0 else 2 if level == 1 else level * 3
+                candidates[ancestor]["content_score"] += points / divider
+        for elem, candidate in candidates.items():
+            candidate["content_score"] *= 1 - self.get_link_density(elem)
+        return candidates
+
+    def select_best_candidate(self, candidates: dict[HtmlElement, dict[str, Any]]
+                              ) -> dict[str, Any] | None:
+        """readability-lxml's choice, then Readability.js's second look at it: a common
+        ancestor of three of the top five that score nearly as well, or a parent that scores
+        better, is the article (a page whose text is cut into blocks, a data table or a list
+        of picks winning over the prose around it)."""
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return None
+        node = _better_ancestor(best, candidates)
+        if node is best["elem"] or _repeats_itself(node):
+            return best  # a wrapper of the page's layouts, each with the text: keep one
+        score = candidates.get(node, {}).get("content_score", 0)
+        return {"content_score": max(score, best["content_score"]), "elem": node}
+
+    def get_article(self, candidates: dict[HtmlElement, dict[str, Any]],
+                    best_candidate: dict[str, Any], html_partial: bool = False) -> HtmlElement:
+        """readability-lxml's gathering of the winner's siblings, with Readability.js's bonus for
+        a sibling of the winner's class (an article cut in blocks of one kind by images and
+        calls to action: its intro block holds fewer paragraphs than the body block)."""
+        best = best_candidate["elem"]
+        name = best.get("class")
+        parent = best.getparent()
+        if name and parent is not None:
+            bonus = best_candidate["content_score"] * 0.2
+            candidates = dict(candidates)
+            for sibling in parent:
+                if sibling is not best and sibling.get("class") == name and sibling in candidates:
+                    score = candidates[sibling]["content_score"] + bonus
+                    candidates[sibling] = {**candidates[sibling], "content_score": score}
+        return super().get_article(candidates, best_candidate, html_partial)
+
+    def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
+        clean_article(node)
+        self._node = node
+        self.html = node
+        return etree.tostring(node, encoding="unicode", method="html")
+
+
+def _names_text(el: HtmlElement, word: str, page_prose: int) -> bool:
+    """Whether an element named "header" or "sidebar" holds text rather than chrome: a layout
+    wrapper ("sidebar-layout", a header the template leaves open) with more than half of the
+    page's paragraphs, or a block of the text named for its part ("listicle-header" with the
+    intro, an FAQ pane styled "pane-header-alignment") with 300 characters of paragraphs."""
+    prose = prose_length(el)
+    if prose > rules.LAYOUT_WRAPPER_PROSE_SHARE * page_prose:
+        return True
+    return (word == "header" and prose > rules.NAMED_BLOCK_PROSE_CHARS
+            and link_density(el) < rules.NAMED_BLOCK_MAX_LINK_DENSITY)
+
+
+def _better_ancestor(best: dict[str, Any], candidates: dict[HtmlElement, dict[str, Any]]
+                     ) -> HtmlElement:
+    top = best["elem"]
+    score = best["content_score"]
+    if score <= 0:
+        return top
+    others = sorted((c for c in candidates.values() if c["elem"] is not top),
+                    key=lambda c: c["content_score"], reverse=True)[:4]
+    close = [set(c["elem"].iterancestors()) for c in others
+             if c["content_score"] >= rules.SECOND_LOOK_SHARE * score]
+    if len(close) >= 3:
+        for ancestor in top.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if sum(ancestor in ancestors for ancestors in close) >= 3:
+                return ancestor
+    last, threshold = score, score / 3
+    for ancestor in top.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if ancestor not in candidates:
+            continue
+        parent_score = candidates[ancestor]["content_score"]
+        if parent_score < threshold:
+            break
+        if parent_score > last:
+            return ancestor
+        last = parent_score
+    return top
+
+
+def _repeats_itself(el: HtmlElement) -> bool:
+    """Whether most of an element's runs of four words occur more than once in it (a page
+    that holds its text twice, once per layout)."""
+    runs = word_runs(el.text_content().lower())
+    return len(set(runs)) < rules.REPEATED_TEXT_SHARE * len(runs)
+
+
+def _scorable_ancestors(elem: HtmlElement) -> Iterator[HtmlElement]:
+    for level, ancestor in enumerate(elem.iterancestors()):
+        if level == 5 or ancestor.getparent() is None:
+            return
+        yield ancestor
