@@ -19,6 +19,7 @@ import pytest
 from samples import minimal_pdf  # noqa: F401 - re-exported for the tests
 
 from archiver import store
+from archiver.capture import guard, relay
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -250,3 +251,22 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+PRETEND_PUBLIC = "93.184.216.34"
+
+
+@pytest.fixture
+def localhost_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1
+    (and so does the guard's relay, which connects to the address the guard checked)."""
+    real, real_connect = guard.resolve_host, relay.connect_to
+
+    async def fake(host: str, port: int) -> list[str]:
+        return [PRETEND_PUBLIC] if host == "localhost" else await real(host, port)
+
+    async def connect(address: str, port: int) -> Any:
+        return await real_connect("127.0.0.1" if address == PRETEND_PUBLIC else address, port)
+
+    monkeypatch.setattr(guard, "resolve_host", fake)
+    monkeypatch.setattr(relay, "connect_to", connect)

@@ -4,55 +4,12 @@ sizes, validation, idempotency, and what lands in the archive."""
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
-ARTICLE = """<!DOCTYPE html><html><head><title>Posted page</title></head><body><article>
-<h1>Posted page</h1><p>The extension posted this paragraph about <a href="/rel">relative
-links</a>, which must be resolved against the page's own URL.</p>
-<p>A second paragraph so that the extractor finds an article here, with enough words to
-count as content rather than chrome.</p></article></body></html>"""
-EXT_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-
-
-def make_token(db_path: Path) -> str:
-    out = subprocess.run([sys.executable, "-m", "archiver", "token", "--db", str(db_path)],
-                         check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def request(srv: Any, method: str, path: str, body: bytes | dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """A raw HTTP request (http.client, so Host and Origin can be anything)."""
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    conn.request(method, path, body=data, headers=headers or {})
-    response = conn.getresponse()
-    raw = response.read()
-    conn.close()
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        payload = {"raw": raw.decode("utf-8", "replace")}
-    return response.status, payload, {k.lower(): v for k, v in response.getheaders()}
-
-
-def rows(db_path: Path, sql: str = "select count(*) from captures") -> Any:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from helpers import ARTICLE, EXT_ORIGIN, PNG, make_token, page, request, rows  # noqa: F401
 
 
 @pytest.fixture
@@ -63,11 +20,6 @@ def api(live_server: Any, db_path: Path) -> Any:
     srv.auth = {"Authorization": f"Bearer {token}", "Origin": EXT_ORIGIN,
                 "Content-Type": "application/json"}
     return srv
-
-
-def page(**extra: Any) -> dict[str, Any]:
-    return {"url": "https://example.org/news/posted", "title": "Posted page", "html": ARTICLE,
-            "screenshot": "data:image/png;base64," + base64.b64encode(PNG).decode(), **extra}
 
 
 def test_post_capture_goes_through_the_pipeline(api: Any, db_path: Path) -> None:

@@ -20,10 +20,10 @@ from typing import Any
 import conftest
 import pytest
 from conftest import wait_until
+from helpers import make_token
+from helpers import page as posted_page
+from helpers import request as api_request
 from playwright.sync_api import BrowserContext, Page, Worker, expect, sync_playwright
-from test_api import make_token
-from test_api import page as posted_page
-from test_api import request as api_request
 
 from archiver import store
 

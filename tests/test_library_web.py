@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 import pytest
 from conftest import FixtureServer, LiveServer, wait_until
 from datasette.app import Datasette
+from helpers import page_html, save
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
-from test_views import page_html, save
 
 from archiver import store
 from archiver.models import Article, Capture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FixtureServer, LiveServer
-from test_api import EXT_ORIGIN, make_token, request, rows
+from helpers import EXT_ORIGIN, make_token, request, rows
 
 from archiver import store
 from archiver.models import Capture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FixtureServer
-from test_ssrf import guarded_capture, localhost_is_public  # noqa: F401 - a fixture
+from helpers import guarded_capture
 
 from archiver import store
 

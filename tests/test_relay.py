@@ -7,7 +7,6 @@ import logging
 import struct
 
 import pytest
-from test_ssrf import localhost_is_public  # noqa: F401 - a fixture
 
 from archiver.capture.relay import Relay
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 from conftest import Reply
-from test_api import EXT_ORIGIN, make_token
+from helpers import EXT_ORIGIN, guarded_capture, make_token
 
-from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason, guard, relay
+from archiver.capture import Browser, CaptureSettings, address_problem, blocked_reason
 
 
 @pytest.mark.parametrize("address, problem", [
@@ -61,35 +61,6 @@ def test_blocked_reason(url: str, says: str | None) -> None:
     assert (reason is None) if says is None else (says in (reason or "")), reason
 
 
-PRETEND_PUBLIC = "93.184.216.34"
-
-
-@pytest.fixture
-def localhost_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The guard's resolver says `localhost` is public; the browser still reaches 127.0.0.1
-    (and so does the guard's relay, which connects to the address the guard checked)."""
-    real, real_connect = guard.resolve_host, relay.connect_to
-
-    async def fake(host: str, port: int) -> list[str]:
-        return [PRETEND_PUBLIC] if host == "localhost" else await real(host, port)
-
-    async def connect(address: str, port: int) -> Any:
-        return await real_connect("127.0.0.1" if address == PRETEND_PUBLIC else address, port)
-
-    monkeypatch.setattr(guard, "resolve_host", fake)
-    monkeypatch.setattr(relay, "connect_to", connect)
-
-
-def guarded_capture(url: str) -> Any:
-    settings = CaptureSettings(block_private=True, screenshot=False, consent_handling=False,
-                               nav_timeout=10, request_timeout=5, load_timeout=5,
-                               page_deadline=30, settle_time=0.2)
-
-    async def run() -> Any:
-        async with Browser(settings) as browser:
-            return await browser.capture(url)
-
-    return asyncio.run(run())
 
 
 def redirect(to: str) -> Reply:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import LiveServer
+from helpers import EXT_ORIGIN, make_token, request, rows
 from PIL import Image
-from test_api import EXT_ORIGIN, make_token, request, rows
 
 from archiver import store
 from archiver.models import Capture

@@ -6,8 +6,6 @@ screenshots of the home page and the reader view go to tests/output/ for a perso
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import FixtureServer, LiveServer, Reply
+from helpers import page_html, save
 from playwright.sync_api import Browser, Page
 
 from archiver import store
@@ -35,19 +34,6 @@ RTL_PAGE = """<!doctype html><html lang="ar"><head><meta charset="utf-8">
 <p>كانت المنارة القديمة تضيء الميناء كل ليلة لمدة مئة عام، وكان الحراس يصعدون الدرج الطويل
 كل مساء لإشعال المصباح الكبير. اليوم أصبحت المنارة متحفاً صغيراً يزوره الناس من كل مكان.</p>
 <p>يقول الصيادون إن ضوءها ما زال يظهر في ليالي العواصف.</p></article></body></html>"""
-
-
-def page_html(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-            f"</head><body><article><h1>{title}</h1>{body}</article></body></html>")
-
-
-def save(db_path: Path, *urls: str) -> list[int]:
-    """`archiver save` in its own process (Playwright's sync API owns this thread's loop)."""
-    result = subprocess.run([sys.executable, "-m", "archiver", "save", *urls, "--db",
-                             str(db_path), *FAST], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return [int(line.split("\t")[0]) for line in result.stdout.splitlines() if "\t" in line]
 
 
 @pytest.fixture(scope="module")

@@ -19,38 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from conftest import FixtureServer, Reply
-
-from archiver.cli import cli
+from helpers import Page, run
 
 FAST = ["--timeout", "10", "--request-timeout", "2", "--no-screenshot", "--no-resources",
         "--no-consent-handling"]
 DAY1, DAY2, DAY3 = "2026-03-01T09:00:00Z", "2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"
 WORDS = ("This policy explains how the service keeps your data, who may read it, and how long "
          "it is kept before it is deleted for good. ")
-
-
-class Page:
-    """A page on the fixture server whose content a test changes between runs."""
-
-    def __init__(self, server: FixtureServer, path: str, main: str, aside: str = "",
-                 status: int = 200) -> None:
-        self.main, self.aside, self.status = main, aside, status
-        self.url = server.add(path, lambda _handler: self.reply())
-
-    def reply(self) -> Reply:
-        if self.status != 200:
-            return Reply(body=b"<h1>Not here</h1>", status=self.status)
-        html = (f"<html><head><title>Policy</title></head><body><main><h1>Policy</h1>"
-                f"<p>{self.main}</p><p>{WORDS * 3}</p></main>"
-                f"<aside><p>{self.aside}</p></aside></body></html>")
-        return Reply(body=html.encode())
-
-
-def run(db_path: Path, *args: str, now: str = DAY1) -> Result:
-    env = {"ARCHIVER_NOW": now, "ARCHIVER_DB": str(db_path)}
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def watch_run(db_path: Path, *args: str, now: str = DAY1) -> Result:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import FixtureServer, wait_until
-from test_api import EXT_ORIGIN, make_token, request, rows
-from test_watch import Page, run
+from helpers import EXT_ORIGIN, Page, make_token, request, rows, run
 
 FAST = ["--allow-private-targets", "--watch-poll", "1"]
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from conftest import FixtureServer, Reply
-from test_ssrf import localhost_is_public  # noqa: F401 - a fixture
 
 from archiver.capture import Browser, CaptureSettings
 
