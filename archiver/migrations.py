@@ -395,3 +395,13 @@ def _create_note_fts(db: Database, table: str, columns: tuple[str, ...]) -> None
     db.execute(f"""CREATE TRIGGER {table}_fts_au AFTER UPDATE OF {names} ON {table} BEGIN
         INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});
         INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new}); END""")
+
+
+@migrations()
+def m013_walls(db: Database) -> None:
+    """Walls (`archiver.walls`): a capture whose page was a bot challenge, a login form, a
+    consent page, a "not found" page, an empty app shell (status `blocked`) or a paywall's
+    teaser (`partial`) says which and why in `wall` (JSON: kind, label, evidence). A watch may
+    name a cookies.txt file (its path, never its values) that its checks capture with."""
+    db.execute("ALTER TABLE captures ADD COLUMN wall TEXT")
+    db.execute("ALTER TABLE watches ADD COLUMN cookies_file TEXT")
