@@ -413,8 +413,14 @@ def _consent(capture: Capture, page: _Page, status: int, article: Article | None
         return None
     words = CONSENT_WORDS.search(page.lower[:20_000])
     said = [f'"{_short(words.group(0))}"'] if words else []
+    action = capture.consent.action if capture.consent else ""
+    handled = f"a consent prompt ({action} by the archiver)" \
+        if action in ("hidden", "opted out") else None
     if redirected:
-        return Wall("consent", (f"redirected to {_where(final)}", *said))
+        return Wall("consent", (f"redirected to {_where(final)}", *said,
+                                *([handled] if handled else [])))
+    if handled and page.words < 40:  # the prompt was all there was
+        return Wall("consent", (f"{handled} and {page.words} words besides", *said))
     if not words:
         return None
     boxes = page.consent_boxes()
