@@ -626,3 +626,20 @@ def test_a_watch_keeps_its_cookie_file_path_and_a_wall_is_a_failed_check(
     bad = run("watch", "add", server.url("/members/x"), "--cookies", str(tmp_path / "no.txt"),
               env=env)
     assert bad.exit_code != 0 and "there is no such cookies file" in bad.output
+
+
+def test_walls_in_an_imported_warc_are_named_and_counted(db_path: Path, tmp_path: Path) -> None:
+    from warcs import Response, warc_file
+
+    warc = warc_file(tmp_path / "crawl.warc.gz", [
+        Response("https://courier.example/news/harbour", CHALLENGE.encode(), status=403),
+        Response("https://courier.example/news/ferry", PROMO_ARTICLE.encode()),
+        Response("https://courier.example/news/deal", PAYWALLED.encode()),
+    ])
+    result = run("import", str(warc), "--db", str(db_path))
+    assert "1 blocked by a wall" in result.stderr, result.output
+    assert "1  bot challenge" in result.stderr and "1  paywall" in result.stderr
+    statuses = {r["url"].rsplit("/", 1)[1]: (r["status"], r["kind"]) for r in rows(
+        db_path, "select url, status, json_extract(wall, '$.kind') as kind from captures")}
+    assert statuses == {"harbour": ("blocked", "challenge"), "ferry": ("ok", None),
+                        "deal": ("partial", "paywall")}
