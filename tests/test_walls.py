@@ -643,3 +643,34 @@ def test_walls_in_an_imported_warc_are_named_and_counted(db_path: Path, tmp_path
         db_path, "select url, status, json_extract(wall, '$.kind') as kind from captures")}
     assert statuses == {"harbour": ("blocked", "challenge"), "ferry": ("ok", None),
                         "deal": ("partial", "paywall")}
+
+
+def test_the_web_ui_marks_walls_and_says_what_to_do(db_path: Path) -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from datasette.app import Datasette
+
+    from archiver import store
+    from archiver.save import store_capture
+
+    db = store.open_db(db_path)
+    blocked = store_capture(db, captured(LOGIN, "https://courier.example/account"), "cli").id
+    ok = store_capture(db, captured(HISTORY_404, "https://courier.example/404-history"), "cli").id
+    db.close()
+
+    async def get(*paths: str) -> list[str]:
+        ds = Datasette([str(db_path)])
+        return [(await ds.client.get(path)).text for path in paths]
+
+    home = "/-/archiver/archive/"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        failed, reader, fine = pool.submit(asyncio.run, get(
+            home + "?show=failed", f"{home}{blocked}", f"{home}{ok}")).result(timeout=120)
+    assert 'class="status-blocked"' in failed and "Sign in – The Coastal Courier" in failed
+    assert "blocked: login wall (a password form and" in failed
+    assert "blocked: login wall (a password form and" in reader
+    assert "blocked: blocked:" not in reader
+    assert "save it from your browser with the extension, which sees what you see" in reader
+    assert "archiver save --cookies FILE" in reader
+    assert "wall-advice" not in fine and "status-blocked" not in fine
