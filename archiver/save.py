@@ -92,13 +92,14 @@ def _pretty_json(text: str) -> str:
 
 def store_capture(db: Database, capture: Capture, source: str = "cli", *,
                   tags: Sequence[str] = (), bookmarked_at: str | None = None,
-                  extracted: tuple[Article | None, str | None] | None = None) -> SaveResult:
+                  extracted: tuple[Article | None, str | None] | None = None,
+                  rendered: bool = True) -> SaveResult:
     """Extract (unless `extracted` is what `article_for` gave already), look for a wall
     (`archiver.walls`: a blocked capture, or a paywall's teaser kept as partial) and store one
-    finished capture."""
+    finished capture. `rendered`: its HTML is the DOM after scripts ran (not for imports)."""
     article, extraction_error = extracted or article_for(capture)
     if capture.wall is None:
-        walls.apply(capture, walls.detect(capture, article))
+        walls.apply(capture, walls.detect(capture, article, rendered=rendered))
     if not capture.is_html and not capture.title and capture.status != "failed":
         capture.title = _file_name(capture.final_url or capture.url)
     capture_id = store.save_capture(db, capture, article, source, extraction_error,

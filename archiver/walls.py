@@ -340,8 +340,12 @@ def _status_evidence(status: int) -> list[str]:
 
 # --- the kinds --------------------------------------------------------------------------------
 
-def detect(capture: Capture, article: Article | None = None) -> Wall | None:
-    """The wall standing in for the page asked for, or None when the page is what it seems."""
+def detect(capture: Capture, article: Article | None = None, *,
+           rendered: bool = True) -> Wall | None:
+    """The wall standing in for the page asked for, or None when the page is what it seems.
+    `rendered`: the capture's HTML is the DOM after its scripts ran (a capture's snapshot);
+    False for HTML as served (a WACZ/WARC import), which may be an app shell its scripts
+    would have filled."""
     if not capture.is_html or not capture.html:
         return None
     status = capture.http_status or 0
@@ -352,7 +356,8 @@ def detect(capture: Capture, article: Article | None = None) -> Wall | None:
     page = _Page(capture.html)
     if page.doc is None:
         return None
-    for check in (_challenge, _login, _consent, _not_found, _app_shell, _paywall):
+    checks = (_challenge, _login, _consent, _not_found, _app_shell, _paywall)
+    for check in checks if rendered else [c for c in checks if c is not _app_shell]:
         wall = check(capture, page, status, article)
         if wall is not None:
             return wall

@@ -172,7 +172,9 @@ class WebArchiveImport:
             self.summary.missing_recorded += 1
         if warc_store.capture_at(self.db, page.url, built.capture.captured_at) is not None:
             return None
-        result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags)
+        # a web archive holds the HTML as served, not as its scripts rendered it
+        result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags,
+                               rendered=False)
         _fill_text(self.db, result, built)
         return result
 
