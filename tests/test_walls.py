@@ -623,6 +623,14 @@ def test_a_watch_keeps_its_cookie_file_path_and_a_wall_is_a_failed_check(
     second = run("watch", "run", *FAST, env=later)
     assert "1 first, 1 failed." in second.stderr
     assert SECRET.encode() not in everything_stored(db_path)
+
+    # the session ends: the page the watch saw turns into a login wall, which is no change
+    cookie_file(tmp_path, "127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\texpired-session-0")
+    third = run("watch", "run", *FAST, env={**env, "ARCHIVER_NOW": "2026-05-01T12:00:00Z"})
+    assert "0 changed, 0 gone, 0 unchanged, 0 first, 2 failed." in third.stderr
+    [check] = rows(db_path, "select * from checks order by id desc limit 1")
+    assert check["outcome"] == "failed" and check["error"].startswith("blocked: login wall (")
+    assert rows(db_path, "select count(*) as n from captures")[0]["n"] == 1
     bad = run("watch", "add", server.url("/members/x"), "--cookies", str(tmp_path / "no.txt"),
               env=env)
     assert bad.exit_code != 0 and "there is no such cookies file" in bad.output
