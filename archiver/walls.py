@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -185,6 +186,7 @@ PAYWALL_WORDS = _rx(
     r"alleen voor abonnees", r"word abonnee", r"al abonnee", r"lees verder met",
     r"exclusivo para assinantes", r"assine", r"já é assinante", r"continue lendo",
 )
+PAYWALL_HINTS = ("wall", "tp-", "piano-", "locked")  # in the lower-cased HTML: cheap
 JSON_LD_NOT_FREE = re.compile(
     r'"isAccessibleForFree"\s*:\s*(?:false|"false"|"False"|"no")', re.IGNORECASE)
 JSON_LD_SELECTOR = re.compile(r'"cssSelector"\s*:\s*"([^"\\]{1,200})"')
@@ -195,7 +197,8 @@ DROPPED_TAGS = ("script", "style", "noscript", "template")
 
 def _words(text: str) -> int:
     """Words of a text; a text without spaces (Chinese, Japanese) a word per few characters."""
-    return max(len(text.split()), len("".join(text.split())) // 7)
+    parts = text.split()
+    return max(len(parts), (len(text) - len(parts)) // 7)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -214,7 +217,8 @@ _PASSWORDS = etree.XPath("//input[translate(normalize-space(@type), 'PASWORD', '
                          "='password']")
 _MEDIA = etree.XPath("count(" + "|".join(f"//{t}" for t in MEDIA_TAGS) + ")")
 _ROOT = etree.XPath("//*[@id=$name]")
-_NAMES = etree.XPath("//body//@id | //body//@class", smart_strings=False)
+_IDS = etree.XPath("//body//@id", smart_strings=False)
+_CLASSES = etree.XPath("//body//@class", smart_strings=False)
 _NAMED = etree.XPath("//body//*[@id or @class]")
 _TITLE = etree.XPath("string(//title)")
 _H1 = etree.XPath("//h1")
@@ -246,13 +250,26 @@ class _Page:
             holder = form if form is not None else field.getparent()
             if holder is not None and holder not in self.password_forms:
                 self.password_forms.append(holder)
-        self.media = int(_MEDIA(doc))
         etree.strip_elements(doc, *DROPPED_TAGS, with_tail=False)
         body = doc.find("body")
         self.text = _visible_text(body if body is not None else doc)
         self.words = _words(self.text)
-        self.lower = self.text.lower()
-        self.names = " ".join(_NAMES(doc))  # every id and class, for markup patterns
+
+    # Read only when a check needs them (most pages are long articles that need none).
+
+    @cached_property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def media(self) -> int:
+        """Images, videos, canvases, frames ... on the page."""
+        return int(_MEDIA(self.doc))
+
+    @cached_property
+    def names(self) -> str:
+        """Every id and class of the page's body, for markup patterns."""
+        return " ".join([*_IDS(self.doc), *_CLASSES(self.doc)])
 
     @property
     def empty_root(self) -> str | None:
@@ -476,7 +493,9 @@ def _paywall(capture: Capture, page: _Page, status: int, article: Article | None
     if not 200 <= status < 300:
         return None
     not_free = JSON_LD_NOT_FREE.search(page.json_ld)
-    boxes = page.markup_has(PAYWALL_MARKUP)
+    lowered = page.html.lower()
+    hinted = not_free or any(hint in lowered for hint in PAYWALL_HINTS)
+    boxes = page.markup_has(PAYWALL_MARKUP) if hinted else []
     if not (not_free or boxes):
         return None
     kept = article.word_count if article and article.word_count else page.words
