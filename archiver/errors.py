@@ -10,6 +10,7 @@ the model). Only the edges turn them into what a person sees: the CLI into "Erro
     │   ├── BadWatch             a watch that cannot be added as asked
     │   ├── BadPasswordHash      a configured password hash `hash_password` did not make
     │   ├── ImportFileError      an import file that cannot be read (names the line)
+    │   ├── BadCookies           a cookies.txt that cannot be read (names the line, never a value)
     │   ├── ImageTooLarge        an image bigger than the archive decodes
     │   └── NotAnImage           bytes that are no image
     ├── NotFound                 a capture, page or file that does not exist: HTTP 404
@@ -60,6 +61,10 @@ class BadPasswordHash(BadInput):
 
 class ImportFileError(BadInput):
     """An import file that cannot be read; the message names the line."""
+
+
+class BadCookies(BadInput):
+    """A cookies file that cannot be read (missing, not cookies.txt, a bad line)."""
 
 
 class ImageTooLarge(BadInput):

@@ -402,3 +402,13 @@ def m013_page_listing(db: Database) -> None:
     """The home page's Favourites filter reads an index of favourites in order, not every
     page (a few favourites among 20,000 pages: 29 ms to under 1)."""
     db.execute("CREATE INDEX pages_favourites ON pages(last_captured) WHERE favourite")
+
+
+@migrations()
+def m013_walls(db: Database) -> None:
+    """Walls (`archiver.walls`): a capture whose page was a bot challenge, a login form, a
+    consent page, a "not found" page, an empty app shell (status `blocked`) or a paywall's
+    teaser (`partial`) says which and why in `wall` (JSON: kind, label, evidence). A watch may
+    name a cookies.txt file (its path, never its values) that its checks capture with."""
+    db.execute("ALTER TABLE captures ADD COLUMN wall TEXT")
+    db.execute("ALTER TABLE watches ADD COLUMN cookies_file TEXT")

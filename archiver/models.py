@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass
@@ -72,7 +73,9 @@ class FrameSnapshot:
 class Capture:
     """What a page looked like: the output of `archiver.capture`.
 
-    `status` is "ok", "partial" (archived, but something did not load) or "failed".
+    `status` is "ok", "partial" (archived, but something did not load, or only a paywall's
+    teaser), "failed", or "blocked" (the site put a wall in the page's place: `wall` says
+    which, see `archiver.walls`).
     """
 
     url: str
@@ -95,6 +98,7 @@ class Capture:
     resources: list[Resource] = field(default_factory=list)
     frames: list[FrameSnapshot] = field(default_factory=list)
     resources_kept: bool = True
+    wall: dict[str, Any] | None = None  # {kind, label, evidence}: set when a wall was found
 
     @property
     def is_html(self) -> bool:

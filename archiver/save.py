@@ -16,8 +16,9 @@ from urllib.parse import unquote, urlsplit
 from sqlite_utils import Database
 
 from archiver import extract as extract_mod
-from archiver import store
+from archiver import store, walls
 from archiver.capture import Browser
+from archiver.cookies import Cookies
 from archiver.errors import ExtractionError
 from archiver.models import Article, Capture
 from archiver.settings import CaptureSettings, RunSettings
@@ -38,10 +39,11 @@ class SaveResult:
     title: str | None = None
     error: str | None = None
     created: bool = True  # False when an idempotency key found an earlier capture
+    wall: str | None = None  # the wall's label ("login wall", "paywall" ...), if one was found
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "url": self.url, "title": self.title, "status": self.status,
-                "error": self.error}
+                "error": self.error, "wall": self.wall}
 
 
 def article_for(capture: Capture) -> tuple[Article | None, str | None]:
@@ -90,16 +92,21 @@ def _pretty_json(text: str) -> str:
 
 def store_capture(db: Database, capture: Capture, source: str = "cli", *,
                   tags: Sequence[str] = (), bookmarked_at: str | None = None,
-                  extracted: tuple[Article | None, str | None] | None = None) -> SaveResult:
-    """Extract (unless `extracted` is what `article_for` gave already) and store one finished
-    capture."""
+                  extracted: tuple[Article | None, str | None] | None = None,
+                  rendered: bool = True) -> SaveResult:
+    """Extract (unless `extracted` is what `article_for` gave already), look for a wall
+    (`archiver.walls`: a blocked capture, or a paywall's teaser kept as partial) and store one
+    finished capture. `rendered`: its HTML is the DOM after scripts ran (not for imports)."""
     article, extraction_error = extracted or article_for(capture)
+    if capture.wall is None:
+        walls.apply(capture, walls.detect(capture, article, rendered=rendered))
     if not capture.is_html and not capture.title and capture.status != "failed":
         capture.title = _file_name(capture.final_url or capture.url)
     capture_id = store.save_capture(db, capture, article, source, extraction_error,
                                     tags=tags, bookmarked_at=bookmarked_at)
     title = (article.title if article and article.title else None) or capture.title or None
-    return SaveResult(capture.url, capture_id, capture.status, title, capture.error)
+    wall = capture.wall["label"] if capture.wall else None
+    return SaveResult(capture.url, capture_id, capture.status, title, capture.error, wall=wall)
 
 
 def _file_name(url: str) -> str | None:
@@ -119,6 +126,7 @@ class Job:
     recapture: bool = False  # capture even if the URL is already archived
     idempotency_key: str | None = None  # a retried request with the same key lands once
     source: str | None = None  # cli, import, extension, api ... (default: the Runner's)
+    cookies: Cookies | None = None  # captured with these (default: the settings')
 
 
 def retryable(capture: Capture) -> bool:
@@ -233,13 +241,13 @@ class Runner:
 
     async def _capture(self, job: Job) -> Capture:
         browser = await self._browser_for_job()
-        capture = await browser.capture(job.url, idle=self._waiting)
+        capture = await browser.capture(job.url, idle=self._waiting, cookies=job.cookies)
         for attempt in range(max(0, self.run_settings.retries)):
             if not retryable(capture):
                 break
             delay = retry_after(capture) or self.run_settings.retry_delay * 2**attempt
             await asyncio.sleep(delay)
-            capture = await browser.capture(job.url, idle=self._waiting)
+            capture = await browser.capture(job.url, idle=self._waiting, cookies=job.cookies)
         return capture
 
     def _store(self, capture: Capture, job: Job) -> SaveResult:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archiver.cookies import Cookies
 
 
 @dataclass
@@ -46,6 +49,9 @@ class CaptureSettings:
     restart_every: int = 500  # start a fresh Chromium after this many captures (0: never)
     # Where the pinned autoconsent is installed (None: archiver/vendor/autoconsent).
     autoconsent_dir: Path | None = None
+    # Cookies (`archiver save --cookies FILE`) added to every capture's fresh context: the
+    # pages are captured as the logged-in user. Their values are never stored.
+    cookies: Cookies | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -7,8 +7,9 @@ the same capture and extraction as `archiver save`). What is kept depends on the
 - changed: the watched text (the article, or the text of the watch's CSS selector) differs
   from the last kept capture's beyond the threshold: the capture is kept, with a short diff;
 - unchanged: only a small `checks` row (no capture: blobs would be deduplicated anyway);
-- failed: DNS, 5xx, timeout, a selector that matches nothing ... never a change; tried again
-  with backoff (sooner than the interval at first);
+- failed: DNS, 5xx, timeout, a selector that matches nothing, a wall (`archiver.walls`: a
+  bot challenge, a login form, a paywall's teaser ...) ... never a change; tried again with
+  backoff (sooner than the interval at first);
 - gone: 404/410 after the page was seen, reported once (while it stays gone, checks are
   "unchanged"); a page that comes back is a change.
 
@@ -31,11 +32,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver import store
+from archiver import cookies, store, walls
 from archiver.compare import check_selector, compare, selector_text, short_diff
 from archiver.durations import describe, iso, parse_duration
 from archiver.errors import ArchiverError, BadWatch
-from archiver.models import Capture
+from archiver.models import Article, Capture
 from archiver.save import Job, Runner, article_for, store_capture
 from archiver.urls import InvalidURL, check_archivable
 
@@ -66,6 +67,7 @@ class WatchRequest:
     threshold: int = 1
     webhook: str | None = None
     source: str = "cli"
+    cookies_file: str | None = None  # a cookies.txt its checks capture with (the path is kept)
 
 
 def validate(request: WatchRequest) -> dict[str, Any]:
@@ -88,9 +90,16 @@ def validate(request: WatchRequest) -> dict[str, Any]:
     if request.threshold < 1:
         raise BadWatch("The threshold is a number of words, at least 1")
     tag = " ".join((request.tag or "").split()) or None
+    cookies_file = None
+    if request.cookies_file:
+        try:
+            cookies_file = cookies.load(request.cookies_file).path  # read now to check it
+        except cookies.BadCookies as exc:
+            raise BadWatch(str(exc)) from exc
     return {"url": url, "interval": interval, "selector": selector, "tag": tag,
             "ignore_numbers": request.ignore_numbers, "ignore_dates": request.ignore_dates,
-            "threshold": request.threshold, "webhook": webhook, "source": request.source}
+            "threshold": request.threshold, "webhook": webhook, "source": request.source,
+            "cookies_file": cookies_file}
 
 
 def add(db: Database, request: WatchRequest, now: datetime) -> int:
@@ -198,7 +207,10 @@ async def check(runner: Runner, watch: dict[str, Any], owner: str,
                 clock: Clock = system_clock) -> CheckResult:
     """Capture one watched page and record what it showed. Never raises for a bad page."""
     try:
-        capture = await runner.capture(Job(watch["url"], source="watch"))
+        jar = cookies.load(watch["cookies_file"]) if watch.get("cookies_file") else None
+        capture = await runner.capture(Job(watch["url"], source="watch", cookies=jar))
+    except cookies.BadCookies as exc:  # moved or broken since `watch add`
+        capture = Capture(url=watch["url"], status="failed", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a watch must end with a reason, always
         capture = Capture(url=watch["url"], status="failed",
                           error=f"{type(exc).__name__}: {exc}")
@@ -217,10 +229,12 @@ def record(db: Database, watch: dict[str, Any], capture: Capture, owner: str,
     update: dict[str, Any] = {"last_checked": result.checked_at,
                               "next_due": iso(now + timedelta(seconds=watch["interval"])),
                               "failures": 0, "error": None}
-    if capture.status == "failed":
-        _failed(watch, capture, result, update, now)
+    extracted = article_for(capture)
+    walls.apply(capture, walls.detect(capture, extracted[0]))
+    if capture.status == "failed" or capture.wall:
+        _failed(watch, capture, result, update, now)  # a wall is never a change
     else:
-        _seen(db, watch, capture, result, update)
+        _seen(db, watch, capture, result, update, extracted)
     if result.is_change or result.outcome == "first":
         update["last_changed"] = result.checked_at
     check_row = {"checked_at": result.checked_at, "outcome": result.outcome,
@@ -236,7 +250,7 @@ def record(db: Database, watch: dict[str, Any], capture: Capture, owner: str,
 def _failed(watch: dict[str, Any], capture: Capture, result: CheckResult,
             update: dict[str, Any], now: datetime) -> None:
     seen = watch["last_capture_id"] is not None or watch["last_text"] is not None
-    if capture.http_status in GONE_STATUSES and seen:
+    if capture.http_status in GONE_STATUSES and seen and not capture.wall:
         result.error = capture.error
         if watch["status"] != "gone":
             result.outcome = "gone"
@@ -250,8 +264,7 @@ def _failed(watch: dict[str, Any], capture: Capture, result: CheckResult,
 
 
 def _seen(db: Database, watch: dict[str, Any], capture: Capture, result: CheckResult,
-          update: dict[str, Any]) -> None:
-    extracted = article_for(capture)
+          update: dict[str, Any], extracted: tuple[Article | None, str | None]) -> None:
     article = extracted[0]
     if watch["selector"]:
         text = selector_text(capture.html or "", watch["selector"])
@@ -287,12 +300,17 @@ def _fingerprint(capture: Capture) -> str:
     return f"(no text; content sha256 {store.sha256(content)[:16]})" if content else ""
 
 
+WALL_STARTS = tuple(f"blocked: {label} (" for label in walls.LABELS.values()) + ("paywall (",)
 PRIVATE_WORDS = ("loopback", "private", "link-local", "CGNAT", "site-local")
 
 
 def fix_for(error: str | None) -> str | None:
     """What to do about a failing watch, when there is something to do: a page on this
-    machine or the local network is blocked unless private targets are allowed."""
+    machine or the local network is blocked unless private targets are allowed; a wall
+    wants the user's cookies."""
+    if error and any(error.startswith(w) for w in WALL_STARTS):
+        return ("the site put a wall in the page's place: export your cookies.txt and "
+                "`archiver watch remove ID`, then `archiver watch add URL --cookies FILE`")
     if error and error.startswith("blocked") and any(w in error for w in PRIVATE_WORDS):
         return ("pages on this machine or your network are not fetched unless you allow it: "
                 "`archiver serve --allow-private-targets` (or `archiver watch run "

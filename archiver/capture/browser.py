@@ -19,6 +19,7 @@ from archiver.capture.page import Idle, PageCapture
 from archiver.capture.quietly import close_browser_quietly, close_quietly, friendly_error
 from archiver.capture.record import PageLog
 from archiver.capture.relay import Relay
+from archiver.cookies import Cookies, redact
 from archiver.models import Capture, now_iso
 from archiver.settings import CaptureSettings
 
@@ -120,12 +121,20 @@ class Browser:
             f"Chrome/{self.version} Safari/537.36"
         )
 
-    async def capture(self, url: str, idle: Idle | None = None) -> Capture:
+    async def capture(self, url: str, idle: Idle | None = None,
+                      cookies: Cookies | None = None) -> Capture:
         """Capture one URL. Never raises for a bad page: failures come back as status "failed".
 
         `idle` is entered while the page only waits (for its consent prompt to settle and its
         lazy content to load): a caller that limits how many pages work at once can let
-        another page work meanwhile."""
+        another page work meanwhile. `cookies` (default: the settings') are added to the
+        capture's context; their values are taken out of what it recorded."""
+        cookies = cookies if cookies is not None else self.settings.cookies
+        result = await self._capture(url, idle, cookies)
+        redact(result, cookies)
+        return result
+
+    async def _capture(self, url: str, idle: Idle | None, cookies: Cookies | None) -> Capture:
         started = time.monotonic()
         result = Capture(url=url, captured_at=now_iso(), browser_version=self.version)
         browser = await self._current_browser()
@@ -139,6 +148,15 @@ class Browser:
                 self._release(browser)
                 result.status, result.error = "failed", friendly_error(str(exc))
                 return result
+            if cookies:
+                try:
+                    await context.add_cookies(list(cookies.cookies))
+                except PlaywrightError:  # its message may quote a cookie: not shown
+                    await close_quietly(context)
+                    self._release(browser)
+                    result.status = "failed"
+                    result.error = f"the browser refused the cookies of {cookies.path}"
+                    return result
             try:
                 await asyncio.wait_for(page_capture.run(context, url, result),
                                        timeout=self.settings.page_deadline)

@@ -14,6 +14,7 @@ from archiver import store
 from archiver.cli.options import (
     bulk_options,
     capture_options,
+    cookies_option,
     db_option,
     json_option,
     open_archive,
@@ -30,6 +31,7 @@ from archiver.urls import InvalidURL, check_archivable
               help="Read URLs from this file, one a line (# comments and blank lines skipped).")
 @db_option
 @capture_options
+@cookies_option
 @bulk_options
 @json_option
 def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_json: bool,
@@ -38,7 +40,8 @@ def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_js
 
     URLS are web addresses; "-" reads more of them from standard input, one a line
     (blank lines and lines starting with # are skipped). Prints each new capture's id
-    and title. Exits with status 1 if any URL failed.
+    and title. Exits with status 1 if any URL failed or was blocked by a wall (a bot
+    challenge, a login form ...: see `archiver failures`).
 
     A URL named on the command line is captured again each time (every version is
     kept); URLs read from a file or stdin that are already archived are skipped unless
@@ -49,6 +52,7 @@ def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_js
         archiver save https://example.org/article
         archiver save --from-file urls.txt --concurrency 4 --retries 2
         cat urls.txt | archiver save - --json
+        archiver save --cookies cookies.txt https://example.org/members-only
     """
     from archiver.save import Job
 
@@ -106,7 +110,7 @@ def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: boo
                        err=True)
             sys.exit(130)
     summary.print()
-    if summary.failed or bad:
+    if summary.failed or summary.blocked or bad:
         sys.exit(1)
 
 
@@ -132,6 +136,7 @@ def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
 @click.option("--tag", "extra_tags", multiple=True, help="Add this tag to every capture.")
 @db_option
 @capture_options
+@cookies_option
 @bulk_options
 @json_option
 def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_path: Path,
@@ -177,34 +182,51 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
 @db_option
 @json_option
 def failures(db_path: Path, as_json: bool) -> None:
-    """List pages whose latest capture failed, and why.
+    """List pages whose latest capture failed, and why; then those a wall blocked (a bot
+    challenge, a login wall, a consent page, a soft 404, an empty app shell), by kind.
 
     \b
     Example:
         archiver failures
         archiver retry
+        archiver retry --cookies cookies.txt
     """
+    from archiver.walls import ADVICE, LABELS
+
     rows = store.failures(open_archive(db_path))
+    order = list(LABELS)
+    rows.sort(key=lambda r: (r["wall"] is not None, order.index(r["wall"])
+                             if r["wall"] in order else -1, r["id"]))
+    kinds: dict[str, int] = {}
     for row in rows:
+        if row["wall"]:
+            label = LABELS.get(row["wall"], row["wall"])
+            kinds[label] = kinds.get(label, 0) + 1
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             click.echo(f"{row['id']}\t{row['url']}\t{row['error']}")
     if not rows:
         click.echo("No failures.", err=True)
+    elif kinds:
+        counts = ", ".join(f"{n} {label}" for label, n in kinds.items())
+        click.echo(f"Walls: {counts}. To get past them: {ADVICE}; then `archiver retry`.",
+                   err=True)
 
 
 @click.command()
 @db_option
 @capture_options
+@cookies_option
 @bulk_options
 @json_option
 def retry(db_path: Path, as_json: bool, **options: Any) -> None:
-    """Capture again every page whose latest capture failed.
+    """Capture again every page whose latest capture failed or was blocked by a wall.
 
     \b
     Example:
         archiver retry --retries 2
+        archiver retry --cookies cookies.txt   # past login walls and paywalls
     """
     from archiver.save import Job
 

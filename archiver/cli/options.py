@@ -99,9 +99,21 @@ def bulk_options(func: F) -> F:
     return limit_options(_with(options, func))
 
 
+def cookies_option(func: F) -> F:
+    return click.option(
+        "--cookies", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+        help="Capture as the logged-in user: a Netscape cookies.txt file (as browser cookie "
+             "exporters, curl and yt-dlp write it). Each cookie goes only to its own domain; "
+             "the values are never stored.")(func)
+
+
 def settings_from(options: dict[str, Any]) -> CaptureSettings:
     """The capture settings of a command's options (and ARCHIVER_AUTOCONSENT_DIR)."""
+    from archiver import cookies
+
+    cookie_file = options.get("cookies")
     return CaptureSettings(
+        cookies=cookies.load(cookie_file) if cookie_file else None,
         autoconsent_dir=autoconsent_dir(),
         browser_path=options["browser"],
         nav_timeout=options["timeout"],

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from archiver.walls import ADVICE
+
 
 class NoBar:
     """Stands in for the progress bar when it is off."""
@@ -47,35 +49,49 @@ def clear_bar_line() -> None:
 
 
 class Summary:
-    """Counts for the end of a run: saved, skipped, failed by reason."""
+    """Counts for the end of a run: saved, skipped, failed by reason, walls by kind."""
 
     def __init__(self, total: int, skipped: int, invalid: int) -> None:
         self.total, self.skipped, self.invalid = total, skipped, invalid
-        self.saved = self.partial = self.failed = 0
+        self.saved = self.partial = self.failed = self.blocked = 0
         self.reasons: dict[str, int] = {}
+        self.walls: dict[str, int] = {}  # "login wall", "paywall" ... (paywalls are saved)
 
     def add(self, result: Any) -> None:
+        wall = getattr(result, "wall", None)
+        if wall:
+            self.walls[wall] = self.walls.get(wall, 0) + 1
         if result.status == "failed":
             self.failed += 1
             reason = _reason_kind(result.error or "unknown")
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        elif result.status == "blocked":
+            self.blocked += 1
         else:
             self.saved += 1
             self.partial += result.status == "partial"
 
     def line(self, _result: Any = None) -> str:
-        return f"{self.saved} saved, {self.failed} failed"
+        blocked = f", {self.blocked} blocked" if self.blocked else ""
+        return f"{self.saved} saved, {self.failed} failed{blocked}"
 
     def print(self) -> None:
         if self.total + self.skipped + self.invalid <= 1:
             return
         parts = [f"{self.saved} saved" + (f" ({self.partial} partial)" if self.partial else ""),
                  f"{self.skipped} skipped as already archived", f"{self.failed} failed"]
+        if self.blocked:
+            parts.append(f"{self.blocked} blocked by a wall")
         if self.invalid:
             parts.append(f"{self.invalid} invalid")
         click.echo("Done: " + ", ".join(parts) + ".", err=True)
         for reason, count in sorted(self.reasons.items(), key=lambda kv: -kv[1]):
             click.echo(f"  {count:>5}  {reason}", err=True)
+        for wall, count in sorted(self.walls.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"  {count:>5}  {wall}", err=True)
+        if self.walls:
+            click.echo(f"  Walls: {ADVICE}; `archiver failures` lists them, `archiver retry "
+                       "--cookies FILE` tries them again.", err=True)
 
 
 def _reason_kind(error: str) -> str:
@@ -88,10 +104,10 @@ def print_result(result: Any, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
-    if result.status == "failed":
-        click.secho(f"failed: {result.url}: {result.error}", err=True, fg="red")
+    if result.status in ("failed", "blocked"):
+        click.secho(f"{result.status}: {result.url}: {result.error}", err=True, fg="red")
         if result.id is not None:
-            click.echo(f"{result.id}\tfailed\t{result.url}")
+            click.echo(f"{result.id}\t{result.status}\t{result.url}")
         return
     click.echo(f"{result.id}\t{result.title or '(no title)'}")
     if result.status == "partial":

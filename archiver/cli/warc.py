@@ -107,9 +107,13 @@ def _print_summary(summary: Any, seconds: float) -> None:
                     "`archiver retry`)", err=True, fg="yellow")
     parts = [f"{summary.saved} saved", f"{summary.skipped} skipped as already imported",
              f"{summary.failed} failed"]
+    if summary.blocked:
+        parts.append(f"{summary.blocked} blocked by a wall")
     if summary.bad_records:
         parts.append(f"{len(summary.bad_records)} bad record(s)")
     click.echo(f"Done in {seconds:.1f} s: " + ", ".join(parts) + ".", err=True)
+    for wall, count in sorted(summary.walls.items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"  {count:>5}  {wall}", err=True)
 
 
 def run_export(db: Any, fmt: str, output: Path, query: str | None, since: str | None,

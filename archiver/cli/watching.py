@@ -19,6 +19,7 @@ import click
 from archiver import store
 from archiver.cli.options import (
     capture_options,
+    cookies_option,
     db_option,
     json_option,
     limit_options,
@@ -67,11 +68,12 @@ def watch() -> None:
 @click.option("--threshold", type=click.IntRange(1), default=1, show_default=True,
               help="Fewest words added + removed that make a change.")
 @click.option("--webhook", metavar="URL", help="POST a JSON message here on each change.")
+@cookies_option
 @db_option
 @json_option
 def add_command(url: str, every: str, selector: str | None, tag: str | None,
                 ignore_numbers: bool, ignore_dates: bool, threshold: int, webhook: str | None,
-                db_path: Path, as_json: bool) -> None:
+                cookies: Path | None, db_path: Path, as_json: bool) -> None:
     """Watch a page. It is due at once: the next `watch run` takes its first capture.
 
     \b
@@ -79,12 +81,16 @@ def add_command(url: str, every: str, selector: str | None, tag: str | None,
         archiver watch add https://example.org/terms --every 1d --tag legal
         archiver watch add https://example.org/prices --every 6h --selector "#prices"
         archiver watch add https://example.org/ --every 1h --ignore-numbers
+        archiver watch add https://example.org/account --cookies cookies.txt
+
+    With --cookies, the file's path is kept on the watch (not its values): each check reads
+    it again, so export fresh cookies to the same file when the site's session ends.
     """
     from archiver.watch import WatchRequest, add
 
     db = open_archive(db_path, create=True)
     request = WatchRequest(url, every, selector, tag, ignore_numbers, ignore_dates, threshold,
-                           webhook)
+                           webhook, cookies_file=str(cookies) if cookies else None)
     watch_id = add(db, request, clock())
     row = store.get_watch(db, watch_id)
     if as_json:

@@ -66,11 +66,13 @@ def _resource_columns(capture: Capture) -> dict[str, Any]:
 
 
 def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
-    """Which of `urls` (normalized) already have a capture that did not fail."""
+    """Which of `urls` (normalized) already have a capture that did not fail (nor hit a
+    wall)."""
     keys = {normalize(u) for u in urls}
     found: set[str] = set()
     sql = ("SELECT DISTINCT p.url FROM pages p JOIN captures c ON c.page_id = p.id "
-           "WHERE c.status != 'failed' AND p.url IN (SELECT value FROM json_each(?))")
+           "WHERE c.status NOT IN ('failed', 'blocked') "
+           "AND p.url IN (SELECT value FROM json_each(?))")
     chunk = list(keys)
     for start in range(0, len(chunk), 5000):
         part = json.dumps(chunk[start:start + 5000])
@@ -79,10 +81,12 @@ def archived_urls(db: Database, urls: Iterable[str]) -> set[str]:
 
 
 def failures(db: Database) -> list[dict[str, Any]]:
-    """Pages whose latest capture failed, with the reason: what `archiver retry` retries."""
+    """Pages whose latest capture failed or hit a wall (status `blocked`), with the reason:
+    what `archiver retry` retries. Each has `status` and `wall` (the wall's kind, or None)."""
     sql = """
-        SELECT c.id, c.url, c.error, c.http_status, c.captured_at FROM captures c
-        WHERE c.status = 'failed' AND c.id = (
+        SELECT c.id, c.url, c.status, c.error, c.http_status, c.captured_at,
+               json_extract(c.wall, '$.kind') AS wall FROM captures c
+        WHERE c.status IN ('failed', 'blocked') AND c.id = (
             SELECT max(c2.id) FROM captures c2 WHERE c2.page_id = c.page_id)
         ORDER BY c.id"""
     return dict_rows(db.execute(sql))
@@ -127,6 +131,7 @@ def _capture_row(
         "browser_version": capture.browser_version,
         "headers": json.dumps(capture.headers) if capture.headers else None,
         "extraction_error": extraction_error,
+        "wall": json.dumps(capture.wall, ensure_ascii=False) if capture.wall else None,
     }
     if capture.consent is not None:
         row["consent_cmp"] = capture.consent.cmp

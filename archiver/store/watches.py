@@ -18,7 +18,7 @@ from archiver.store.connection import dict_rows, write_transaction
 from archiver.urls import host_of, normalize
 
 WATCH_FIELDS = ("url", "interval", "selector", "tag", "ignore_numbers", "ignore_dates",
-                "threshold", "webhook", "source")
+                "threshold", "webhook", "source", "cookies_file")
 CHANGE_OUTCOMES = ("changed", "gone")
 
 

@@ -56,12 +56,18 @@ class ImportSummary:
     more_problems: int = 0  # beyond MAX_PROBLEMS
     missing: int = 0  # listed pages the archive holds no record of
     missing_recorded: int = 0  # of which recorded as failed captures (MAX_MISSING_PAGES)
+    blocked: int = 0  # pages whose record is a wall (a bot challenge, a login form ...)
+    walls: dict[str, int] = field(default_factory=dict)  # by kind, paywall teasers too
 
     def add(self, result: SaveResult | None) -> None:
+        if result is not None and result.wall:
+            self.walls[result.wall] = self.walls.get(result.wall, 0) + 1
         if result is None:
             self.skipped += 1
         elif result.status == "failed":
             self.failed += 1
+        elif result.status == "blocked":
+            self.blocked += 1
         else:
             self.saved += 1
 
@@ -166,7 +172,9 @@ class WebArchiveImport:
             self.summary.missing_recorded += 1
         if warc_store.capture_at(self.db, page.url, built.capture.captured_at) is not None:
             return None
-        result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags)
+        # a web archive holds the HTML as served, not as its scripts rendered it
+        result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags,
+                               rendered=False)
         _fill_text(self.db, result, built)
         return result
 

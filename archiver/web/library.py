@@ -273,7 +273,7 @@ def _describe(db: Database, pages: list[int], captures: list[int]) -> list[dict[
     for page_id in pages:
         page = store.get_page(db, page_id)
         versions = store.page_versions(db, page_id)
-        shown = next((v for v in reversed(versions) if v["status"] != "failed"),
+        shown = next((v for v in reversed(versions) if v["status"] in ("ok", "partial")),
                      versions[-1] if versions else {})
         items.append({"page": page, "title": shown.get("title"), "versions": len(versions),
                       "capture_id": shown.get("id")})

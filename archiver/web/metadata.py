@@ -12,7 +12,9 @@ CAPTURE_COLUMNS = {
     "url": "The URL as asked for",
     "final_url": "The URL after redirects",
     "site": "Host name without www.",
-    "status": "ok, partial (archived, but something did not load) or failed",
+    "status": "ok, partial (archived, but something did not load, or a paywall's teaser), "
+              "failed, or blocked (a wall in the page's place: see wall)",
+    "wall": "the wall found instead of the page (JSON: kind, label, evidence)",
     "error": "Why the capture failed, or why it is partial",
     "http_status": "HTTP status of the page",
     "content_type": "Content-Type of the page",
@@ -61,8 +63,9 @@ CANNED_QUERIES = {
                "where captures_fts match :q order by bm25(captures_fts, 5.0, 1.0) limit 100",
     },
     "failures": {
-        "title": "Failed and partial captures",
-        "sql": "select id, url, status, error, http_status, captured_at from captures "
+        "title": "Failed, blocked and partial captures",
+        "sql": "select id, url, status, json_extract(wall, '$.label') as wall, error, "
+               "http_status, captured_at from captures "
                "where status != 'ok' order by captured_at desc",
     },
     "changes": {
@@ -124,7 +127,8 @@ PAGE_COLUMNS = {
     "versions": "How many captures (versions) the page has",
     "first_capture_id": "Its oldest capture",
     "last_capture_id": "Its newest capture",
-    "good_capture_id": "Its newest capture that did not fail (empty: every capture failed)",
+    "good_capture_id": "Its newest capture that did not fail nor hit a wall (empty: every "
+                       "capture failed or was blocked)",
     "first_captured": "When it was first captured",
     "last_captured": "When it was last captured",
     "updated_at": "When its tags, note or state last changed",

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "wacz-import": "tests.bench.wacz_import",
     "guard": "tests.bench.guard",
     "watch": "tests.bench.watch",
+    "walls": "tests.bench.walls",
 }
 
 
