@@ -90,7 +90,7 @@ def _pretty_json(text: str) -> str:
         return text
 
 
-def store_capture(db: Database, capture: Capture, source: str = "cli", *,
+def extract_and_store(db: Database, capture: Capture, source: str = "cli", *,
                   tags: Sequence[str] = (), bookmarked_at: str | None = None,
                   extracted: tuple[Article | None, str | None] | None = None,
                   rendered: bool = True) -> SaveResult:
@@ -192,7 +192,7 @@ class Runner:
 
     async def submit(self, job: Job, on_start: Callable[[], None] | None = None) -> SaveResult:
         """Capture and store one job; never raises for a bad page (see SaveResult.status)."""
-        return await self.store(await self.capture(job, on_start), job)
+        return await self.extract_and_store(await self.capture(job, on_start), job)
 
     async def capture(self, job: Job, on_start: Callable[[], None] | None = None) -> Capture:
         """Capture one job (within the concurrency and per-host limits, with retries) without
@@ -218,7 +218,7 @@ class Runner:
         finally:
             await self._slots.acquire()
 
-    async def store(self, capture: Capture, job: Job) -> SaveResult:
+    async def extract_and_store(self, capture: Capture, job: Job) -> SaveResult:
         """Extract and store a capture made elsewhere (or by `submit`), in the writer thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self._store, capture, job)
@@ -259,7 +259,7 @@ class Runner:
         if existing is not None:
             return SaveResult(capture.url, existing, capture.status, capture.title,
                               capture.error, created=False)
-        result = store_capture(self.db, capture, source, tags=job.tags,
+        result = extract_and_store(self.db, capture, source, tags=job.tags,
                                bookmarked_at=job.bookmarked_at)
         if key and result.id is not None:
             holder = store.claim_idempotency_key(self.db, result.id, key)

@@ -37,7 +37,7 @@ from archiver.compare import check_selector, compare, selector_text, short_diff
 from archiver.durations import describe, iso, parse_duration
 from archiver.errors import ArchiverError, BadWatch
 from archiver.models import Article, Capture
-from archiver.save import Job, Runner, article_for, store_capture
+from archiver.save import Job, Runner, article_for, extract_and_store
 from archiver.urls import InvalidURL, check_archivable
 
 log = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ def _seen(db: Database, watch: dict[str, Any], capture: Capture, result: CheckRe
         result.words_added, result.words_removed = verdict.diff.added, verdict.diff.removed
         result.diff = short_diff(verdict.diff)
     tags = [watch["tag"]] if watch["tag"] else []
-    saved = store_capture(db, capture, "watch", tags=tags, extracted=extracted)
+    saved = extract_and_store(db, capture, "watch", tags=tags, extracted=extracted)
     result.capture_id = saved.id
     update.update(status="ok", last_capture_id=saved.id, last_text=text)
 

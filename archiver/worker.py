@@ -77,7 +77,7 @@ class Worker:
         with self._lock:
             return self._jobs.get(job_id)
 
-    async def store(self, capture: Capture, job: Job) -> SaveResult:
+    async def extract_and_store(self, capture: Capture, job: Job) -> SaveResult:
         """Store a finished capture through the pipeline (from any event loop)."""
         return await asyncio.wrap_future(self._call(self._store(capture, job)))
 
@@ -135,7 +135,7 @@ class Worker:
         await work(self._get_runner())
 
     async def _store(self, capture: Capture, job: Job) -> SaveResult:
-        return await self._get_runner().store(capture, job)
+        return await self._get_runner().extract_and_store(capture, job)
 
     async def _close_runner(self) -> None:
         if self._runner is not None:

@@ -91,7 +91,7 @@ def test_the_worker_stores_from_another_loop_and_reports_a_job(db_path: Path) ->
                           status="ok", content_type="text/html", title="Posted",
                           html="<article><p>Posted from elsewhere.</p></article>",
                           captured_at=now_iso())
-        result = asyncio.run(worker.store(capture, Job(capture.url, tags=["x"])))
+        result = asyncio.run(worker.extract_and_store(capture, Job(capture.url, tags=["x"])))
         assert result.id is not None and result.status == "ok"
         written = asyncio.run(worker.write(lambda db: store.get_page(
             db, store.page_of_capture(db, result.id))["tags"]))

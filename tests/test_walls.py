@@ -439,10 +439,10 @@ def test_the_extraction_cases_are_no_walls(case: str) -> None:
 
 def test_a_wall_found_at_import_is_stored_too(db_path: Path) -> None:
     from archiver import store
-    from archiver.save import store_capture
+    from archiver.save import extract_and_store
 
     db = store.open_db(db_path)
-    result = store_capture(db, captured(LOGIN, "https://courier.example/account"), "import")
+    result = extract_and_store(db, captured(LOGIN, "https://courier.example/account"), "import")
     assert result.status == "blocked" and result.wall == "login wall"
     [row] = rows(db_path, "select status, wall from captures")
     assert row["status"] == "blocked" and json.loads(row["wall"])["kind"] == "login"
@@ -660,11 +660,12 @@ def test_the_web_ui_marks_walls_and_says_what_to_do(db_path: Path) -> None:
     from datasette.app import Datasette
 
     from archiver import store
-    from archiver.save import store_capture
+    from archiver.save import extract_and_store
 
     db = store.open_db(db_path)
-    blocked = store_capture(db, captured(LOGIN, "https://courier.example/account"), "cli").id
-    ok = store_capture(db, captured(HISTORY_404, "https://courier.example/404-history"), "cli").id
+    blocked = extract_and_store(db, captured(LOGIN, "https://courier.example/account"), "cli").id
+    ok = extract_and_store(db, captured(HISTORY_404, "https://courier.example/404-history"),
+                           "cli").id
     db.close()
 
     async def get(*paths: str) -> list[str]:

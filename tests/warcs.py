@@ -19,7 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import store
 from archiver.models import Capture, FrameSnapshot, Resource
-from archiver.save import store_capture
+from archiver.save import extract_and_store
 from tests.samples import png_image
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wacz"  # from ../shared/fixtures/wacz
@@ -190,20 +190,20 @@ def archive(db_path: Path) -> Any:
     failed capture."""
     db = store.open_db(db_path)
     for n in (1, 2, 3):
-        store_capture(db, html_capture(n), "cli")
+        extract_and_store(db, html_capture(n), "cli")
     old = Capture(url="https://old.example/", final_url="https://old.example/home",
                   http_status=200, content_type="text/html", captured_at="2025-05-01T00:00:00.000Z",
                   html="<html><head><title>Before resources</title></head><body><p>Kept from "
                        "the days before resources were stored, only the DOM.</p></body></html>",
                   resources_kept=False)
-    store_capture(db, old, "cli")
+    extract_and_store(db, old, "cli")
     pdf = Capture(url="https://docs.example/a.pdf", final_url="https://docs.example/a.pdf",
                   http_status=200, content_type="application/pdf", body=b"%PDF-1.4 tiny",
                   captured_at="2025-06-01T00:00:00.000Z", resources_kept=False)
-    store_capture(db, pdf, "cli")
+    extract_and_store(db, pdf, "cli")
     failed = Capture(url="https://gone.example/", status="failed", captured_at=
                      "2025-07-01T00:00:00.000Z", error="DNS: no such host", resources_kept=False)
-    store_capture(db, failed, "cli")
+    extract_and_store(db, failed, "cli")
     return db
 
 

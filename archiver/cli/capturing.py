@@ -64,11 +64,11 @@ def save(urls: tuple[str, ...], from_file: tuple[Any, ...], db_path: Path, as_js
     if not (named or from_lists or bad or bad_listed):
         raise click.UsageError("Give at least one URL, \"-\" for stdin, or --from-file FILE.")
     jobs = [Job(url, recapture=True) for url in named] + [Job(url) for url in from_lists]
-    run(db_path, jobs, bad + bad_listed, as_json, options)
+    capture_batch(db_path, jobs, bad + bad_listed, as_json, options)
 
 
-def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: bool,
-              options: dict[str, Any]) -> None:
+def capture_batch(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: bool,
+                  options: dict[str, Any]) -> None:
     """Capture jobs with a progress bar; print results, then a summary; exit 1 on failures."""
     from archiver.save import run_jobs, without_archived
 
@@ -80,7 +80,7 @@ def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: boo
     db = open_archive(db_path, create=True)
     jobs, skipped = without_archived(db, jobs, options["recapture"])
     summary = Summary(total=len(jobs), skipped=skipped, invalid=len(bad))
-    run = run_settings(options)
+    batch = run_settings(options)
     show_progress = options["progress"]
     if show_progress is None:
         show_progress = sys.stderr.isatty() and len(jobs) > 1
@@ -102,7 +102,7 @@ def run(db_path: Path, jobs: list[Any], bad: list[tuple[str, str]], as_json: boo
         progress = LineProgress(len(jobs), summary)
     with progress as bar:
         try:
-            asyncio.run(run_jobs(db, settings_from(options), run, jobs, on_result))
+            asyncio.run(run_jobs(db, settings_from(options), batch, jobs, on_result))
         except KeyboardInterrupt:
             summary.print()
             click.echo("Interrupted. What was saved is kept; run the same command again to "
@@ -175,7 +175,7 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
     jobs = [Job(b.url, tags=[*b.tags, *extra_tags], bookmarked_at=b.added, title=b.title)
             for b in bookmarks if not b.problem]
     bad = [(b.url, f"{file.name}: {b.problem}") for b in bookmarks if b.problem]
-    run(db_path, jobs, bad, as_json, options)
+    capture_batch(db_path, jobs, bad, as_json, options)
 
 
 @click.command()
@@ -234,4 +234,4 @@ def retry(db_path: Path, as_json: bool, **options: Any) -> None:
     if not jobs:
         click.echo("No failures to retry.", err=True)
         return
-    run(db_path, jobs, [], as_json, options)
+    capture_batch(db_path, jobs, [], as_json, options)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from archiver.models import Capture
-from archiver.save import MAX_PLAIN_TEXT, SaveResult, store_capture
+from archiver.save import MAX_PLAIN_TEXT, SaveResult, extract_and_store
 from archiver.store import warc as warc_store
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
@@ -173,7 +173,7 @@ class WebArchiveImport:
         if warc_store.capture_at(self.db, page.url, built.capture.captured_at) is not None:
             return None
         # a web archive holds the HTML as served, not as its scripts rendered it
-        result = store_capture(self.db, built.capture, self.summary.source, tags=self.tags,
+        result = extract_and_store(self.db, built.capture, self.summary.source, tags=self.tags,
                                rendered=False)
         _fill_text(self.db, result, built)
         return result

@@ -320,7 +320,7 @@ async def post_capture(request: Any, datasette: Any, state: ApiState) -> Respons
     capture = capture_from(data, request.headers.get("user-agent"))
     job = Job(capture.url, tags=_tags(data), idempotency_key=_key(data), source="extension")
     try:
-        result = await state.worker.store(capture, job)
+        result = await state.worker.extract_and_store(capture, job)
     except ArchiverError as exc:
         raise ApiError(503, f"The archive could not store this capture: {exc}") from exc
     assert result.id is not None
