@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FixtureServer, Reply
+from conftest import FixtureServer, Reply, wait_until
 
 from archiver import store
 from archiver.capture import Browser, CaptureSettings
@@ -59,8 +59,7 @@ def test_a_fresh_chromium_after_every_n_captures(server: FixtureServer) -> None:
     statuses, launches = asyncio.run(go())
     assert statuses == ["ok"] * 5
     assert launches == 3
-    time.sleep(0.5)
-    assert chromium_descendants() == []
+    wait_until(lambda: chromium_descendants() == [], 10, "Chromium's processes to end")
 
 
 def test_capture_goes_on_after_chromium_is_killed(server: FixtureServer) -> None:
