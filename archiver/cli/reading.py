@@ -1,5 +1,6 @@
 """Commands that read or annotate the archive: search, show, extract, tag, untag, note, mark,
-delete, vacuum, export. Tags, notes and states belong to pages; a capture id names its page."""
+delete, vacuum, export. Tags, notes and states belong to pages; a capture id names
+its page."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def _search_record(hit: dict[str, Any]) -> dict[str, Any]:
               help="Write the archived page as one self-contained HTML file (its stylesheets, "
                    "images, fonts and frames inlined; no scripts) that opens offline.")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the screenshot (PNG) to this file.")
+              help="Write the screenshot to this file (as stored: WebP, PNG or JPEG).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the raw HTML snapshot (the DOM as rendered) to this file.")
 @click.option("--body", type=click.Path(dir_okay=False, path_type=Path),
@@ -79,7 +80,7 @@ def show(capture_id: int, db_path: Path, page_file: Path | None, screenshot: Pat
     Example:
         archiver show 12
         archiver show 12 --page page.html
-        archiver show 12 --screenshot page.png --html page.html
+        archiver show 12 --screenshot page.webp --html page.html
     """
     from archiver.replay.singlefile import single_file
 

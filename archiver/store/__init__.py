@@ -3,8 +3,9 @@
 `connection` opens the file and runs write transactions; `blobs` stores content once by hash;
 `captures` stores and reads captures (versions) and idempotency keys; `pages` holds what the
 user says about a page (tags, note, state, favourite); `reading` searches and lists pages and
-captures; `deleting` deletes them and the blobs nothing refers to any more. Everything is
-re-exported here: callers use `store.NAME`.
+captures; `screenshots` reads a screenshot's type and size from its bytes; `deleting` deletes
+them and the blobs nothing refers to any more. Everything is re-exported here: callers use
+`store.NAME`.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ from archiver.store.resources import (
     resource_by_url,
     resource_map,
 )
+from archiver.store.screenshots import (
+    image_size,
+    image_type,
+    screenshot_type,
+)
 from archiver.store.watches import (
     CHANGE_OUTCOMES,
     WatchExists,
@@ -144,6 +150,8 @@ __all__ = [
     "get_page",
     "get_resource",
     "get_watch",
+    "image_size",
+    "image_type",
     "iter_captures",
     "iter_pages",
     "languages",
@@ -167,6 +175,7 @@ __all__ = [
     "resource_by_url",
     "resource_map",
     "save_capture",
+    "screenshot_type",
     "search_captures",
     "search_pages",
     "set_favourite",

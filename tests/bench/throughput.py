@@ -378,6 +378,8 @@ def settings_from(args: argparse.Namespace) -> CaptureSettings:
                                fast_screenshots=not getattr(args, "compact_screenshots", False))
     if args.settle_time is not None:
         settings.settle_time = args.settle_time
+    if getattr(args, "screenshot_format", None):
+        settings.screenshot_format = args.screenshot_format
     return settings
 
 
