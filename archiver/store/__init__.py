@@ -3,9 +3,9 @@
 `connection` opens the file and runs write transactions; `blobs` stores content once by hash;
 `captures` stores and reads captures (versions) and idempotency keys; `pages` holds what the
 user says about a page (tags, note, state, favourite); `reading` searches and lists pages and
-captures; `screenshots` reads a screenshot's type and size from its bytes; `deleting` deletes
-them and the blobs nothing refers to any more. Everything is re-exported here: callers use
-`store.NAME`.
+captures; `screenshots` reads a screenshot's type and size from its bytes and converts PNGs
+(`recompress`); `deleting` deletes them and the blobs nothing refers to any more. Everything is
+re-exported here: callers use `store.NAME`.
 """
 
 from __future__ import annotations
@@ -83,8 +83,11 @@ from archiver.store.resources import (
     resource_map,
 )
 from archiver.store.screenshots import (
+    Recompressed,
     image_size,
     image_type,
+    png_screenshots,
+    recompress,
     screenshot_type,
 )
 from archiver.store.watches import (
@@ -114,6 +117,7 @@ __all__ = [
     "Deleted",
     "LISTING_COLUMNS",
     "RANK_WINDOW",
+    "Recompressed",
     "ResourceTotals",
     "SNIPPET_END",
     "SNIPPET_START",
@@ -162,8 +166,10 @@ __all__ = [
     "page_of_capture",
     "page_tags",
     "page_versions",
+    "png_screenshots",
     "put_blob",
     "recent_captures",
+    "recompress",
     "record_check",
     "record_delivery",
     "release",

@@ -1,4 +1,5 @@
-"""Screenshots as stored: their type and size read from the bytes (nothing is decoded).
+"""Screenshots as stored: their type and size read from the bytes (nothing is decoded), and
+`recompress`, which converts an archive's PNG screenshots to WebP.
 
 A capture's screenshot is WebP by default (encoded by Chromium), PNG with `--screenshot-format
 png`, JPEG as the browser extension may send it; older archives hold PNGs. The blob keeps the
@@ -9,12 +10,17 @@ labelled image/png).
 
 from __future__ import annotations
 
+import io
 import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.store.blobs import put_blob
+from archiver.store.blobs import get_blob, put_blob
+from archiver.store.connection import write_transaction
+from archiver.store.deleting import _referenced
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SCREENSHOT_TYPES = ("image/webp", "image/png", "image/jpeg")
@@ -103,3 +109,103 @@ def put_screenshot(db: Database, data: bytes) -> dict[str, Any]:
     if size:
         columns["screenshot_width"], columns["screenshot_height"] = size
     return columns
+
+
+# --- recompress -----------------------------------------------------------------------------
+
+
+@dataclass
+class Recompressed:
+    """What `recompress` did (or, in a dry run, would do)."""
+
+    screenshots: int = 0  # PNG screenshots converted
+    captures: int = 0  # captures that now point at the new images
+    bytes_before: int = 0  # the PNGs, as stored
+    bytes_after: int = 0  # what replaces them
+    blobs_deleted: int = 0  # PNGs no longer referenced, deleted
+    failed: list[str] = field(default_factory=list)  # blob hash: why it was left as it is
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"screenshots": self.screenshots, "captures": self.captures,
+                "bytes_before": self.bytes_before, "bytes_after": self.bytes_after,
+                "blobs_deleted": self.blobs_deleted, "failed": self.failed,
+                "dry_run": self.dry_run}
+
+
+def png_screenshots(db: Database) -> list[tuple[str, int]]:
+    """(hash, bytes as stored) of every screenshot blob that is a PNG."""
+    rows = db.execute(
+        "SELECT b.hash, length(b.content) FROM blobs b WHERE b.hash IN "
+        "(SELECT DISTINCT screenshot_hash FROM captures WHERE screenshot_hash IS NOT NULL) "
+        "AND (b.content_type = 'image/png' OR b.content_type IS NULL) ORDER BY b.hash"
+    ).fetchall()
+    return [(str(h), int(n or 0)) for h, n in rows]
+
+
+def convert_png(png: bytes, image_format: str = "webp", quality: int = 80) -> bytes:
+    """The PNG `png` as JPEG at `quality`, or as WebP: the smaller of lossless and lossy at
+    `quality` (a page of text is smaller lossless, one with photos lossy), lossless only at
+    quality 100. By Pillow (libwebp)."""
+    from PIL import Image  # imported when needed: only recompress converts
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        if image_format == "jpeg":
+            picture = image.convert("RGBA" if alpha else "RGB")
+            if alpha:
+                flat = Image.new("RGB", picture.size, "white")
+                flat.paste(picture, mask=picture.getchannel("A"))
+                picture = flat
+            out = io.BytesIO()
+            picture.save(out, "JPEG", quality=quality, optimize=True)
+            return out.getvalue()
+        picture = image.convert("RGBA" if alpha else "RGB")
+        lossless = io.BytesIO()
+        picture.save(lossless, "WEBP", lossless=True, quality=50, method=2)
+        if quality >= 100:
+            return lossless.getvalue()
+        lossy = io.BytesIO()
+        picture.save(lossy, "WEBP", quality=quality, method=4)
+        return min(lossless.getvalue(), lossy.getvalue(), key=len)
+
+
+def recompress(db: Database, image_format: str = "webp", quality: int = 80,
+               dry_run: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> Recompressed:
+    """Convert every PNG screenshot to `image_format` at `quality` (one transaction per
+    screenshot, so that an interrupted run keeps what it did); the PNGs nothing refers to any
+    more are deleted. A PNG that does not convert, or converts to more bytes, stays."""
+    report = Recompressed(dry_run=dry_run)
+    found = png_screenshots(db)
+    for done, (key, stored) in enumerate(found, 1):
+        try:
+            new = convert_png(get_blob(db, key).content, image_format, quality)
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds; keep the PNG
+            report.failed.append(f"{key}: {type(exc).__name__}: {exc}"[:300])
+            continue
+        if len(new) >= stored:
+            report.failed.append(f"{key}: {image_format} would not be smaller")
+            continue
+        report.screenshots += 1
+        report.bytes_before += stored
+        report.bytes_after += len(new)
+        report.captures += db.execute("SELECT count(*) FROM captures WHERE screenshot_hash = ?",
+                                      [key]).fetchone()[0]
+        if not dry_run:
+            _replace(db, key, new, report)
+        if progress is not None:
+            progress(done, len(found))
+    return report
+
+
+def _replace(db: Database, key: str, new: bytes, report: Recompressed) -> None:
+    with write_transaction(db):
+        columns = put_screenshot(db, new)
+        sets = ", ".join(f"{column} = ?" for column in columns)
+        db.execute(f"UPDATE captures SET {sets} WHERE screenshot_hash = ?",
+                   [*columns.values(), key])
+        if not _referenced(db, key):
+            db.execute("DELETE FROM blobs WHERE hash = ?", [key])
+            report.blobs_deleted += 1
