@@ -27,8 +27,8 @@ class CaptureSettings:
     consent_handling: bool = True
     consent_timeout: float = 6.0
     screenshot: bool = True
-    # "webp" (encoded by Chromium: lossless where the page is text and drawings, lossy at
-    # `screenshot_quality` where photos cover 5 % of it; see capture.screenshot), "png"
+    # "webp" (encoded by Chromium: lossless where the page is grey text and drawings, lossy at
+    # `screenshot_quality` where photos or coloured text are; see capture.screenshot), "png"
     # (lossless) or "jpeg" (lossy at `screenshot_quality`). WebP quality 100: always lossless.
     screenshot_format: str = "webp"
     screenshot_quality: int = 80

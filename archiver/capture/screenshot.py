@@ -2,10 +2,11 @@
 default, or lossless PNG (Chromium's fast encoder), or JPEG. Nothing is decoded or encoded
 again here.
 
-WebP is lossless where the page is text and drawings, lossy at `screenshot_quality` where
-photos (raster images, video, canvas, background pictures) cover at least `PHOTO_SHARE` of it:
-Chromium's lossless WebP of a page of text is 15-40 % smaller than its lossy one at quality
-80, and quicker to encode; a page with photos is a third smaller lossy (`python -m tests.bench
+WebP is lossless where the page is grey text and drawings, lossy at `screenshot_quality` where
+photos (raster images, video, canvas, background pictures) cover at least `PHOTO_SHARE` of it
+or at least `COLOURED_TEXT` of its text is coloured: Chromium's lossless WebP of a page of
+black text is 15-40 % smaller than its lossy one at quality 80, and quicker to encode; with
+photos, or text in many hues, lossy is a third to two thirds smaller (`python -m tests.bench
 screenshots`). Quality 100 is lossless throughout."""
 
 from __future__ import annotations
@@ -32,14 +33,19 @@ MAX_SIDE = {"webp": 16383, "jpeg": 65535, "png": 1 << 31}
 """The largest side each format can hold, in pixels (WebP's is 14 bits)."""
 
 
-PHOTO_SHARE = 0.05
+PHOTO_SHARE = 0.05  # of the page's area, from which WebP is lossy
+
+
+COLOURED_TEXT = 0.1  # of the page's text, from which WebP is lossy
 
 
 # Before the screenshot, as Playwright's `animations="disabled"` does: finite CSS animations,
 # transitions and script animations jump to their end (a fade-in is shown faded in), endless
-# ones go back to their start. With `measure`, it returns the share of the page (down to
-# `maxHeight`) that raster pictures cover (SVG images are drawings; boxes smaller than 100 x 100
-# px are not counted: icons), for the choice between lossless and lossy WebP.
+# ones go back to their start. With `measure`, it returns, for the choice between lossless and
+# lossy WebP, the share of the page (down to `maxHeight`) that raster pictures cover (SVG images
+# are drawings; boxes smaller than 100 x 100 px are not counted: icons) and the share of its
+# text (in characters) that is coloured rather than grey: Chromium's lossless WebP is small for
+# black or grey text, not for many hues of it, nor for photos.
 FINISH_ANIMATIONS_JS = r"""({measure, maxHeight}) => {
   for (const animation of document.getAnimations()) {
     try {
@@ -52,8 +58,17 @@ FINISH_ANIMATIONS_JS = r"""({measure, maxHeight}) => {
   const width = Math.max(1, root.scrollWidth);
   const height = Math.max(1, Math.min(maxHeight, root.scrollHeight));
   const vector = /\.svg([?#]|$)|^data:image\/svg/i;
-  let area = 0;
+  let area = 0, text = 0, coloured = 0;
   for (const el of document.querySelectorAll("body *")) {
+    let own = 0;
+    for (const node of el.childNodes) {
+      if (node.nodeType === 3) own += node.data.trim().length;
+    }
+    if (own) {
+      const rgb = (getComputedStyle(el).color.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+      text += own;
+      if (rgb.length === 3 && Math.max(...rgb) - Math.min(...rgb) > 40) coloured += own;
+    }
     const box = el.getBoundingClientRect();
     if (box.width * box.height < 10000) continue;
     let raster = false;
@@ -68,7 +83,7 @@ FINISH_ANIMATIONS_JS = r"""({measure, maxHeight}) => {
     const h = Math.min(box.bottom + scrollY, height) - Math.max(box.top + scrollY, 0);
     if (w > 0 && h > 0) area += w * h;
   }
-  return Math.min(1, area / (width * height));
+  return {photos: Math.min(1, area / (width * height)), coloured: text ? coloured / text : 0};
 }"""
 
 
@@ -113,6 +128,16 @@ async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREEN
     return await full_page_shot(page, max_height, max_width, fast=fast)
 
 
+def _grey_text_and_drawings(found: Any) -> bool:
+    """Whether the page (as FINISH_ANIMATIONS_JS measured it) is mostly grey text and
+    drawings, with few photos: what lossless WebP holds in fewer bytes than lossy."""
+    if not isinstance(found, dict):
+        return False
+    photos, coloured = found.get("photos"), found.get("coloured")
+    return (isinstance(photos, (int, float)) and isinstance(coloured, (int, float))
+            and photos < PHOTO_SHARE and coloured < COLOURED_TEXT)
+
+
 def _bounded(value: float, least: float, most: int) -> int:
     """`value`, at least `least` (the viewport) and 1, at most `most`, as a whole number."""
     floor = max(1, int(least)) if math.isfinite(least) else 1
@@ -126,11 +151,11 @@ async def take_screenshot(page: Page, settings: CaptureSettings, log: PageLog) -
     image_format = settings.screenshot_format if settings.screenshot_format in FORMATS else "png"
     quality = settings.screenshot_quality
     measure = image_format == "webp" and quality < 100
-    share = await evaluate_quietly(page, FINISH_ANIMATIONS_JS,
+    found = await evaluate_quietly(page, FINISH_ANIMATIONS_JS,
                                    {"measure": measure,
                                     "maxHeight": settings.max_screenshot_height})
-    if measure and isinstance(share, (int, float)) and share < PHOTO_SHARE:
-        quality = 100  # text and drawings: lossless is smaller, and quicker
+    if measure and _grey_text_and_drawings(found):
+        quality = 100  # lossless is smaller here, and quicker
     problem = ""
     for attempt in (image_format, "jpeg") if image_format == "webp" else (image_format,):
         try:

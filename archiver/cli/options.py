@@ -53,8 +53,9 @@ def capture_options(func: F) -> F:
         click.option("--no-screenshot", is_flag=True, help="Don't take a screenshot."),
         click.option("--screenshot-format", type=click.Choice(["webp", "png", "jpeg"]),
                      default=CaptureSettings.screenshot_format, show_default=True,
-                     help="webp: lossless for text and drawings, lossy where photos are; "
-                          "jpeg: lossy; png: lossless, twice the bytes or more."),
+                     help="webp: lossless for grey text and drawings, lossy where photos or "
+                          "coloured text are; jpeg: lossy; png: lossless, twice the bytes or "
+                          "more."),
         click.option("--screenshot-quality", type=click.IntRange(1, 100),
                      default=CaptureSettings.screenshot_quality, show_default=True,
                      help="Of lossy WebP and JPEG; 100: WebP always lossless."),
