@@ -30,10 +30,15 @@ class CaptureSettings:
     consent_handling: bool = True
     consent_timeout: float = 6.0
     screenshot: bool = True
-    max_screenshot_height: int = 16000  # taller pages are clipped (the PNG would be enormous)
-    # Chromium's fast PNG encoder: lossless like the default one, about 40 % less time for a
-    # full-page screenshot and about 30 % more bytes (measured: `python -m tests.bench
-    # screenshots`). False: the default encoder, smaller files.
+    # "webp" (encoded by Chromium: lossless where the page is grey text and drawings, lossy at
+    # `screenshot_quality` where photos or coloured text are; see capture.screenshot), "png"
+    # (lossless) or "jpeg" (lossy at `screenshot_quality`). WebP quality 100: always lossless.
+    screenshot_format: str = "webp"
+    screenshot_quality: int = 80
+    max_screenshot_height: int = 16000  # taller pages are clipped (WebP holds 16,383 px)
+    # PNG only: Chromium's fast PNG encoder: lossless like the default one, about 40 % less
+    # time for a full-page screenshot and about 30 % more bytes (measured: `python -m
+    # tests.bench screenshots`). False: the default encoder, smaller files.
     fast_screenshots: bool = True
     extra_args: list[str] = field(default_factory=list)
     # Captures asked for over the network: never reach loopback, private, link-local, CGNAT or

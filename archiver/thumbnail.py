@@ -5,7 +5,8 @@ their size is read from the header and checked against MAX_PIXELS / MAX_SIDE bef
 image data is inflated, and Pillow's own decompression-bomb guard is set to the same limit.
 Only the rows the thumbnail shows are inflated: PNG rows are filtered against the rows above
 them only, so the first N rows of the decompressed image data are a valid image of height N
-(`crop_top`, which needs no un-filtering).
+(`crop_top`, which needs no un-filtering). A WebP (the default screenshot) is decoded whole by
+Pillow: its size is checked first all the same.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def check_size(width: int, height: int) -> None:
 
 
 def make_thumbnail(data: bytes) -> bytes:
-    """A JPEG of the top of the screenshot `data` (PNG or JPEG), THUMBNAIL_WIDTH wide (or
+    """A JPEG of the top of the screenshot `data` (WebP, PNG or JPEG), THUMBNAIL_WIDTH wide (or
     narrower, never enlarged). Raises ImageTooLarge, NotAnImage."""
     width, height = image_size(data)
     check_size(width, height)

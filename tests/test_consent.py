@@ -389,3 +389,100 @@ def test_each_document_gets_the_rules_that_can_apply_to_it(autoconsent: Path) ->
         if top:
             assert {n for n, row in shipped.items() if not row[3]} <= names  # every generic one
     assert len(table.for_document("http://127.0.0.1:8000/news", True)) < len(text) / 3
+
+
+# --- no waiting for a prompt that cannot come ------------------------------------------------
+
+PLAIN_ARTICLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Tide tables</title><style>body { font: 18px Georgia, serif; margin: 40px; }</style>
+</head><body><article><h1>Tide tables</h1><p>PLAIN-ARTICLE-MARKER The tide turns twice a day,
+and the tables say when, to the minute, for every harbour on the coast.</p>
+<p><img src="/plain/tide.svg" loading="lazy" width="200" height="100" alt=""></p>
+SCRIPT</article></body></html>"""
+
+# A notice no rule knows, shown by a script whose address names no consent platform, soon
+# after `load`: after the page was released, while the handler still makes sure.
+LATE_NOTICE = """<script>
+addEventListener("load", () => setTimeout(() => {
+  document.documentElement.style.overflow = "hidden";
+  const bar = document.createElement("div");
+  bar.style.cssText = "position: fixed; bottom: 0; left: 0; right: 0; z-index: 901; "
+    + "background: rgb(255, 0, 170); color: #fff; padding: 20px 32px; font: 16px Arial;";
+  bar.innerHTML = "<p>This site uses cookies to count visits. PROMPT-" + "TEXT-LATE</p>"
+    + "<button>OK, got it</button>";
+  document.body.append(bar);
+}, DELAY));
+</script>"""
+
+
+def plain_page(server: FixtureServer, name: str, script: str = "") -> str:
+    server.add("/plain/tide.svg", Reply(body=b'<svg xmlns="http://www.w3.org/2000/svg" '
+                                        b'width="200" height="100"><rect width="200" '
+                                        b'height="100" fill="#39c"/></svg>',
+                                        content_type="image/svg+xml"))
+    return server.add_page(f"/plain/{name}.html", PLAIN_ARTICLE.replace("SCRIPT", script))
+
+
+def test_a_page_without_scripts_is_not_held_for_a_prompt(
+    loop: asyncio.AbstractEventLoop, browser: Browser, server: FixtureServer
+) -> None:
+    """Nothing on the page can run, so no prompt can come: the handler records why it did not
+    wait (and, as everywhere, what it found), and the page is taken at once."""
+    capture = run(loop, browser.capture(plain_page(server, "static")))
+    assert capture.status == "ok", capture.error
+    outcome = capture.consent
+    assert outcome is not None and outcome.action == "nothing found" and outcome.cmp is None
+    assert outcome.detail == "no script on the page: no prompt can come", outcome
+    assert "PLAIN-ARTICLE-MARKER" in (capture.html or "")
+    assert any(r.url.endswith("/plain/tide.svg") and r.body for r in capture.resources)
+
+
+def test_a_page_with_scripts_but_no_consent_platform_is_released_when_quiet(
+    loop: asyncio.AbstractEventLoop, browser: Browser, server: FixtureServer
+) -> None:
+    """Scripts, none of a consent platform: the page is released (taken meanwhile) and the
+    handler stops waiting once the DOM is quiet and autoconsent found nothing."""
+    script = "<script>document.title = 'Tide tables (checked)';</script>"
+    capture = run(loop, browser.capture(plain_page(server, "scripted", script)))
+    assert capture.status == "ok", capture.error
+    outcome = capture.consent
+    assert outcome is not None and outcome.action == "nothing found", outcome
+    assert outcome.detail and outcome.detail.startswith(
+        "no CMP requested, none detected, the page quiet after"), outcome
+    assert capture.title == "Tide tables (checked)"
+    assert capture.screenshot and "PLAIN-ARTICLE-MARKER" in (capture.html or "")
+
+
+@pytest.mark.parametrize("delay", [0, 150, 350])
+def test_a_prompt_after_the_release_is_answered_and_the_page_taken_again(
+    loop: asyncio.AbstractEventLoop, browser: Browser, plain: Browser, server: FixtureServer,
+    delay: int,
+) -> None:
+    """A notice that comes while the released page is being taken (before the handler is
+    sure): it is removed, and the screenshot and the DOM are those of the page without it."""
+    url = plain_page(server, f"late-{delay}", LATE_NOTICE.replace("DELAY", str(delay)))
+    capture = run(loop, browser.capture(url))
+    assert capture.status == "ok", capture.error
+    assert capture.consent is not None and capture.consent.action == "hidden", capture.consent
+    assert "PROMPT-TEXT-LATE" not in (capture.html or "")
+    assert "PLAIN-ARTICLE-MARKER" in (capture.html or "")
+    pixels = prompt_pixels(loop, plain, server, {f"late-{delay}": capture.screenshot})
+    assert pixels[f"late-{delay}"]["prompt"] == 0, pixels
+
+
+def test_a_consent_platform_request_is_waited_for() -> None:
+    """What counts as a consent platform's request: its script, frame or API by host or name;
+    not the page itself, a stylesheet, or an unrelated script."""
+    from archiver.capture.consent.platforms import cmp_request
+
+    assert cmp_request("https://cdn.cookielaw.org/scripttemplates/otSDKStub.js", "script")
+    assert cmp_request("https://sdk.privacy-center.org/abc/loader.js", "script")
+    assert cmp_request("https://cdn.privacy-mgmt.com/index.html?message_id=1", "document")
+    assert cmp_request("https://consent.cookiebot.com/uc.js", "script")
+    assert cmp_request("https://example.org/wp-content/plugins/complianz-gdpr/x.js", "script")
+    assert cmp_request("https://example.org/static/cmp.js", "script")
+    assert cmp_request("https://example.org/consent/fixture.js", "script")
+    assert not cmp_request("https://example.org/static/app.3f2a.js", "script")
+    assert not cmp_request("https://example.org/cookie-banner.css", "stylesheet")
+    assert not cmp_request("https://www.googletagmanager.com/gtag/js?id=G-1", "script")
+    assert not cmp_request("https://example.org/bcmpx/compute.js", "script")

@@ -237,7 +237,7 @@ def test_screenshot_view_is_readable_and_scrolls(page: Page, reading: dict[str, 
     full = page.get_by_role("link", name="full-size image")
     assert full.get_attribute("href") == f"/-/archiver/archive/{reading['id']}/screenshot"
     with urllib.request.urlopen(reading["live"].url + full.get_attribute("href")) as response:
-        assert response.headers["content-type"] == "image/png"
+        assert response.headers["content-type"] == "image/webp"  # the default since #30
 
 
 def test_archived_page_opens_full_window(page: Page, reading: dict[str, Any]) -> None:

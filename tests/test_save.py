@@ -43,6 +43,22 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def is_webp(data: bytes) -> bool:
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
+def shot_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a stored screenshot (WebP by default, PNG, JPEG)."""
+    size = store.image_size(data)
+    assert size is not None, f"not an image: {data[:16]!r}"
+    return size
+
+
+def shot_type(db_path: Path, key: str) -> str:
+    [row] = rows(db_path, f"select content_type from blobs where hash = '{key}'")
+    return str(row["content_type"])
+
+
 def test_save_article_keeps_look_and_text(server: FixtureServer, db_path: Path) -> None:
     url = server.url("/article.html")
     result = run("save", url, "--db", str(db_path), *FAST)
@@ -69,10 +85,12 @@ def test_save_article_keeps_look_and_text(server: FixtureServer, db_path: Path) 
     assert row["byline"] and "Morag Campbell" in row["byline"]
     assert row["published"].startswith("2024-03-14")
     assert "<p>" in row["html"] and "<script" not in row["html"]
-    # what it looked like: the rendered DOM and a full-page PNG
+    # what it looked like: the rendered DOM and a full-page screenshot, a WebP by default
     snapshot = blob(db_path, row["snapshot_hash"]).decode()
     assert "PELICAN-7731" in snapshot and "<nav>" in snapshot
-    width, height = png_size(blob(db_path, row["screenshot_hash"]))
+    shot = blob(db_path, row["screenshot_hash"])
+    assert is_webp(shot) and shot_type(db_path, row["screenshot_hash"]) == "image/webp"
+    width, height = shot_size(shot)
     assert width == 1280 and height >= 800
     assert (row["screenshot_width"], row["screenshot_height"]) == (width, height)
     [page] = rows(db_path, "select * from pages")
@@ -231,10 +249,10 @@ def test_urls_from_stdin_and_json_output(server: FixtureServer, db_path: Path) -
 
 def test_show_writes_what_was_stored(server: FixtureServer, db_path: Path, tmp_path: Path) -> None:
     assert run("save", server.url("/article.html"), "--db", str(db_path), *FAST).exit_code == 0
-    shot, html = tmp_path / "shot.png", tmp_path / "page.html"
+    shot, html = tmp_path / "shot.webp", tmp_path / "page.html"
     result = run("show", "1", "--db", str(db_path), "--screenshot", str(shot), "--html", str(html))
     assert result.exit_code == 0, result.output
-    assert png_size(shot.read_bytes())[0] == 1280
+    assert is_webp(shot.read_bytes()) and shot_size(shot.read_bytes())[0] == 1280
     assert "PELICAN-7731" in html.read_text()
     shown = run("show", "1", "--db", str(db_path))
     assert "status:          ok" in shown.stdout and "Campbell family" in shown.stdout
@@ -254,19 +272,30 @@ def test_a_missing_browser_is_a_clear_error(server: FixtureServer, db_path: Path
     assert rows(db_path) == []
 
 
-def test_compact_screenshots_are_smaller_and_the_same_size(
-    server: FixtureServer, db_path: Path
-) -> None:
+def test_screenshot_formats(server: FixtureServer, db_path: Path) -> None:
+    """WebP by default; --screenshot-format png keeps lossless PNGs (--compact-screenshots:
+    smaller ones), jpeg makes JPEGs; each stored as what it is, with its size, the same page
+    the same size in every format."""
     paragraphs = "".join(f"<p style='color:hsl({n * 7}, 60%, 30%)'>Paragraph {n} of a tall "
                          "page, in its own colour.</p>" for n in range(120))
     url = server.add_page("/tall", f"<title>Tall</title><article>{paragraphs}</article>")
     assert run("save", url, "--db", str(db_path), *FAST).exit_code == 0
-    result = run("save", url, "--recapture", "--compact-screenshots", "--db", str(db_path), *FAST)
-    assert result.exit_code == 0, result.output
-    fast, compact = (blob(db_path, row["screenshot_hash"]) for row in rows(db_path))
-    assert png_size(fast) == png_size(compact)
+    for options in (["--screenshot-format", "png"],
+                    ["--screenshot-format", "png", "--compact-screenshots"],
+                    ["--screenshot-format", "jpeg", "--screenshot-quality", "70"]):
+        result = run("save", url, "--recapture", *options, "--db", str(db_path), *FAST)
+        assert result.exit_code == 0, result.output
+    captured = rows(db_path)
+    webp, fast, compact, jpeg = (blob(db_path, row["screenshot_hash"]) for row in captured)
+    types = [shot_type(db_path, row["screenshot_hash"]) for row in captured]
+    assert types == ["image/webp", "image/png", "image/png", "image/jpeg"]
+    assert is_webp(webp) and jpeg[:3] == b"\xff\xd8\xff"
+    assert png_size(fast) == png_size(compact) == shot_size(webp) == shot_size(jpeg)
+    assert all((row["screenshot_width"], row["screenshot_height"]) == png_size(fast)
+               for row in captured)
     assert png_size(fast)[1] > 3000  # the whole page, not the viewport
     assert len(compact) < len(fast)
+    assert len(webp) < len(compact) / 2
 
 
 def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path) -> None:
@@ -276,7 +305,7 @@ def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path)
     result = run("save", url, "--db", str(db_path), *FAST)
     assert result.exit_code == 0, result.output
     [row] = rows(db_path)
-    assert png_size(blob(db_path, row["screenshot_hash"])) == (1280, 16000)
+    assert shot_size(blob(db_path, row["screenshot_hash"])) == (1280, 16000)
     assert "top of a very tall page" in row["text"]
 
 
@@ -293,7 +322,7 @@ def test_page_that_fakes_its_own_size_still_gets_a_whole_screenshot(
     assert result.exit_code == 0, result.output
     [row] = rows(db_path)
     assert row["status"] == "ok", row["error"]
-    width, height = png_size(blob(db_path, row["screenshot_hash"]))
+    width, height = shot_size(blob(db_path, row["screenshot_hash"]))
     assert width == 1280 and 2000 < height < 16000
 
 
@@ -322,11 +351,12 @@ def test_animations_are_shown_finished_in_the_screenshot(
     result = run("save", url, "--db", str(db_path), *FAST)
     assert result.exit_code == 0, result.output
     [row] = rows(db_path)
-    assert pixel(blob(db_path, row["screenshot_hash"]), 200, 150) == [255, 0, 0, 255]
+    red = pixel(blob(db_path, row["screenshot_hash"]), 200, 150)  # a WebP: lossy, nearly
+    assert all(abs(a - b) <= 4 for a, b in zip(red, [255, 0, 0, 255], strict=True)), red
 
 
 def pixel(png: bytes, x: int, y: int) -> list[int]:
-    """The RGBA of one pixel of a PNG, decoded by Chromium."""
+    """The RGBA of one pixel of a PNG, WebP or JPEG, decoded by Chromium."""
     import asyncio
     import base64
 

@@ -35,12 +35,12 @@ def bomb_png(side: int = 100_000) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def page_png(width: int = 1280, height: int = 3000) -> bytes:
+def page_png(width: int = 1280, height: int = 3000, image_format: str = "PNG") -> bytes:
     """A page screenshot: a red band at the top, white below."""
     image = Image.new("RGB", (width, height), "white")
     image.paste((200, 20, 20), (0, 0, width, 200))
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, image_format)
     return out.getvalue()
 
 
@@ -65,7 +65,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     db_path = tmp_path_factory.mktemp("thumbs") / "archive.db"
     db = store.open_db(db_path)
     for url, shot in (("https://example.org/page", page_png()),
-                      ("https://example.org/bomb", bomb_png())):
+                      ("https://example.org/bomb", bomb_png()),
+                      ("https://example.org/webp", page_png(image_format="WEBP"))):
         store.save_capture(db, Capture(url=url, content_type="text/html", html="<p>x</p>",
                                        screenshot=shot, captured_at="2026-01-01T00:00:00Z"),
                            None)
@@ -76,8 +77,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     srv.stop()
 
 
-def test_the_thumbnail_is_the_top_of_the_page_320_wide_and_kept(served: LiveServer) -> None:
-    answers = [get_bytes(served, "/-/archiver/archive/1/thumbnail") for _ in range(2)]
+@pytest.mark.parametrize("capture_id", [1, 3], ids=["png", "webp"])
+def test_the_thumbnail_is_the_top_of_the_page_320_wide_and_kept(served: LiveServer,
+                                                                capture_id: int) -> None:
+    answers = [get_bytes(served, f"/-/archiver/archive/{capture_id}/thumbnail")
+               for _ in range(2)]
     assert answers[0] == answers[1]  # the second one is the kept one
     status, content_type, jpeg = answers[0]
     assert status == 200 and content_type == "image/jpeg"
@@ -88,8 +92,10 @@ def test_the_thumbnail_is_the_top_of_the_page_320_wide_and_kept(served: LiveServ
     assert image.getpixel((160, image.height - 3))[1] > 200  # below the band: white
     kept = sqlite3.connect(served.db_path).execute(
         "select blobs.content_type from captures join blobs on blobs.hash = "
-        "captures.thumbnail_hash where captures.id = 1").fetchall()
+        "captures.thumbnail_hash where captures.id = ?", [capture_id]).fetchall()
     assert kept == [("image/jpeg",)]
+    status, content_type, shot = get_bytes(served, f"/-/archiver/archive/{capture_id}/screenshot")
+    assert status == 200 and content_type == ("image/png", "image/webp")[capture_id == 3]
 
 
 def test_a_bomb_already_in_the_archive_costs_nothing(served: LiveServer) -> None:
@@ -110,4 +116,4 @@ def test_an_upload_claiming_huge_dimensions_is_refused(served: LiveServer) -> No
                    "screenshot": "data:image/png;base64," + base64.b64encode(shot).decode()}
         status, body, _ = request(served, "POST", "/-/archiver/api/captures", capture, auth)
         assert status == 400 and "screenshot" in body["error"] and "limit" in body["error"]
-    assert rows(served.db_path) == [(2,)]
+    assert rows(served.db_path) == [(3,)]

@@ -6,6 +6,7 @@ screenshots of the home page and the reader view go to tests/output/ for a perso
 
 from __future__ import annotations
 
+import io
 import time
 import urllib.error
 import urllib.request
@@ -257,10 +258,32 @@ def test_views_send_a_strict_policy_and_404_for_unknown_captures(
     assert headers["x-content-type-options"] == "nosniff"
 
 
+def test_screenshots_and_thumbnails_are_served_as_what_they_are(
+        live: LiveServer, archive: dict[str, Any]) -> None:
+    """The capture's screenshot is a WebP and served as one (an older PNG as a PNG: see
+    test_datasette), its view shows it, its thumbnail is a JPEG made from it."""
+    base = f"{live.url}/-/archiver/archive/{archive['article']}/"
+    status, headers = fetch(base + "screenshot")
+    assert status == 200 and headers["content-type"] == "image/webp"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert fetch(base + "screenshot-view")[0] == 200
+    status, headers = fetch(base + "thumbnail")
+    assert status == 200 and headers["content-type"] == "image/jpeg"
+    with urllib.request.urlopen(base + "thumbnail", timeout=10) as response:
+        thumbnail = response.read()
+    assert store.image_size(thumbnail) is not None and store.image_size(thumbnail)[0] == 320
+
+
 def test_thumbnail_is_the_top_of_the_screenshot(archive: dict[str, Any]) -> None:
+    from PIL import Image
+
     db = store.open_db(archive["db_path"])
-    shot = store.get_blob(db, store.get_capture(db, archive["old"])["screenshot_hash"]).content
+    webp = store.get_blob(db, store.get_capture(db, archive["old"])["screenshot_hash"]).content
     db.close()
+    with Image.open(io.BytesIO(webp)) as image:  # crop_top reads PNGs (as older captures are)
+        out = io.BytesIO()
+        image.save(out, "PNG")
+    shot = out.getvalue()
     cropped = crop_top(shot, 100)
     assert cropped[16:24] == shot[16:20] + (100).to_bytes(4, "big")
     assert len(cropped) < len(shot)

@@ -240,3 +240,38 @@ def test_serve_several_archives_at_once(db_path: Path, tmp_path: Path,
     assert {d["name"] for d in listed} >= {"archive", "crawl"}
     page = urllib.request.urlopen(srv.url + "/-/archiver/crawl/").read().decode()
     assert "Keeper 3" in page
+
+
+def test_a_webp_screenshot_is_exported_as_one_and_comes_back(
+        db_path: Path, tmp_path: Path) -> None:
+    """The screenshot record (`urn:view:`) says what the image is: WebP (the default since
+    #30), PNG for older captures; an import of the WACZ keeps it as it was."""
+    from PIL import Image
+    from warcs import html_capture
+
+    from archiver.save import store_capture
+
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 90)).save(image, "WEBP", quality=80)
+    webp = image.getvalue()
+    db = archive(db_path)
+    capture = html_capture(4)
+    capture.screenshot = webp
+    store_capture(db, capture, "cli")
+    out = tmp_path / "out.wacz"
+    assert run("export", "--db", str(db_path), "--format", "wacz", "-o", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as wacz:
+        data = wacz.read("archive/data.warc.gz")
+    views = {record.rec_headers.get_header("WARC-Target-URI"):
+             (record.rec_headers.get_header("Content-Type"), record.content_stream().read())
+             for record in ArchiveIterator(io.BytesIO(data)) if record.rec_type == "resource"}
+    assert views[f"urn:view:{capture.url}"] == ("image/webp", webp)
+    assert views["urn:view:https://light.example/k1"] == ("image/png", PNG)
+    fresh_path = tmp_path / "fresh.db"
+    result = run("import", str(out), "--db", str(fresh_path), "--no-progress")
+    assert "6 saved" in result.stderr, result.output  # and the failed capture, failed again
+    fresh = store.open_db(fresh_path)
+    [row] = fresh.execute("SELECT screenshot_hash, screenshot_width, screenshot_height FROM "
+                          "captures WHERE url = ?", [capture.url]).fetchall()
+    blob = store.get_blob(fresh, row[0])
+    assert (blob.content, blob.content_type, row[1], row[2]) == (webp, "image/webp", 64, 48)

@@ -5,6 +5,11 @@ subresource goes through a route handler with its own deadline, so a host that a
 connection and never answers cannot hold the page (`load` would otherwise never fire); waiting
 for `load` after the DOM is ready is bounded, then `window.stop()`. `Browser.capture` puts an
 overall deadline around all of it.
+
+What is waited for runs alongside what has to be done anyway: the resources' bodies are read
+while the page settles, and on a page where no prompt is expected (see consent/handler.py) the
+screenshot and the DOM are taken while the consent handler makes sure; they are taken again if
+it then answered a prompt after all.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from archiver.capture import consent
+from archiver.capture.consent.handler import PageSignals
+from archiver.capture.consent.platforms import cmp_request
 from archiver.capture.guard import block_if_private, guard_private_addresses, watch_webrtc
 from archiver.capture.lazy import load_lazy_content
 from archiver.capture.quietly import (
@@ -29,7 +36,7 @@ from archiver.capture.quietly import (
 from archiver.capture.record import PageLog
 from archiver.capture.screenshot import take_screenshot
 from archiver.capture.snapshot import take_snapshot
-from archiver.models import Capture, ConsentOutcome
+from archiver.models import Capture
 from archiver.settings import CaptureSettings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -50,6 +57,21 @@ UNFINISHED_JS = """() => [...new Set([
     .filter(m => m.networkState === HTMLMediaElement.NETWORK_LOADING && m.readyState < 2)
     .map(m => m.currentSrc || m.src),
 ].filter(Boolean))].sort()"""
+
+
+# Whether anything on the page can run: scripts (of a type the browser runs), event handler
+# attributes, frames, plugins, a refresh. Without any, nothing changes the page after `load`:
+# no prompt comes later, no scroll-driven loader waits for a scroll.
+SCRIPTED_JS = """() => {
+  const js = /^(|(text|application)\\/(x-)?(java|ecma)script|text\\/(jscript|livescript)|module)$/i;
+  const scripts = [...document.querySelectorAll("script")]
+    .filter((s) => js.test((s.getAttribute("type") || "").trim())).length;
+  const handlers = document.evaluate("count(//@*[starts-with(name(), 'on')])", document, null,
+                                     XPathResult.NUMBER_TYPE, null).numberValue;
+  const other = document.querySelector(
+    "iframe, frame, object, embed, meta[http-equiv='refresh' i]");
+  return scripts > 0 || handlers > 0 || window.frames.length > 0 || other !== null;
+}"""
 
 
 def _is_html(content_type: str | None) -> bool:
@@ -114,31 +136,70 @@ class PageCapture:
         result.content_type = result.headers.get("content-type")
         html = _is_html(result.content_type)
         partial = await self._wait_for_load(page, log, settle=not html)
-        if html:
-            async with self.idle():
-                result.consent = await self._settle(page, handler)
-            if page.url.startswith(("http:", "https:")):
-                result.final_url = page.url  # where the page's own redirect took it
-        else:
-            result.body = await self._original_body(context, result.final_url, log)
-        result.title = await page.title()
-        if self.settings.screenshot:
-            result.screenshot = await take_screenshot(page, self.settings, log)
-        if html:
-            result.html, result.frames = await take_snapshot(page)
+        bodies = (asyncio.ensure_future(log.read_bodies(self.settings.max_resource_bytes))
+                  if self.settings.keep_resources else None)
+        try:
+            if html:
+                await self._capture_html(page, handler, result, log)
+            else:
+                result.body = await self._original_body(context, result.final_url, log)
+                await self._take(page, result, log, html=False)
+            if bodies is not None:
+                await bodies
+        finally:
+            if bodies is not None and not bodies.done():
+                bodies.cancel()
         await self._keep_resources(result, log)
         self._set_status(result, log, partial)
 
-    async def _settle(self, page: Page, handler: Any) -> ConsentOutcome:
-        """The consent prompt answered, and (at the same time: both mostly wait) the lazy
-        content loaded. Without consent handling, late scripts get `settle_time`."""
-        waits: list[Any] = [handler.settle(timeout=self.settings.consent_timeout)]
-        if not self.settings.consent_handling and self.settings.settle_time:
-            waits.append(asyncio.sleep(self.settings.settle_time))
-        if self.settings.lazy_budget > 0:
-            waits.append(load_lazy_content(page, self.settings.lazy_budget))
-        outcome, *_ = await asyncio.gather(*waits)
-        return outcome  # type: ignore[no-any-return]
+    async def _capture_html(self, page: Page, handler: Any, result: Capture,
+                            log: PageLog) -> None:
+        """Settle the page (its consent prompt answered and, at the same time, its lazy
+        content loaded), then take it. Where no prompt is expected, the handler releases the
+        page early: it is taken while the handler makes sure, and again if it then answered a
+        prompt after all. Without consent handling, late scripts get `settle_time`."""
+        scripted = await evaluate_quietly(page, SCRIPTED_JS) is not False or log.scripts > 0
+        signals = PageSignals(scripted=scripted, cmp_requests=log.cmp_requests)
+        settle = asyncio.ensure_future(handler.settle(self.settings.consent_timeout, signals))
+        try:
+            waits: list[Any] = [self._released(handler, settle)]
+            if not self.settings.consent_handling and self.settings.settle_time and scripted:
+                waits.append(asyncio.sleep(self.settings.settle_time))
+            if self.settings.lazy_budget > 0:
+                waits.append(load_lazy_content(page, self.settings.lazy_budget, scroll=scripted))
+            async with self.idle():
+                await asyncio.gather(*waits)
+            early = not settle.done()
+            if early:
+                await self._take(page, result, log)  # while the handler makes sure
+                async with self.idle():
+                    await settle
+            result.consent = settle.result()
+            if not early or handler.touched:
+                await self._take(page, result, log)
+        finally:
+            if not settle.done():
+                settle.cancel()
+
+    @staticmethod
+    async def _released(handler: Any, settle: asyncio.Future[Any]) -> None:
+        """Until the handler settled or released the page."""
+        released = asyncio.ensure_future(handler.released.wait())
+        try:
+            await asyncio.wait([released, settle], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            released.cancel()
+
+    async def _take(self, page: Page, result: Capture, log: PageLog, html: bool = True) -> None:
+        """The title, the screenshot and (for HTML) the DOM snapshot, as the page is now."""
+        if html and page.url.startswith(("http:", "https:")):
+            result.final_url = page.url  # where the page's own redirect took it
+        result.title = await page.title()
+        if self.settings.screenshot:
+            log.screenshot_problem = None
+            result.screenshot = await take_screenshot(page, self.settings, log)
+        if html:
+            result.html, result.frames = await take_snapshot(page)
 
     async def _keep_resources(self, result: Capture, log: PageLog) -> None:
         result.resources_kept = self.settings.keep_resources
@@ -182,6 +243,10 @@ class PageCapture:
             if not await self._own_navigation(route):
                 return
         timeout = self.settings.nav_timeout if is_main else self.settings.request_timeout
+        if request.resource_type == "script":
+            log.scripts += 1
+        if not is_main and cmp_request(request.url, request.resource_type):
+            log.cmp_requests.append(request.url)
         if self.settings.block_private and await block_if_private(route, log, is_main):
             log.not_answered(request, "blocked", log.blocked[-1] if log.blocked else "")
             return

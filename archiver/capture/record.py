@@ -15,7 +15,8 @@ from archiver.models import Resource, now_iso
 @dataclass
 class _Seen:
     resource: Resource
-    response: APIResponse | None = None  # its body is read at the end
+    response: APIResponse | None = None  # its body is read when the page is done (or before)
+    read: bool = False
 
 
 class PageLog:
@@ -31,6 +32,8 @@ class PageLog:
         self.unfinished: list[str] = []  # images and media still loading when it was stopped
         self.screenshot_problem: str | None = None
         self.seen: list[_Seen] = []
+        self.scripts = 0  # script requests the page made
+        self.cmp_requests: list[str] = []  # of them, and of frames and XHR: consent platforms'
 
     def connection_blocked(self, reason: str) -> None:
         """A TCP connection the guard's relay refused (each target once)."""
@@ -52,9 +55,17 @@ class PageLog:
             request_headers=request.headers, skipped=reason, detail=detail[:500],
             fetched_at=now_iso())))
 
+    async def read_bodies(self, max_bytes: int) -> None:
+        """Read the bodies of the responses seen so far and not read yet (while the page
+        settles: `resources` then reads only what came later)."""
+        todo = [seen for seen in self.seen if not seen.read]
+        for seen in todo:
+            seen.read = True
+        await asyncio.gather(*(_read_body(seen, max_bytes) for seen in todo))
+
     async def resources(self, max_bytes: int) -> list[Resource]:
         """Every resource, with the bodies of those that had one (up to `max_bytes` each)."""
-        await asyncio.gather(*(_read_body(seen, max_bytes) for seen in self.seen))
+        await self.read_bodies(max_bytes)
         return [seen.resource for seen in self.seen]
 
 

@@ -1,10 +1,20 @@
-"""Full-page screenshots through the DevTools protocol (Chromium's fast PNG encoder)."""
+"""Full-page screenshots through the DevTools protocol, encoded by Chromium itself: WebP by
+default, or lossless PNG (Chromium's fast encoder), or JPEG. Nothing is decoded or encoded
+again here.
+
+WebP is lossless where the page is grey text and drawings, lossy at `screenshot_quality` where
+photos (raster images, video, canvas, background pictures) cover at least `PHOTO_SHARE` of it
+or at least `COLOURED_TEXT` of its text is coloured: Chromium's lossless WebP of a page of
+black text is 15-40 % smaller than its lossy one at quality 80, and quicker to encode; with
+photos, or text in many hues, lossy is a third to two thirds smaller (`python -m tests.bench
+screenshots`). Quality 100 is lossless throughout."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import math
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -16,45 +26,116 @@ from archiver.settings import CaptureSettings
 MAX_SCREENSHOT_WIDTH = 4000
 
 
+FORMATS = ("webp", "png", "jpeg")
+
+
+MAX_SIDE = {"webp": 16383, "jpeg": 65535, "png": 1 << 31}
+"""The largest side each format can hold, in pixels (WebP's is 14 bits)."""
+
+
+PHOTO_SHARE = 0.05  # of the page's area, from which WebP is lossy
+
+
+COLOURED_TEXT = 0.1  # of the page's text, from which WebP is lossy
+
+
 # Before the screenshot, as Playwright's `animations="disabled"` does: finite CSS animations,
 # transitions and script animations jump to their end (a fade-in is shown faded in), endless
-# ones go back to their start.
-FINISH_ANIMATIONS_JS = """() => {
+# ones go back to their start. With `measure`, it returns, for the choice between lossless and
+# lossy WebP, the share of the page (down to `maxHeight`) that raster pictures cover (SVG images
+# are drawings; boxes smaller than 100 x 100 px are not counted: icons) and the share of its
+# text (in characters) that is coloured rather than grey: Chromium's lossless WebP is small for
+# black or grey text, not for many hues of it, nor for photos.
+FINISH_ANIMATIONS_JS = r"""({measure, maxHeight}) => {
   for (const animation of document.getAnimations()) {
     try {
       const timing = animation.effect && animation.effect.getComputedTiming();
       if (timing && Number.isFinite(timing.endTime)) animation.finish(); else animation.cancel();
     } catch (e) { /* the page's own business */ }
   }
+  if (!measure) return null;
+  const root = document.documentElement;
+  const width = Math.max(1, root.scrollWidth);
+  const height = Math.max(1, Math.min(maxHeight, root.scrollHeight));
+  const vector = /\.svg([?#]|$)|^data:image\/svg/i;
+  let area = 0, text = 0, coloured = 0;
+  for (const el of document.querySelectorAll("body *")) {
+    let own = 0;
+    for (const node of el.childNodes) {
+      if (node.nodeType === 3) own += node.data.trim().length;
+    }
+    if (own) {
+      const rgb = (getComputedStyle(el).color.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+      text += own;
+      if (rgb.length === 3 && Math.max(...rgb) - Math.min(...rgb) > 40) coloured += own;
+    }
+    const box = el.getBoundingClientRect();
+    if (box.width * box.height < 10000) continue;
+    let raster = false;
+    if (["IMG", "VIDEO", "CANVAS", "EMBED", "OBJECT"].includes(el.tagName)) {
+      raster = !(el.tagName === "IMG" && vector.test(el.currentSrc || el.src || ""));
+    } else {
+      const picture = getComputedStyle(el).backgroundImage;
+      raster = picture !== "none" && picture.includes("url(") && !/\.svg/i.test(picture);
+    }
+    if (!raster) continue;
+    const w = Math.min(box.right, width) - Math.max(box.left, 0);
+    const h = Math.min(box.bottom + scrollY, height) - Math.max(box.top + scrollY, 0);
+    if (w > 0 && h > 0) area += w * h;
+  }
+  return {photos: Math.min(1, area / (width * height)), coloured: text ? coloured / text : 0};
 }"""
 
 
-async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,
-                        fast: bool = True) -> bytes:
-    """A PNG of the whole page (cut at `max_height` x `max_width` CSS pixels), past the viewport.
+async def full_page_shot(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,
+                         fast: bool = True, image_format: str = "png",
+                         quality: int | None = None) -> bytes:
+    """An image of the whole page (cut at `max_height` x `max_width` CSS pixels, and below what
+    the format can hold), past the viewport, in `image_format` ("webp", "png", "jpeg"; WebP and
+    JPEG at `quality`, 0-100).
 
     The DevTools calls Playwright's full-page screenshot makes (the size from the layout, which
-    the page's scripts cannot fake), made directly so that `optimizeForSpeed` can be set:
-    encoding a tall page's PNG is most of a capture's cost."""
+    the page's scripts cannot fake), made directly so that the format, the quality and
+    `optimizeForSpeed` (PNG) can be set: encoding a tall page is most of a capture's cost."""
+    side = MAX_SIDE.get(image_format, MAX_SIDE["png"])
     session = await page.context.new_cdp_session(page)
     try:
         metrics = await session.send("Page.getLayoutMetrics")
         content = metrics.get("cssContentSize") or metrics["contentSize"]
         viewport = metrics.get("cssLayoutViewport") or metrics["layoutViewport"]
-        width = _bounded(content["width"], viewport["clientWidth"], max_width)
-        height = _bounded(content["height"], viewport["clientHeight"], max_height)
-        shot = await session.send("Page.captureScreenshot", {
-            "format": "png",
+        width = _bounded(content["width"], viewport["clientWidth"], min(max_width, side))
+        height = _bounded(content["height"], viewport["clientHeight"], min(max_height, side))
+        params: dict[str, Any] = {
+            "format": image_format,
             "captureBeyondViewport": True,
             "optimizeForSpeed": fast,
             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-        })
+        }
+        if image_format != "png" and quality is not None:
+            params["quality"] = max(0, min(100, int(quality)))
+        shot = await session.send("Page.captureScreenshot", params)
     finally:
         try:
             await session.detach()
         except PlaywrightError:
             pass
     return base64.b64decode(shot["data"])
+
+
+async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,
+                        fast: bool = True) -> bytes:
+    """A lossless PNG of the whole page (see `full_page_shot`)."""
+    return await full_page_shot(page, max_height, max_width, fast=fast)
+
+
+def _grey_text_and_drawings(found: Any) -> bool:
+    """Whether the page (as FINISH_ANIMATIONS_JS measured it) is mostly grey text and
+    drawings, with few photos: what lossless WebP holds in fewer bytes than lossy."""
+    if not isinstance(found, dict):
+        return False
+    photos, coloured = found.get("photos"), found.get("coloured")
+    return (isinstance(photos, (int, float)) and isinstance(coloured, (int, float))
+            and photos < PHOTO_SHARE and coloured < COLOURED_TEXT)
 
 
 def _bounded(value: float, least: float, most: int) -> int:
@@ -64,21 +145,34 @@ def _bounded(value: float, least: float, most: int) -> int:
 
 
 async def take_screenshot(page: Page, settings: CaptureSettings, log: PageLog) -> bytes | None:
-        """The whole page as a PNG; else what the viewport shows; else None (and why in log)."""
-        timeout = settings.request_timeout + 10
-        await evaluate_quietly(page, FINISH_ANIMATIONS_JS)
+    """The whole page in the settings' format (a WebP that Chromium cannot encode is taken
+    as a JPEG); else what the viewport shows, as a PNG; else None (and why in the log)."""
+    timeout = settings.request_timeout + 10
+    image_format = settings.screenshot_format if settings.screenshot_format in FORMATS else "png"
+    quality = settings.screenshot_quality
+    measure = image_format == "webp" and quality < 100
+    found = await evaluate_quietly(page, FINISH_ANIMATIONS_JS,
+                                   {"measure": measure,
+                                    "maxHeight": settings.max_screenshot_height})
+    if measure and _grey_text_and_drawings(found):
+        quality = 100  # lossless is smaller here, and quicker
+    problem = ""
+    for attempt in (image_format, "jpeg") if image_format == "webp" else (image_format,):
         try:
             return await asyncio.wait_for(
-                full_page_png(page, settings.max_screenshot_height,
-                              fast=settings.fast_screenshots),
+                full_page_shot(page, settings.max_screenshot_height,
+                               fast=settings.fast_screenshots, image_format=attempt,
+                               quality=min(quality, 90) if attempt == "jpeg" else quality),
                 timeout=timeout,
             )
         except (PlaywrightError, TimeoutError, KeyError, TypeError, ValueError) as exc:
             problem = f"full-page screenshot failed ({friendly_error(str(exc)) or 'timeout'})"
-        try:
-            shot = await page.screenshot(full_page=False, timeout=timeout * 1000)
-            log.screenshot_problem = f"{problem}; kept the visible part"
-            return shot
-        except PlaywrightError as exc:
-            log.screenshot_problem = f"{problem}; no screenshot ({friendly_error(str(exc))})"
-            return None
+            if isinstance(exc, TimeoutError):
+                break  # the page, not the format
+    try:
+        shot = await page.screenshot(full_page=False, timeout=timeout * 1000)
+        log.screenshot_problem = f"{problem}; kept the visible part"
+        return shot
+    except PlaywrightError as exc:
+        log.screenshot_problem = f"{problem}; no screenshot ({friendly_error(str(exc))})"
+        return None

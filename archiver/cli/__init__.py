@@ -51,5 +51,6 @@ for command in (capturing.save, capturing.import_command, capturing.failures, ca
                 server.serve, reading.search, reading.show, reading.extract_command,
                 server.setup, server.token, server.password_hash, reading.tag,
                 reading.untag, reading.note, reading.mark, reading.delete, reading.vacuum,
+                reading.recompress,
                 reading.export_command, watching.watch, watching.changes):
     cli.add_command(command)

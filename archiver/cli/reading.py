@@ -1,5 +1,6 @@
 """Commands that read or annotate the archive: search, show, extract, tag, untag, note, mark,
-delete, vacuum, export. Tags, notes and states belong to pages; a capture id names its page."""
+delete, vacuum, recompress, export. Tags, notes and states belong to pages; a capture id names
+its page."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def _search_record(hit: dict[str, Any]) -> dict[str, Any]:
               help="Write the archived page as one self-contained HTML file (its stylesheets, "
                    "images, fonts and frames inlined; no scripts) that opens offline.")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the screenshot (PNG) to this file.")
+              help="Write the screenshot to this file (as stored: WebP, PNG or JPEG).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the raw HTML snapshot (the DOM as rendered) to this file.")
 @click.option("--body", type=click.Path(dir_okay=False, path_type=Path),
@@ -83,7 +84,7 @@ def show(capture_id: int, db_path: Path, page_file: Path | None, screenshot: Pat
     Example:
         archiver show 12
         archiver show 12 --page page.html
-        archiver show 12 --screenshot page.png --html page.html
+        archiver show 12 --screenshot page.webp --html page.html
     """
     from archiver.replay.singlefile import single_file
 
@@ -345,6 +346,43 @@ def vacuum(db_path: Path) -> None:
     db = open_archive(db_path)
     done = store.vacuum(db, db_path)
     click.echo(f"{db_path}: {done.before / 1e6:.1f} MB -> {done.after / 1e6:.1f} MB", err=True)
+
+
+@click.command()
+@db_option
+@click.option("--format", "image_format", type=click.Choice(["webp", "jpeg"]), default="webp",
+              show_default=True, help="What the PNG screenshots become.")
+@click.option("--quality", type=click.IntRange(1, 100), default=80, show_default=True,
+              help="Of lossy WebP and JPEG. WebP keeps the smaller of lossless and lossy "
+                   "(text is smaller lossless); 100: lossless.")
+@click.option("--dry-run", is_flag=True,
+              help="Convert, count the bytes, change nothing.")
+@json_option
+def recompress(db_path: Path, image_format: str, quality: int, dry_run: bool,
+               as_json: bool) -> None:
+    """Convert the archive's PNG screenshots (captures made before WebP was the default, or
+    with --screenshot-format png) to WebP or JPEG, and delete the PNGs nothing else refers
+    to. Reports the bytes before and after; a PNG that would not get smaller stays. About a
+    second of CPU a screenshot; the file shrinks with `archiver vacuum`.
+
+    \b
+    Example:
+        archiver recompress --dry-run
+        archiver recompress && archiver vacuum
+    """
+    db = open_archive(db_path)
+    done = store.recompress(db, image_format, quality, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(done.as_json()))
+    verb = "Would convert" if dry_run else "Converted"
+    click.echo(f"{verb} {done.screenshots} PNG screenshot(s) of {done.captures} capture(s) to "
+               f"{image_format} (quality {quality}): {done.bytes_before / 1e6:.1f} MB -> "
+               f"{done.bytes_after / 1e6:.1f} MB"
+               + (f"; deleted {done.blobs_deleted} PNG(s)" if not dry_run else "")
+               + (f"; {len(done.failed)} left as they were" if done.failed else "") + ".",
+               err=True)
+    for reason in done.failed[:10]:
+        click.echo(f"  kept {reason}", err=True)
 
 
 @click.command("export")

@@ -3,9 +3,10 @@
 `connection` opens the file and runs write transactions; `blobs` stores content once by hash;
 `captures` stores and reads captures (versions) and idempotency keys; `pages` holds what the
 user says about a page (tags, note, state, favourite); `highlights` the passages the user
-marked on it, with notes; `reading` searches and lists pages and captures; `deleting` deletes
-them and the blobs nothing refers to any more. Everything is re-exported here: callers use
-`store.NAME`.
+marked on it, with notes; `reading` searches and lists pages and captures; `screenshots`
+reads a screenshot's type and size from its bytes and converts PNGs (`recompress`);
+`deleting` deletes them and the blobs nothing refers to any more. Everything is
+re-exported here: callers use `store.NAME`.
 """
 
 from __future__ import annotations
@@ -96,6 +97,14 @@ from archiver.store.resources import (
     resource_by_url,
     resource_map,
 )
+from archiver.store.screenshots import (
+    Recompressed,
+    image_size,
+    image_type,
+    png_screenshots,
+    recompress,
+    screenshot_type,
+)
 from archiver.store.watches import (
     CHANGE_OUTCOMES,
     WatchExists,
@@ -127,6 +136,7 @@ __all__ = [
     "MAX_QUOTE",
     "Quote",
     "RANK_WINDOW",
+    "Recompressed",
     "ResourceTotals",
     "SNIPPET_END",
     "SNIPPET_START",
@@ -167,6 +177,8 @@ __all__ = [
     "get_resource",
     "get_watch",
     "highlights_of_pages",
+    "image_size",
+    "image_type",
     "iter_captures",
     "iter_highlights",
     "iter_pages",
@@ -179,9 +191,11 @@ __all__ = [
     "page_of_capture",
     "page_tags",
     "page_versions",
+    "png_screenshots",
     "put_blob",
     "quote_in",
     "recent_captures",
+    "recompress",
     "record_check",
     "record_delivery",
     "release",
@@ -193,6 +207,7 @@ __all__ = [
     "resource_by_url",
     "resource_map",
     "save_capture",
+    "screenshot_type",
     "search_captures",
     "search_pages",
     "set_favourite",

@@ -15,6 +15,7 @@ from archiver.store import resources
 from archiver.store.blobs import put_blob
 from archiver.store.connection import dict_rows, write_transaction
 from archiver.store.pages import insert_page_tags
+from archiver.store.screenshots import put_screenshot
 from archiver.urls import host_of, normalize
 
 
@@ -100,17 +101,8 @@ def _put_capture_blobs(db: Database, capture: Capture) -> dict[str, Any]:
     if capture.body is not None:
         blobs["body_hash"] = put_blob(db, capture.body, capture.content_type)
     if capture.screenshot:
-        blobs["screenshot_hash"] = put_blob(db, capture.screenshot, "image/png")
-        size = _png_size(capture.screenshot)
-        if size:
-            blobs["screenshot_width"], blobs["screenshot_height"] = size
+        blobs.update(put_screenshot(db, capture.screenshot))  # its own type: WebP, PNG, JPEG
     return blobs
-
-
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n":
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    return None
 
 
 def _capture_row(

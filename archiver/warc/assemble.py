@@ -19,6 +19,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from archiver.models import Capture, FrameSnapshot, Resource
+from archiver.store.screenshots import image_type
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
 from archiver.warc.container import WarcSource
@@ -246,7 +247,7 @@ class Assembler:
                 shot = self.read(row)
             except WebArchiveError:
                 continue
-            if shot.body and shot.body.startswith(b"\x89PNG\r\n\x1a\n"):
+            if shot.body and image_type(shot.body):  # PNG, WebP or JPEG
                 return shot.body
         return None
 

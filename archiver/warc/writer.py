@@ -10,7 +10,7 @@ For each capture:
   (identical-payload-digest profile; a bounded memory of recent payloads keeps memory flat).
 * a capture made before resources were kept (resources_status 'none') gets its stored DOM
   snapshot (or, for a PDF, image ..., its body) as the page's response, under its final URL.
-* `resource` records: the screenshot (`urn:view:URL`, PNG), the extracted text
+* `resource` records: the screenshot (`urn:view:URL`, WebP, PNG or JPEG), the extracted text
   (`urn:text:URL`), `urn:pageinfo:URL` (JSON: the URLs the page loaded, as Browsertrix
   writes it, so that an import finds every resource of the page again), and the rendered DOM
   of the page and of its frames (`urn:dom:URL`, `urn:frames:URL`), so that an import of the
@@ -193,8 +193,9 @@ class CaptureWriter:
                       urls: dict[str, dict[str, Any]]) -> None:
         date = dates.warc_date(capture["captured_at"])
         if capture["screenshot_hash"]:
-            shot = store.get_blob(self.db, capture["screenshot_hash"]).content
-            self._resource(f"urn:view:{page_url}", date, "image/png", shot)
+            blob = store.get_blob(self.db, capture["screenshot_hash"])
+            self._resource(f"urn:view:{page_url}", date,
+                           store.screenshot_type(blob.content, blob.content_type), blob.content)
         if capture["text"]:
             self._resource(f"urn:text:{page_url}", date, "text/plain; charset=utf-8",
                            capture["text"].encode("utf-8"))

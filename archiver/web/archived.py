@@ -32,13 +32,13 @@ async def blob_view(request: Any, datasette: Any) -> Response:
     blob = await query(datasette, name, lambda db: store.capture_blob(db, capture_id, kind))
     if blob is None:
         raise NotFound(f"Capture {capture_id} has no {kind}.")
-    return Response(blob.content, content_type=_safe_type(kind, blob.content_type),
+    return Response(blob.content, content_type=_safe_type(kind, blob.content_type, blob.content),
                     headers=hostile_headers(kind))
 
 
-def _safe_type(kind: str, content_type: str | None) -> str:
-    if kind == "screenshot":
-        return "image/png"
+def _safe_type(kind: str, content_type: str | None, content: bytes = b"") -> str:
+    if kind == "screenshot":  # WebP, PNG or JPEG, as its bytes say; never anything else
+        return store.screenshot_type(content, content_type)
     return content_type or "application/octet-stream"
 
 

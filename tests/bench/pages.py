@@ -6,6 +6,9 @@ with a header, a nav, varied paragraphs, 1-6 images (PNG or SVG) with fixed heig
 stylesheet and a page stylesheet, and the rest of its weight in an inline JSON state blob, as
 news sites carry. Rendered heights range from about 1,500 to 10,000 px.
 
+`/l/N.html` is a *light* article instead, like most of the web's reading matter: about 22 KB
+of HTML (text, two or three inline SVG figures), one stylesheet, no scripts, no images to fetch.
+
 A page's `kind` says what its URL does (see `KINDS`): "ok" serves the article; the others hang
 a subresource, hang a blocking script, hang the document, answer 500, serve a PDF, or redirect
 (one or two hops) to an article. `fault_plan()` spreads kinds over a run deterministically.
@@ -135,6 +138,50 @@ def make_page(number: int, hang_image: bool = False, hang_script: bool = False) 
     return Page(number, html.encode("utf-8"), height, images)
 
 
+LIGHT_BYTES = 22_000
+LIGHT_CSS = b"""
+body { margin: 0; font: 18px/1.6 Georgia, serif; color: #222; background: #fff; }
+header { border-bottom: 1px solid #ddd; padding: 12px 24px; font: 15px sans-serif; }
+header a { color: #245; margin-right: 14px; }
+main { max-width: 720px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 32px; line-height: 1.2; }
+figure { margin: 24px 0; } figure svg { width: 100%; height: auto; display: block; }
+figcaption { font: 13px sans-serif; color: #666; }
+footer { border-top: 1px solid #ddd; padding: 24px; font: 13px sans-serif; color: #555; }
+"""
+
+
+def make_light_page(number: int) -> bytes:
+    """The light article with this number (deterministic): about LIGHT_BYTES of HTML, text
+    and inline SVG figures, the one stylesheet /css/light.css, no scripts."""
+    rng = random.Random(100_000 + number)
+    title = " ".join(_word(rng) for _ in range(rng.randint(4, 10))).title()
+    figures = {rng.randrange(1, 12): seed for seed in range(rng.randint(2, 3))}
+    head = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Light Bench</title>
+<meta name="description" content="{_sentence(rng)}">
+<link rel="stylesheet" href="/css/light.css"></head>
+<body><header><a href="/">The Light Bench</a> <a href="/about">About</a></header>
+<main><article><h1>{title}</h1>
+<p class="byline">By {_word(rng).title()} {_word(rng).title()}, {_date(number)}</p>
+"""
+    tail = """</article></main>
+<footer>&copy; The Light Bench. <a href="/privacy">Privacy</a></footer>
+</body></html>
+"""
+    body: list[str] = []
+    used = len(head) + len(tail)
+    while used < LIGHT_BYTES - 200:
+        if len(body) in figures:
+            svg = svg_image(number * 10 + figures.pop(len(body))).decode()
+            body.append(f"<figure>{svg}<figcaption>{_sentence(rng)}</figcaption></figure>")
+        else:
+            body.append(f"<p>{_paragraph(rng)}</p>")
+        used += len(body[-1]) + 1
+    return (head + "\n".join(body) + "\n" + tail).encode("utf-8")
+
+
 def _document(number: int, title: str, article: str, head_script: str, rng: random.Random) -> str:
     nav = " ".join(f'<a href="/section/{k}">{_word(rng).title()}</a>' for k in range(12))
     related = "".join(f'<li><a href="/a/{(number + k * 7919) % 100000}.html">{_sentence(rng)}'
@@ -252,6 +299,8 @@ class SiteServer:
         stem = rest.rsplit(".", 1)[0]
         if head == "a" and stem.isdigit():
             return self._article(int(stem), hop=0)
+        if head == "l" and stem.isdigit():
+            return Reply(body=make_light_page(int(stem)))
         if head == "r" and stem.replace("-", "").isdigit():  # /r/N-HOP.html: a redirect hop
             number, hop = (int(x) for x in stem.split("-"))
             return self._article(number, hop)
@@ -267,6 +316,8 @@ class SiteServer:
         if path == "/img/logo.png":
             return Reply(body=logo(), content_type="image/png")
         if head == "css":
+            if stem == "light":
+                return Reply(body=LIGHT_CSS, content_type="text/css")
             body = SHARED_CSS if stem == "site" else page_css(int(stem) if stem.isdigit() else 0)
             return Reply(body=body, content_type="text/css")
         return Reply(status=404, body=b"<h1>Not found</h1>")
@@ -349,5 +400,6 @@ def site_process(kinds: Sequence[str]) -> Iterator[str]:
             process.kill()
 
 
-def article_urls(base: str, count: int) -> list[str]:
-    return [f"{base}/a/{n}.html" for n in range(count)]
+def article_urls(base: str, count: int, light: bool = False) -> list[str]:
+    """The heavy articles' URLs, or with `light` the light ones'."""
+    return [f"{base}/{'l' if light else 'a'}/{n}.html" for n in range(count)]

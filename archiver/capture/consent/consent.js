@@ -5,7 +5,9 @@
 // its text, attributes, buttons or iframe must then say it is about cookies/consent.
 // Modes:
 //   "probe"   report the prompts seen, change nothing
-//   "watch"   the same, then tell Python (through its binding) when that changes
+//   "watch"   the same, then tell Python (through its binding) when that changes, and once
+//             when the page is quiet: no DOM change for QUIET ms and autoconsent's detection
+//             done (see watch())
 //   "reject"  click a visible reject / "only necessary" button in each prompt
 //   "remove"  remove the prompts, their backdrops, and release the scroll lock
 //   "cleanup" remove consent UI left hidden in the DOM (so the HTML snapshot holds no prompt)
@@ -340,15 +342,28 @@
   // "watch": probe, then keep probing in the page (after DOM changes, and every WATCH_EVERY
   // ms for what changes without one) and call Python only when the answer changes: polling
   // from Python would cost a round trip through the driver every time. Any later call stops it.
+  // It also says once that the page is quiet: nothing added, removed, shown or hidden for
+  // QUIET ms, and autoconsent (when it runs here) through its first detection pass over every
+  // rule and into the next (which it starts only after a DOM change).
   const WATCH = "__archiverConsentWatch";
   const WATCH_EVERY = 500;
   const WATCH_GAP = 150;
   const WATCH_LIMIT = 20000;
+  const QUIET = 500;
+  const QUIET_EVERY = 100;
+
+  function autoconsentDone() {
+    if (typeof window.autoconsentReceiveMessage !== "function") return true;  // not running
+    const state = window.__archiverAutoconsentState;  // kept by the handler's SEND_JS
+    return Boolean(state) && (state.lifecycle === "nothingDetected" || state.findCmpAttempts >= 2);
+  }
 
   function watch(send, seen) {
     let present = seen;
     let timer = null;
     let last = performance.now();
+    let changed = performance.now();
+    let quiet = false;
     const check = () => {
       timer = null;
       last = performance.now();
@@ -361,13 +376,23 @@
     const soon = () => {
       if (timer === null) timer = setTimeout(check, Math.max(0, WATCH_GAP - (performance.now() - last)));
     };
-    const observer = new MutationObserver(soon);
+    const observer = new MutationObserver(() => {
+      changed = performance.now();
+      soon();
+    });
     observer.observe(document, { subtree: true, childList: true, attributes: true,
       attributeFilter: ["class", "style", "hidden", "open", "aria-hidden", "aria-modal"] });
     const every = setInterval(soon, WATCH_EVERY);
+    const calm = setInterval(() => {
+      if (quiet || timer !== null || performance.now() - changed < QUIET || !autoconsentDone()) return;
+      quiet = true;
+      clearInterval(calm);
+      send({ type: "archiverPrompts", present, quiet });
+    }, QUIET_EVERY);
     const stop = () => {
       observer.disconnect();
       clearInterval(every);
+      clearInterval(calm);
       clearTimeout(timer);
       clearTimeout(limit);
       delete window[WATCH];

@@ -1,8 +1,18 @@
 """Answering cookie/consent prompts in the capture browser.
 
 `prepare(page, enabled, folder)` is called before navigation; it returns a handler whose
-`settle(timeout)` is awaited after the page loaded and before the screenshot and the DOM
-snapshot are taken. It reports what was done as a `ConsentOutcome`.
+`settle(timeout, signals)` runs once the page loaded. It reports what was done as a
+`ConsentOutcome`.
+
+No page waits for a prompt that cannot come. `signals` says what the capture saw of the page:
+whether anything on it can run (a script, an event handler, a frame) and which consent
+platforms it requested (`platforms.cmp_request`). A page on which nothing runs settles at once
+(a prompt already shown is answered; none can come later). A page with scripts but no consent
+platform requested, no prompt shown and none detected is *released* (`released` is set): the
+capture takes its screenshot and DOM meanwhile, while the handler waits, in the page, for the
+DOM to be quiet and autoconsent's detection to be done; if a prompt comes after all, it is
+answered and `touched` tells the capture to take them again. A page that requested a consent
+platform, or shows or has one, is waited for as before: the screenshot comes after.
 
 Two layers answer a prompt with the most privacy-preserving choice:
 
@@ -84,16 +94,32 @@ BINDING = "__archiverConsent"
 consent.js's watcher calls it by this name too."""
 
 
-# autoconsent posts a "report" with its whole state on every step; nothing here reads them,
-# and each would be a round trip through the driver: they stay in the page.
+# autoconsent posts a "report" with its whole state on every step; each would be a round trip
+# through the driver: they stay in the page, where the watcher (consent.js) reads the last one
+# (how far detection got).
 SEND_JS = f"""(() => {{
   const send = window.{BINDING};
   if (typeof send === "function") {{
-    window.autoconsentSendMessage = (message) =>
-      message && message.type === "report" ? Promise.resolve() : send(message);
+    window.autoconsentSendMessage = (message) => {{
+      if (!message || message.type !== "report") return send(message);
+      if (message.mainFrame) window.__archiverAutoconsentState = message.state;
+      return Promise.resolve();
+    }};
   }}
 }})();
 """
+
+
+@dataclass
+class PageSignals:
+    """What the capture saw of the page, for the handler to decide whether to wait.
+
+    `scripted`: something on the page can run (a script, an event handler attribute, a frame,
+    a script request): without it no prompt can appear later. `cmp_requests`: the consent
+    platforms' scripts and frames the page requested so far (the route handler appends)."""
+
+    scripted: bool = True
+    cmp_requests: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -177,6 +203,12 @@ class _Fallback:
     inline_removed: list[str] = field(default_factory=list)  # notices in the page's flow
     interrupted: bool = False  # the page navigated or closed under us
 
+    @property
+    def changed(self) -> bool:
+        """Whether a prompt was seen or anything was clicked or removed."""
+        return bool(self.seen or self.clicked or self.removed or self.backdrops or self.unlocked
+                    or self.hidden_removed or self.inline_removed)
+
 
 class ConsentHandler:
     """Answers consent prompts on one page."""
@@ -188,6 +220,13 @@ class ConsentHandler:
         self.note = note  # why autoconsent is not in use, if it is not
         self.messages = _Messages()
         self.prompt_shown = False  # what the fallback's watcher last saw in the top document
+        self.quiet = False  # the watcher said: no DOM change for a while, autoconsent done
+        # Set when the capture may take its screenshot and DOM while settle() still waits
+        # (nothing expected); `touched` then says they must be taken again after it.
+        self.released = asyncio.Event()
+        self.touched = False
+        self.signals = PageSignals()
+        self._saw_prompt = False  # the watcher saw a prompt at some point
 
     async def install(self) -> None:
         """Expose the message binding and the content script (before navigation)."""
@@ -205,6 +244,7 @@ class ConsentHandler:
             if kind == "archiverPrompts":  # from the fallback's watcher ("watch")
                 if frame.parent_frame is None:
                     self.prompt_shown = bool(message.get("present"))
+                    self.quiet = self.quiet or bool(message.get("quiet"))
                     self.messages.changed.set()
             elif kind == "init":
                 await self._init(frame)
@@ -241,10 +281,13 @@ class ConsentHandler:
     async def _reply(frame: Frame, response: dict[str, Any]) -> None:
         await frame.evaluate("m => window.autoconsentReceiveMessage(m)", response)
 
-    async def settle(self, timeout: float) -> ConsentOutcome:
-        """Wait (bounded by `timeout`) for prompts to be answered; never raises."""
+    async def settle(self, timeout: float, signals: PageSignals | None = None) -> ConsentOutcome:
+        """Wait (bounded by `timeout`) for prompts to be answered; never raises. `released`
+        is set by the time it returns."""
         if self.page is None:
+            self.released.set()
             return ConsentOutcome(action="disabled", detail="consent handling is turned off")
+        self.signals = signals or PageSignals()
         started = time.monotonic()
         try:
             outcome = await asyncio.wait_for(self._settle(started, timeout), timeout + HARD_SLACK)
@@ -254,40 +297,67 @@ class ConsentHandler:
         except Exception as exc:  # whatever happens here, the capture goes on
             outcome = ConsentOutcome(cmp=self.messages.cmp, action="error",
                                      detail=_short(f"{type(exc).__name__}: {exc}"))
+        if outcome.action == "error" and self.released.is_set():
+            self.touched = True  # who knows what the page looks like now: take it again
         outcome.duration_ms = int((time.monotonic() - started) * 1000)
+        self.released.set()
         return outcome
 
     async def _settle(self, started: float, timeout: float) -> ConsentOutcome:
         wait_until = started + max(timeout - FALLBACK_BUDGET, timeout / 2)
-        await self._wait_for_autoconsent(started, wait_until)
+        early = await self._wait_for_autoconsent(started, wait_until)
         if self.messages.done or self.messages.succeeded:
             await asyncio.sleep(AFTER_DONE)
         fallback = await self._run_fallback(started + timeout)
-        return self._outcome(fallback)
+        m = self.messages
+        if self.released.is_set() and (self._saw_prompt or m.cmps or m.popups or m.done
+                                       or m.opt_out or fallback.changed):
+            self.touched = True
+        outcome = self._outcome(fallback)
+        if early and outcome.action == "nothing found" and not fallback.changed:
+            outcome.detail = "; ".join(d for d in (outcome.detail, early) if d)
+        return outcome
 
-    async def _wait_for_autoconsent(self, started: float, until: float) -> None:
-        """Return when autoconsent is done, failed, or clearly has nothing (more) to do."""
+    def _expecting(self) -> bool:
+        """Whether a prompt is shown, expected or being answered: a consent platform was
+        requested or detected, or a prompt is shown."""
+        m = self.messages
+        return bool(self.prompt_shown or m.cmps or m.popups or m.done or m.opt_out
+                    or self.signals.cmp_requests)
+
+    async def _wait_for_autoconsent(self, started: float, until: float) -> str | None:
+        """Return when autoconsent is done, failed, or clearly has nothing (more) to do; with
+        why it returned early when nothing was expected (None otherwise)."""
         seen_at: float | None = None  # when the fallback first saw a prompt
         gone_at: float | None = None  # when a prompt that was seen went away
         watched = await self._evaluate_fallback("watch") or {}
         self.prompt_shown = bool(watched.get("prompts"))
         probe = self._probe if not watched.get("watching") else self._watched
+        if not self._expecting():
+            if not self.signals.scripted:
+                return "no script on the page: no prompt can come"
+            self.released.set()  # the screenshot and the DOM meanwhile
         while (now := time.monotonic()) < until:
             if self._finished(now):
-                return
+                return None
             if await probe():
                 seen_at, gone_at = seen_at or now, None
+                self._saw_prompt = True
             elif seen_at is not None:
                 gone_at = gone_at or now
             if gone_at is not None and now - gone_at >= GONE_WAIT:
-                return  # whoever closed it, the prompt is gone
+                return None  # whoever closed it, the prompt is gone
+            if seen_at is None and self.quiet and not self._expecting():
+                waited = int((now - started) * 1000)
+                return f"no CMP requested, none detected, the page quiet after {waited} ms"
             if not self.messages.popups and self._give_up(started, now, seen_at):
-                return
+                return None
             self.messages.changed.clear()
             try:
                 await asyncio.wait_for(self.messages.changed.wait(), min(POLL, until - now))
             except TimeoutError:
                 pass
+        return None
 
     def _finished(self, now: float) -> bool:
         m = self.messages

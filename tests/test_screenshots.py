@@ -1,0 +1,109 @@
+"""Screenshots as stored: their type and size read from the bytes of every format, and
+`archiver recompress`, which turns an older archive's PNG screenshots into WebP."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from PIL import Image
+
+from archiver import store
+from archiver.cli import cli
+from archiver.models import Capture
+from archiver.thumbnail import make_thumbnail
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def picture(width: int, height: int, image_format: str, **options: object) -> bytes:
+    """A page-like image: lines of dark "text" on white."""
+    image = Image.new("RGB", (width, height), "white")
+    for y in range(20, height - 20, 24):
+        image.paste((34, 34, 34), (40, y, width - 40 - (y * 7) % 200, y + 12))
+    out = io.BytesIO()
+    image.save(out, image_format, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("image_format", "options", "kind"), [
+    ("PNG", {}, "image/png"),
+    ("JPEG", {"quality": 80}, "image/jpeg"),
+    ("JPEG", {"quality": 80, "progressive": True}, "image/jpeg"),
+    ("WEBP", {"quality": 80}, "image/webp"),  # lossy: VP8
+    ("WEBP", {"lossless": True}, "image/webp"),  # VP8L
+    ("WEBP", {"quality": 80, "icc_profile": b"\0" * 40}, "image/webp"),  # extended: VP8X
+])
+def test_type_and_size_come_from_the_bytes(image_format: str, options: dict[str, object],
+                                           kind: str) -> None:
+    data = picture(321, 4567, image_format, **options)
+    assert store.image_type(data) == kind
+    assert store.image_size(data) == (321, 4567)
+    assert store.screenshot_type(data, "image/png") == kind  # the bytes win over a label
+
+
+def test_what_is_not_a_screenshot_is_served_as_png() -> None:
+    assert store.image_type(b"<svg>") is None and store.image_size(b"GIF89a....") is None
+    assert store.screenshot_type(b"<html><script>", "text/html") == "image/png"
+    assert store.screenshot_type(b"", "image/webp") == "image/webp"
+
+
+def test_a_jpeg_upload_is_stored_as_a_jpeg(db_path: Path) -> None:
+    db = store.open_db(db_path)
+    jpeg = picture(300, 200, "JPEG")
+    capture_id = store.save_capture(db, Capture(url="https://e.org/", html="<p>x</p>",
+                                                screenshot=jpeg, captured_at="2026-01-01"), None)
+    row = store.get_capture(db, capture_id)
+    assert store.get_blob(db, row["screenshot_hash"]).content_type == "image/jpeg"
+    assert (row["screenshot_width"], row["screenshot_height"]) == (300, 200)
+
+
+def test_recompress_turns_png_screenshots_into_webp(db_path: Path) -> None:
+    """A PNG archive: three captures, two sharing one screenshot, one already WebP. A dry run
+    counts and changes nothing; the run converts, points the captures at the WebPs, deletes
+    the PNGs, and the screenshots still open (and make thumbnails)."""
+    db = store.open_db(db_path)
+    shared, own = picture(1280, 3000, "PNG"), picture(1280, 2000, "PNG", compress_level=1)
+    webp = picture(1280, 1000, "WEBP", quality=80)
+    for n, shot in enumerate((shared, shared, own, webp)):
+        store.save_capture(db, Capture(url=f"https://e.org/{n}", html="<p>x</p>",
+                                       screenshot=shot, captured_at="2026-01-01"), None)
+    pngs = {h for h, _ in store.png_screenshots(db)}
+    assert len(pngs) == 2
+    before = sum(len(s) for s in (shared, own))
+
+    dry = run("recompress", "--db", str(db_path), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    planned = json.loads(dry.stdout)
+    assert (planned["screenshots"], planned["captures"], planned["dry_run"]) == (2, 3, True)
+    assert planned["bytes_before"] == before and planned["bytes_after"] < before / 3
+    assert "Would convert 2 PNG screenshot(s) of 3 capture(s) to webp" in dry.stderr
+    assert {h for h, _ in store.png_screenshots(db)} == pngs
+
+    done = run("recompress", "--db", str(db_path), "--json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["bytes_after"] == planned["bytes_after"] and report["blobs_deleted"] == 2
+    assert "Converted 2 PNG screenshot(s)" in done.stderr and "deleted 2 PNG(s)" in done.stderr
+    assert store.png_screenshots(db) == []
+    assert not any(db.execute("SELECT 1 FROM blobs WHERE hash = ?", [h]).fetchone()
+                   for h in pngs)
+    rows = db.execute("SELECT id, screenshot_hash, screenshot_width, screenshot_height "
+                      "FROM captures ORDER BY id").fetchall()
+    assert rows[0][1] == rows[1][1]  # still shared
+    for capture_id, key, width, height in rows:
+        blob = store.get_blob(db, key)
+        assert blob.content_type == "image/webp" and store.image_type(blob.content)
+        with Image.open(io.BytesIO(blob.content)) as image:
+            assert image.format == "WEBP" and image.size == (width, height)
+        assert make_thumbnail(blob.content)[:3] == b"\xff\xd8\xff", capture_id
+    with Image.open(io.BytesIO(store.get_blob(db, rows[0][1]).content)) as image:
+        assert image.getpixel((640, 5)) == (255, 255, 255)  # the picture, not another
+        assert max(image.getpixel((100, 26))) < 90  # a line of "text"
+    again = run("recompress", "--db", str(db_path))
+    assert "Converted 0 PNG screenshot(s)" in again.stderr
