@@ -49,6 +49,7 @@ def test_a_frame_navigating_the_top_window_does_not_replace_the_page(
 
 
 @pytest.mark.parametrize("how", [
+    "<script>location.replace('/nav/own-target.html');</script>",
     "<script>setTimeout(() => location.replace('/nav/own-target.html'), 200);</script>",
     '<meta http-equiv="refresh" content="0; url=/nav/own-target.html">',
 ])

@@ -92,6 +92,7 @@ class PageCapture:
         self.idle: Idle = idle or nullcontext
         self.page: Page | None = None
         self.document_answered = False  # the page asked for has its response (redirects done)
+        self.own_redirects = 0  # navigations the page itself made after it answered
         self.document_url: str | None = None  # ... at this URL
         self.navigations: list[str] = []  # where the page then tried to take the window
 
@@ -171,11 +172,15 @@ class PageCapture:
                 await asyncio.gather(*waits)
             early = not settle.done()
             if early:
+                redirects = self.own_redirects
                 await self._take(page, result, log)  # while the handler makes sure
                 async with self.idle():
                     await settle
+                early = self.own_redirects == redirects  # the page moved on meanwhile
             result.consent = settle.result()
             if not early or handler.touched:
+                if self.own_redirects:
+                    await self._wait_for_load(page, log, settle=False)
                 await self._take(page, result, log)
         finally:
             if not settle.done():
@@ -291,6 +296,7 @@ class PageCapture:
         referer = route.request.headers.get("referer")
         if referer is None or _same_document(referer, self.document_url):
             self.document_answered = False  # a new document of the page's own choosing
+            self.own_redirects += 1
             return True
         self.navigations.append(f"{route.request.url} (asked for by a frame, not followed)")
         await abort_quietly(route, "aborted")
