@@ -86,7 +86,7 @@ class Capture:
     headers: dict[str, str] = field(default_factory=dict)
     html: str | None = None  # rendered DOM (page.content()), for HTML pages
     body: bytes | None = None  # the response body as served, for non-HTML responses
-    screenshot: bytes | None = None  # full-page PNG
+    screenshot: bytes | None = None  # full-page screenshot: WebP by default, PNG or JPEG
     title: str | None = None
     captured_at: str = ""  # ISO 8601 UTC
     duration_ms: int = 0
