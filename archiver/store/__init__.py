@@ -83,7 +83,6 @@ from archiver.store.reading import (
     iter_pages,
     languages,
     list_pages,
-    recent_captures,
     search_captures,
     search_pages,
 )
@@ -194,7 +193,6 @@ __all__ = [
     "png_screenshots",
     "put_blob",
     "quote_in",
-    "recent_captures",
     "recompress",
     "record_check",
     "record_delivery",

@@ -77,33 +77,6 @@ def languages(db: Database) -> list[str]:
     return [r[0] for r in db.execute(sql).fetchall()]
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
-    clauses = ["1"]
-    if filters.site:
-        clauses.append("c.site = :site")
-    if filters.lang:
-        clauses.append("c.lang = :lang")
-    if filters.tag:
-        clauses.append("c.page_id IN (SELECT page_id FROM page_tags WHERE tag = :tag)")
-    if filters.since:
-        clauses.append("c.captured_at >= :since")
-    if filters.until:
-        clauses.append("c.captured_at < date(:until, '+1 day')")
-    params = {k: v for k, v in vars(filters).items()
-              if k in ("site", "tag", "lang", "since", "until")}
-    return " AND ".join(clauses), params
-
-
-def recent_captures(db: Database, filters: SearchFilters | None = None, limit: int = 20,
-                    offset: int = 0) -> list[dict[str, Any]]:
-    """Captures newest first (optionally filtered)."""
-    where, params = _filter_sql(filters or SearchFilters())
-    columns = ", ".join(f"c.{name}" for name in LISTING_COLUMNS)
-    sql = (f"SELECT {columns} FROM captures c WHERE {where} "
-           "ORDER BY c.captured_at DESC, c.id DESC LIMIT :limit OFFSET :offset")
-    return dict_rows(db.execute(sql, {**params, "limit": limit, "offset": offset}))
-
-
 PAGE_COLUMNS = ("p.id AS page_id", "p.url AS page_url", "p.state", "p.favourite", "p.note",
                 "p.versions", "p.first_captured", "p.last_captured", "p.good_capture_id")
 SHOWN_COLUMNS = ("c.id", "c.title", "p.site", "c.url", "c.final_url", "c.captured_at",
@@ -251,15 +224,17 @@ def _note_snippets(db: Database, fts: str, page_ids: list[int]) -> dict[int, tup
 
 def search_captures(db: Database, query: str, filters: SearchFilters | None = None,
                     limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-    """Ranked full-text hits (bm25, title weighted above text), filtered, each with a
-    `snippet` whose matches are wrapped in SNIPPET_START/SNIPPET_END (not yet HTML-escaped)."""
-    where, params = _filter_sql(filters or SearchFilters())
+    """Ranked full-text hits, every version apart (bm25, title weighted above text), filtered
+    as `search_pages` filters, each with a `snippet` whose matches are wrapped in
+    SNIPPET_START/SNIPPET_END (not yet HTML-escaped)."""
+    where, params = _page_filter_sql(filters or SearchFilters())
     columns = ", ".join(f"c.{name}" for name in LISTING_COLUMNS)
     sql = f"""
         WITH hits AS (
             SELECT rowid AS id, bm25(captures_fts, 5.0, 1.0) AS score
             FROM captures_fts WHERE captures_fts MATCH :q AND rowid >= :oldest)
         SELECT {columns}, hits.score FROM hits JOIN captures c ON c.id = hits.id
+        JOIN pages p ON p.id = c.page_id
         WHERE {where} ORDER BY hits.score, c.id LIMIT :limit OFFSET :offset"""
     params.update(q=fts_query(query), limit=limit, offset=offset)
     try:
