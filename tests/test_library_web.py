@@ -418,12 +418,15 @@ def test_screenshots_for_a_person(width: int, chromium: Browser, live: LiveServe
         assert tab.evaluate(overflow) <= 0, "the home page is wider than the window"
         snap(tab, f"library-home-{width}")
         tab.locator(".cards .card").nth(1).locator(".page-actions button").first.click()
+        tab.wait_for_load_state("load")  # the form's answer: a redirect home, then the page
         tab.screenshot(path=str(OUTPUT / f"library-message-{width}.png"))
         tab.locator(".cards .card").first.get_by_role("link", name="Delete…").click()
+        tab.wait_for_load_state("load")
         assert tab.evaluate(overflow) <= 0
         snap(tab, f"library-delete-{width}")
         goto(tab, live.url + HOME)
         tab.locator(".cards .card").first.locator(".card-title").click()
+        tab.wait_for_load_state("load")
         tab.locator(".reader-actions summary").click()
         assert tab.evaluate(overflow) <= 0
         tab.locator(".capture-info").scroll_into_view_if_needed()

@@ -55,9 +55,11 @@ class Form:
         return found
 
 
-def own_origin(request: Any) -> str:
-    """This server's origin as the browser sees it: the request's scheme and `Host`."""
-    return _origin(f"{request.scheme}://{request.host}")
+def own_origin(request: Any, datasette: Any = None) -> str:
+    """This server's origin as the browser sees it: the request's scheme and `Host` (https
+    behind a proxy that terminates TLS, when Datasette is told so with `force_https_urls`)."""
+    https = datasette is not None and datasette.setting("force_https_urls")
+    return _origin(f"{'https' if https else request.scheme}://{request.host}")
 
 
 def _origin(url: str) -> str:
@@ -77,8 +79,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
-def check_request(request: Any) -> None:
-    """Method, Sec-Fetch-Site and Origin (the checks that need no body)."""
+def check_request(request: Any, datasette: Any = None) -> None:
+    """Method, Sec-Fetch-Site and Origin (the checks that need no body): the one rule for
+    every write from the archive's own pages (the library's forms, highlights)."""
     if request.method != "POST":
         raise Refused(405, "This address changes the archive: it answers POST from the "
                            "archive's own forms only.", {"Allow": "POST"})
@@ -92,15 +95,16 @@ def check_request(request: Any) -> None:
         raise Refused(403, "Refused: the request has no Origin header, so it cannot be told "
                            "apart from a cross-site request. The archive changes only "
                            "through its own pages, in a browser that sends Origin.")
-    if not _origin(origin) or _origin(origin) != own_origin(request):
+    own = own_origin(request, datasette)
+    if not _origin(origin) or _origin(origin) != own:
         raise Refused(403, f"Refused: the request came from {origin[:100]!r}, not from the "
-                           f"archive itself ({own_origin(request)}). The archive changes "
+                           f"archive itself ({own}). The archive changes "
                            "only through its own pages.")
 
 
 async def read_form(request: Any, datasette: Any) -> Form:
     """The posted form, once every check has passed (else `Refused`)."""
-    check_request(request)
+    check_request(request, datasette)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise Refused(400, f"Send a form ({FORM_TYPE}), not {content_type[:60]!r}.")

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from archiver import store
 from archiver.annotations import CONTENT_TYPE, collection
 from archiver.errors import NotFound, Refused
+from archiver.web.forms import check_request, own_origin
 from archiver.web.http import SQLITE_MAX_INT, answers_json, database_name, error_page, id_var, query
 
 MAX_BODY = 3 * (store.MAX_QUOTE + store.MAX_NOTE) + 4096
@@ -34,30 +35,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 T = TypeVar("T")
 
 
-def own_origin(request: Any, datasette: Any) -> str:
-    """This server's origin as the browser sees it (https behind a proxy that terminates TLS,
-    when Datasette is told so with `force_https_urls`)."""
-    scheme = "https" if datasette.setting("force_https_urls") else request.scheme
-    return f"{scheme}://{request.host}".lower()
-
-
-def check_same_origin(request: Any, datasette: Any) -> None:
-    """403 unless the request comes from one of this server's own pages."""
-    origin = request.headers.get("origin")
-    own = own_origin(request, datasette)
-    if origin is None or origin.lower() != own:
-        raise Refused(403, f"Refused: the request comes from {origin or 'an unknown origin'}, "
-                           f"not from this archive ({own}).")
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site != "same-origin":
-        raise Refused(403, f"Refused: Sec-Fetch-Site is {fetch_site!r}, not 'same-origin'.")
-
-
 async def read_form(request: Any, datasette: Any) -> dict[str, str]:
     """The POSTed form (one value a field), after the method, origin and size checks."""
-    if request.method != "POST":
-        raise Refused(405, "Use POST for this URL.")
-    check_same_origin(request, datasette)
+    check_request(request, datasette)  # method, Sec-Fetch-Site, Origin: web.forms' rule
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
         raise Refused(415, f"Send the form as {FORM_TYPE}.")
