@@ -109,7 +109,10 @@ def card(tab: Page, title: str) -> Any:
 
 
 def message(tab: Page) -> str:
-    return " ".join(tab.locator("p.message-info, p.message-warning").all_inner_texts())
+    """The notice the form's answer shows (waited for: the click only starts the POST)."""
+    notices = tab.locator("p.message-info, p.message-warning")
+    notices.first.wait_for(timeout=15000)
+    return " ".join(notices.all_inner_texts())
 
 
 def reload_until(tab: Page, condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -215,12 +218,12 @@ def test_delete_from_the_card_and_the_reader_view(tab: Page, live: LiveServer,
     goto(tab, f"{live.url}{HOME}{new}")
     tab.get_by_role("link", name="Delete this version…").click()
     tab.get_by_role("button", name="Delete", exact=True).click()
-    assert tab.url.endswith(f"{HOME}page/{second}") and "Deleted 1 version" in message(tab)
+    assert "Deleted 1 version" in message(tab) and tab.url.endswith(f"{HOME}page/{second}")
     goto(tab, f"{live.url}{HOME}{old}")
     assert tab.get_by_role("link", name="Delete this version…").count() == 0  # the only one
     tab.get_by_role("link", name="Delete this page…").click()
     tab.get_by_role("button", name="Delete", exact=True).click()
-    assert tab.url.endswith(HOME) and "Deleted 1 page" in message(tab)
+    assert "Deleted 1 page" in message(tab) and tab.url.endswith(HOME)
     assert page_row(db_path, second) is None
 
 
@@ -247,6 +250,7 @@ def test_edit_tags_and_note_inline(tab: Page, live: LiveServer, archive: dict[st
     tab.locator(".reader-actions").get_by_label("Tags").fill("lamps")
     tab.locator(".reader-actions").get_by_label("Note").fill("")
     tab.locator(".reader-actions").get_by_role("button", name="Save").click()
+    assert "Saved" in message(tab)
     assert tab.url.endswith(f"{HOME}{capture}")  # back where it was
     tab.reload()
     assert tab.locator(".capture-info .tags .tag").all_inner_texts() == ["lamps"]
