@@ -249,7 +249,7 @@ def test_a_webp_screenshot_is_exported_as_one_and_comes_back(
     from PIL import Image
     from warcs import html_capture
 
-    from archiver.save import store_capture
+    from archiver.save import extract_and_store
 
     image = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 90)).save(image, "WEBP", quality=80)
@@ -257,7 +257,7 @@ def test_a_webp_screenshot_is_exported_as_one_and_comes_back(
     db = archive(db_path)
     capture = html_capture(4)
     capture.screenshot = webp
-    store_capture(db, capture, "cli")
+    extract_and_store(db, capture, "cli")
     out = tmp_path / "out.wacz"
     assert run("export", "--db", str(db_path), "--format", "wacz", "-o", str(out)).exit_code == 0
     with zipfile.ZipFile(out) as wacz:
