@@ -40,6 +40,7 @@ from archiver.render import capture_path, page_path
 from archiver.save import Job
 from archiver.thumbnail import ImageTooLarge, NotAnImage, check_size, image_size
 from archiver.urls import InvalidURL, check_archivable, split
+from archiver.web.http import BodyTooLarge, bounded_body
 from archiver.web.runtime import ApiState
 from archiver.web.runtime import state as _state
 
@@ -105,21 +106,14 @@ async def _read(datasette: Any, state: ApiState, fn: Callable[[Database], T]) ->
 
 async def _read_body(request: Any, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it is larger than `limit`."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"The body is {int(declared)} bytes; the limit is {limit} "
-                            "(archiver serve --max-body)")
-    chunks, size = [], 0
-    while True:
-        message = await request.receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"The body is larger than the limit of {limit} bytes "
-                                "(archiver serve --max-body)")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+    try:
+        return await bounded_body(request, limit)
+    except BodyTooLarge as exc:
+        if exc.declared is not None:
+            raise ApiError(413, f"The body is {exc.declared} bytes; the limit is {limit} "
+                                "(archiver serve --max-body)") from None
+        raise ApiError(413, f"The body is larger than the limit of {limit} bytes "
+                            "(archiver serve --max-body)") from None
 
 
 async def _json_object(request: Any, limit: int) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from itsdangerous import BadSignature
 
 from archiver.errors import Refused as Refused  # re-exported: the forms' refusals
+from archiver.web.http import BodyTooLarge, bounded_body
 
 MAX_FORM_BYTES = 1024 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -127,16 +128,7 @@ async def read_form(request: Any, datasette: Any) -> Form:
 
 
 async def _body(request: Any) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise Refused(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
-    chunks, size = [], 0
-    while True:
-        message = await request.receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            raise Refused(413, f"The form is larger than {MAX_FORM_BYTES} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+    try:
+        return await bounded_body(request, MAX_FORM_BYTES)
+    except BodyTooLarge:
+        raise Refused(413, f"The form is larger than {MAX_FORM_BYTES} bytes.") from None

@@ -27,7 +27,16 @@ from archiver import store
 from archiver.annotations import CONTENT_TYPE, collection
 from archiver.errors import NotFound, Refused
 from archiver.web.forms import check_request, own_origin
-from archiver.web.http import SQLITE_MAX_INT, answers_json, database_name, error_page, id_var, query
+from archiver.web.http import (
+    SQLITE_MAX_INT,
+    BodyTooLarge,
+    answers_json,
+    bounded_body,
+    database_name,
+    error_page,
+    id_var,
+    query,
+)
 
 MAX_BODY = 3 * (store.MAX_QUOTE + store.MAX_NOTE) + 4096
 """Bytes of a form: a quote and a note percent-encoded, and the rest."""
@@ -41,12 +50,10 @@ async def read_form(request: Any, datasette: Any) -> dict[str, str]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
         raise Refused(415, f"Send the form as {FORM_TYPE}.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Refused(413, f"The form is larger than {MAX_BODY} bytes.")
-    body = await request.post_body()
-    if len(body) > MAX_BODY:
-        raise Refused(413, f"The form is larger than {MAX_BODY} bytes.")
+    try:
+        body = await bounded_body(request, MAX_BODY)
+    except BodyTooLarge:
+        raise Refused(413, f"The form is larger than {MAX_BODY} bytes.") from None
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20,
                           strict_parsing=False, errors="strict")

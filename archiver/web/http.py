@@ -105,6 +105,32 @@ def database_name(request: Any, datasette: Any) -> str:
     return name
 
 
+class BodyTooLarge(Exception):
+    """A request body over the route's limit; `declared` is its Content-Length, if it said."""
+
+    def __init__(self, declared: int | None) -> None:
+        super().__init__(declared)
+        self.declared = declared
+
+
+async def bounded_body(request: Any, limit: int) -> bytes:
+    """The request body, refused (`BodyTooLarge`) as soon as it says or turns out to be larger
+    than `limit`: one reader for every route that takes a body (API, forms, highlights)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(int(declared))
+    chunks, size = [], 0
+    while True:
+        message = await request.receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(None)
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """Library errors become plain-text pages with their status (`errors.http_status`: 404,
     400, 503 ...), never a traceback."""
