@@ -35,6 +35,11 @@ class CaptureSettings:
     # (lossless) or "jpeg" (lossy at `screenshot_quality`). WebP quality 100: always lossless.
     screenshot_format: str = "webp"
     screenshot_quality: int = 80
+    # Image pixels a CSS pixel: the screenshot is a picture of the page (the archived DOM and
+    # resources are its record, and replay at full size): at 0.75, text of 16 px is drawn at
+    # 12 px, still readable, in 56 % of the pixels, 55-63 % of the bytes and 59-66 % of
+    # Chromium's CPU time of 1.0 (`python -m tests.bench screenshots --scale`). 1.0: full size.
+    screenshot_scale: float = 0.75
     max_screenshot_height: int = 16000  # taller pages are clipped (WebP holds 16,383 px)
     # PNG only: Chromium's fast PNG encoder: lossless like the default one, about 40 % less
     # time for a full-page screenshot and about 30 % more bytes (measured: `python -m

@@ -91,7 +91,7 @@ def test_save_article_keeps_look_and_text(server: FixtureServer, db_path: Path) 
     shot = blob(db_path, row["screenshot_hash"])
     assert is_webp(shot) and shot_type(db_path, row["screenshot_hash"]) == "image/webp"
     width, height = shot_size(shot)
-    assert width == 1280 and height >= 800
+    assert width == 960 and height >= 600  # drawn at 0.75 of the 1280 px viewport by default
     assert (row["screenshot_width"], row["screenshot_height"]) == (width, height)
     [page] = rows(db_path, "select * from pages")
     assert page["url"] == url and page["site"] == "127.0.0.1"
@@ -252,7 +252,7 @@ def test_show_writes_what_was_stored(server: FixtureServer, db_path: Path, tmp_p
     shot, html = tmp_path / "shot.webp", tmp_path / "page.html"
     result = run("show", "1", "--db", str(db_path), "--screenshot", str(shot), "--html", str(html))
     assert result.exit_code == 0, result.output
-    assert is_webp(shot.read_bytes()) and shot_size(shot.read_bytes())[0] == 1280
+    assert is_webp(shot.read_bytes()) and shot_size(shot.read_bytes())[0] == 960
     assert "PELICAN-7731" in html.read_text()
     shown = run("show", "1", "--db", str(db_path))
     assert "status:          ok" in shown.stdout and "Campbell family" in shown.stdout
@@ -304,9 +304,34 @@ def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path)
                           "background:linear-gradient(#fff, #036)'></div></body>")
     result = run("save", url, "--db", str(db_path), *FAST)
     assert result.exit_code == 0, result.output
-    [row] = rows(db_path)
-    assert shot_size(blob(db_path, row["screenshot_hash"])) == (1280, 16000)
-    assert "top of a very tall page" in row["text"]
+    result = run("save", url, "--db", str(db_path), "--screenshot-scale", "1", *FAST)
+    assert result.exit_code == 0, result.output
+    default, full_size = rows(db_path)
+    # 16,000 CSS pixels, drawn at 0.75 by default, at full size with --screenshot-scale 1
+    assert shot_size(blob(db_path, default["screenshot_hash"])) == (960, 12000)
+    assert shot_size(blob(db_path, full_size["screenshot_hash"])) == (1280, 16000)
+    assert "top of a very tall page" in default["text"]
+
+
+def test_screenshot_scale_draws_the_page_smaller_and_refuses_nonsense(
+    server: FixtureServer, db_path: Path
+) -> None:
+    url = server.url("/article.html")
+    sizes = {}
+    for scale in ("1", "0.5"):
+        result = run("save", url, "--db", str(db_path), "--screenshot-scale", scale, *FAST)
+        assert result.exit_code == 0, result.output
+        row = rows(db_path)[-1]
+        shot = blob(db_path, row["screenshot_hash"])
+        sizes[scale] = (shot_size(shot), len(shot))
+    (full_w, full_h), full_bytes = sizes["1"]
+    (half_w, half_h), half_bytes = sizes["0.5"]
+    assert full_w == 1280 and half_w == 640 and abs(half_h - full_h / 2) <= 1
+    assert half_bytes < full_bytes * 0.6
+    result = run("save", url, "--db", str(db_path), "--screenshot-scale", "2", *FAST)
+    assert result.exit_code == 2 and "--screenshot-scale" in result.output
+    assert "0.25<=x<=1.0" in result.output or "between 0.25 and 1.0" in result.output
+    assert len(rows(db_path)) == 2
 
 
 def test_page_that_fakes_its_own_size_still_gets_a_whole_screenshot(
@@ -323,7 +348,7 @@ def test_page_that_fakes_its_own_size_still_gets_a_whole_screenshot(
     [row] = rows(db_path)
     assert row["status"] == "ok", row["error"]
     width, height = shot_size(blob(db_path, row["screenshot_hash"]))
-    assert width == 1280 and 2000 < height < 16000
+    assert width == 960 and 1500 < height < 12000  # 0.75 of the CSS pixels
 
 
 def test_lazy_images_below_the_fold_are_not_reported_as_late(

@@ -33,6 +33,9 @@ MAX_SIDE = {"webp": 16383, "jpeg": 65535, "png": 1 << 31}
 """The largest side each format can hold, in pixels (WebP's is 14 bits)."""
 
 
+MIN_SCALE = 0.25  # of `scale`: below this, text is a grey smudge
+
+
 PHOTO_SHARE = 0.05  # of the page's area, from which WebP is lossy
 
 
@@ -89,15 +92,19 @@ FINISH_ANIMATIONS_JS = r"""({measure, maxHeight}) => {
 
 async def full_page_shot(page: Page, max_height: int, max_width: int = MAX_SCREENSHOT_WIDTH,
                          fast: bool = True, image_format: str = "png",
-                         quality: int | None = None) -> bytes:
+                         quality: int | None = None, scale: float = 1.0) -> bytes:
     """An image of the whole page (cut at `max_height` x `max_width` CSS pixels, and below what
     the format can hold), past the viewport, in `image_format` ("webp", "png", "jpeg"; WebP and
-    JPEG at `quality`, 0-100).
+    JPEG at `quality`, 0-100), drawn at `scale` image pixels a CSS pixel (Chromium lays the
+    page out as it is and draws it smaller: text is rendered at that size, not resampled).
 
     The DevTools calls Playwright's full-page screenshot makes (the size from the layout, which
     the page's scripts cannot fake), made directly so that the format, the quality and
     `optimizeForSpeed` (PNG) can be set: encoding a tall page is most of a capture's cost."""
+    scale = min(1.0, max(MIN_SCALE, scale))
     side = MAX_SIDE.get(image_format, MAX_SIDE["png"])
+    if scale < 1:
+        side = int((side - 1) / scale)  # in CSS pixels, so that the image's side stays within
     session = await page.context.new_cdp_session(page)
     try:
         metrics = await session.send("Page.getLayoutMetrics")
@@ -109,7 +116,7 @@ async def full_page_shot(page: Page, max_height: int, max_width: int = MAX_SCREE
             "format": image_format,
             "captureBeyondViewport": True,
             "optimizeForSpeed": fast,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": scale},
         }
         if image_format != "png" and quality is not None:
             params["quality"] = max(0, min(100, int(quality)))
@@ -162,7 +169,8 @@ async def take_screenshot(page: Page, settings: CaptureSettings, log: PageLog) -
             return await asyncio.wait_for(
                 full_page_shot(page, settings.max_screenshot_height,
                                fast=settings.fast_screenshots, image_format=attempt,
-                               quality=min(quality, 90) if attempt == "jpeg" else quality),
+                               quality=min(quality, 90) if attempt == "jpeg" else quality,
+                               scale=settings.screenshot_scale),
                 timeout=timeout,
             )
         except (PlaywrightError, TimeoutError, KeyError, TypeError, ValueError) as exc:

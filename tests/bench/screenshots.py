@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the light pages (22 KB of text and inline SVG) instead")
     parser.add_argument("--quality", type=int, default=80,
                         help="WebP and JPEG quality (default 80, the archiver's)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="WebP and JPEG drawn at this scale (the archiver's default is "
+                             "0.75; the PNGs stay at 1.0, the floor's)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="write the first page's shots here, to look at them")
 
@@ -57,10 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     with site_process(["ok"] * args.pages) as base:
         urls = article_urls(base, args.pages, light=args.light)
-        figures, same = asyncio.run(_shoot(urls, args.quality, args.keep))
+        figures, same = asyncio.run(_shoot(urls, args.quality, args.keep, args.scale))
     kind = "light" if args.light else "heavy"
     print(f"{args.pages} generated {kind} article pages, 1280 px wide, shot one at a time, "
-          f"WebP/JPEG quality {args.quality}")
+          f"WebP/JPEG quality {args.quality}, scale {args.scale}")
     print(f"{'method':<14} {'ms/page p50':>10} {'mean':>8} {'CPU ms p50':>11} {'KB/page':>9}")
     for method in METHODS:
         times, sizes, cpu = figures[method]
@@ -92,7 +95,8 @@ def tree_cpu() -> float:
     return total
 
 
-async def _shoot(urls: list[str], quality: int, keep: Path | None) -> tuple[Figures, int]:
+async def _shoot(urls: list[str], quality: int, keep: Path | None,
+                 scale: float = 1.0) -> tuple[Figures, int]:
     figures: Figures = {m: ([], [], []) for m in METHODS}
     same = 0
     async with async_playwright() as pw:
@@ -105,7 +109,7 @@ async def _shoot(urls: list[str], quality: int, keep: Path | None) -> tuple[Figu
             turn = number % len(METHODS)
             for method in METHODS[turn:] + METHODS[:turn]:
                 started, cpu = time.monotonic(), tree_cpu()
-                shots[method] = await _one(page, method, quality)
+                shots[method] = await _one(page, method, quality, scale)
                 figures[method][0].append(time.monotonic() - started)
                 figures[method][1].append(len(shots[method]))
                 figures[method][2].append(tree_cpu() - cpu)
@@ -118,14 +122,16 @@ async def _shoot(urls: list[str], quality: int, keep: Path | None) -> tuple[Figu
     return figures, same
 
 
-async def _one(page: Any, method: str, quality: int = 80) -> bytes:
+async def _one(page: Any, method: str, quality: int = 80, scale: float = 1.0) -> bytes:
     if method == "playwright":
         return bytes(await page.screenshot(full_page=True))
     if method.startswith("webp"):
         return await full_page_shot(page, 16000, image_format="webp",
-                                    quality=100 if method == "webp-lossless" else quality)
+                                    quality=100 if method == "webp-lossless" else quality,
+                                    scale=scale)
     if method == "jpeg":
-        return await full_page_shot(page, 16000, image_format="jpeg", quality=quality)
+        return await full_page_shot(page, 16000, image_format="jpeg", quality=quality,
+                                    scale=scale)
     return await full_page_shot(page, 16000, fast=method == "png-fast")
 
 

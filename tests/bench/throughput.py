@@ -392,6 +392,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--light", action="store_true", help="the same as --kind light")
     parser.add_argument("--screenshot-format", choices=("webp", "jpeg", "png"),
                         help="end-to-end screenshots in this format (default: the archiver's)")
+    parser.add_argument("--screenshot-scale", type=float,
+                        help="end-to-end screenshots at this scale (default: the archiver's)")
 
 
 def settings_from(args: argparse.Namespace) -> CaptureSettings:
@@ -401,6 +403,8 @@ def settings_from(args: argparse.Namespace) -> CaptureSettings:
         settings.settle_time = args.settle_time
     if getattr(args, "screenshot_format", None):
         settings.screenshot_format = args.screenshot_format
+    if getattr(args, "screenshot_scale", None):
+        settings.screenshot_scale = args.screenshot_scale
     return settings
 
 
@@ -418,6 +422,8 @@ def run_cli(urls: Sequence[str], args: argparse.Namespace, db_path: Path) -> Run
         command.append("--no-resources")
     if args.screenshot_format:
         command += ["--screenshot-format", args.screenshot_format]
+    if args.screenshot_scale:
+        command += ["--screenshot-scale", str(args.screenshot_scale)]
     child: list[subprocess.Popen[str]] = []
     with Sampler(root=lambda: child[0].pid if child else None) as sampler, CpuClock() as cpu:
         started = time.monotonic()
