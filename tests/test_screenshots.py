@@ -107,3 +107,22 @@ def test_recompress_turns_png_screenshots_into_webp(db_path: Path) -> None:
         assert max(image.getpixel((100, 26))) < 90  # a line of "text"
     again = run("recompress", "--db", str(db_path))
     assert "Converted 0 PNG screenshot(s)" in again.stderr
+
+
+def test_recompress_with_a_scale_makes_the_pictures_smaller_too(db_path: Path) -> None:
+    db = store.open_db(db_path)
+    shot = picture(1280, 3000, "PNG")
+    store.save_capture(db, Capture(url="https://e.org/", html="<p>x</p>", screenshot=shot,
+                                   captured_at="2026-01-01"), None)
+    done = run("recompress", "--db", str(db_path), "--scale", "0.5")
+    assert done.exit_code == 0, done.output
+    assert "to webp (quality 80, scale 0.5)" in done.stderr
+    [(key, width, height)] = db.execute(
+        "SELECT screenshot_hash, screenshot_width, screenshot_height FROM captures").fetchall()
+    assert (width, height) == (640, 1500)
+    with Image.open(io.BytesIO(store.get_blob(db, key).content)) as image:
+        assert image.format == "WEBP" and image.size == (640, 1500)
+        assert image.getpixel((320, 2)) == (255, 255, 255)  # the same picture, halved
+        assert max(image.getpixel((50, 13))) < 140  # its line of "text", halved
+    bad = run("recompress", "--db", str(db_path), "--scale", "3")
+    assert bad.exit_code == 2 and "--scale" in bad.output

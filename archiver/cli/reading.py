@@ -355,10 +355,13 @@ def vacuum(db_path: Path) -> None:
 @click.option("--quality", type=click.IntRange(1, 100), default=80, show_default=True,
               help="Of lossy WebP and JPEG. WebP keeps the smaller of lossless and lossy "
                    "(text is smaller lossless); 100: lossless.")
+@click.option("--scale", type=click.FloatRange(0.25, 1.0), default=1.0, show_default=True,
+              help="Also shrink them to this share of their width and height (new captures "
+                   "are drawn at 0.75); 1.0 keeps every pixel.")
 @click.option("--dry-run", is_flag=True,
               help="Convert, count the bytes, change nothing.")
 @json_option
-def recompress(db_path: Path, image_format: str, quality: int, dry_run: bool,
+def recompress(db_path: Path, image_format: str, quality: int, scale: float, dry_run: bool,
                as_json: bool) -> None:
     """Convert the archive's PNG screenshots (captures made before WebP was the default, or
     with --screenshot-format png) to WebP or JPEG, and delete the PNGs nothing else refers
@@ -371,12 +374,13 @@ def recompress(db_path: Path, image_format: str, quality: int, dry_run: bool,
         archiver recompress && archiver vacuum
     """
     db = open_archive(db_path)
-    done = store.recompress(db, image_format, quality, dry_run=dry_run)
+    done = store.recompress(db, image_format, quality, dry_run=dry_run, scale=scale)
     if as_json:
         click.echo(json.dumps(done.as_json()))
     verb = "Would convert" if dry_run else "Converted"
+    how = f"quality {quality}" + (f", scale {scale:g}" if scale < 1 else "")
     click.echo(f"{verb} {done.screenshots} PNG screenshot(s) of {done.captures} capture(s) to "
-               f"{image_format} (quality {quality}): {done.bytes_before / 1e6:.1f} MB -> "
+               f"{image_format} ({how}): {done.bytes_before / 1e6:.1f} MB -> "
                f"{done.bytes_after / 1e6:.1f} MB"
                + (f"; deleted {done.blobs_deleted} PNG(s)" if not dry_run else "")
                + (f"; {len(done.failed)} left as they were" if done.failed else "") + ".",

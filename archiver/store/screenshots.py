@@ -143,14 +143,20 @@ def png_screenshots(db: Database) -> list[tuple[str, int]]:
     return [(str(h), int(n or 0)) for h, n in rows]
 
 
-def convert_png(png: bytes, image_format: str = "webp", quality: int = 80) -> bytes:
+def convert_png(png: bytes, image_format: str = "webp", quality: int = 80,
+                scale: float = 1.0) -> bytes:
     """The PNG `png` as JPEG at `quality`, or as WebP: the smaller of lossless and lossy at
     `quality` (a page of text is smaller lossless, one with photos lossy), lossless only at
-    quality 100. By Pillow (libwebp)."""
+    quality 100; with `scale` below 1, resized to that share of its width and height first
+    (Lanczos). By Pillow (libwebp)."""
     from PIL import Image  # imported when needed: only recompress converts
 
-    with Image.open(io.BytesIO(png)) as image:
-        image.load()
+    with Image.open(io.BytesIO(png)) as original:
+        original.load()
+        image = original
+        if scale < 1:
+            size = (max(1, round(original.width * scale)), max(1, round(original.height * scale)))
+            image = original.resize(size, Image.Resampling.LANCZOS)
         alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         if image_format == "jpeg":
             picture = image.convert("RGBA" if alpha else "RGB")
@@ -172,16 +178,17 @@ def convert_png(png: bytes, image_format: str = "webp", quality: int = 80) -> by
 
 
 def recompress(db: Database, image_format: str = "webp", quality: int = 80,
-               dry_run: bool = False,
+               dry_run: bool = False, scale: float = 1.0,
                progress: Callable[[int, int], None] | None = None) -> Recompressed:
     """Convert every PNG screenshot to `image_format` at `quality` (one transaction per
     screenshot, so that an interrupted run keeps what it did); the PNGs nothing refers to any
-    more are deleted. A PNG that does not convert, or converts to more bytes, stays."""
+    more are deleted. A PNG that does not convert, or converts to more bytes, stays. `scale`
+    below 1 also makes them smaller in pixels (what new captures get by default: 0.75)."""
     report = Recompressed(dry_run=dry_run)
     found = png_screenshots(db)
     for done, (key, stored) in enumerate(found, 1):
         try:
-            new = convert_png(get_blob(db, key).content, image_format, quality)
+            new = convert_png(get_blob(db, key).content, image_format, quality, scale)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds; keep the PNG
             report.failed.append(f"{key}: {type(exc).__name__}: {exc}"[:300])
             continue
