@@ -153,7 +153,7 @@ def convert_png(png: bytes, image_format: str = "webp", quality: int = 80,
 
     with Image.open(io.BytesIO(png)) as original:
         original.load()
-        image = original
+        image: Image.Image = original
         if scale < 1:
             size = (max(1, round(original.width * scale)), max(1, round(original.height * scale)))
             image = original.resize(size, Image.Resampling.LANCZOS)
