@@ -45,6 +45,8 @@ KIND_BY_DEST = {"document": "document", "iframe": "document", "frame": "document
 class Assembled:
     capture: Capture
     crawl_text: str | None = None  # the crawler's text of the page, for when extraction finds none
+    ms: int | None = None  # when the page's document was recorded (what it loads comes after)
+    dom_kept: bool = False  # the archive had the rendered DOM (`urn:dom:`, our own exports)
 
 
 class Assembler:
@@ -93,12 +95,12 @@ class Assembler:
         capture.captured_at = captured_at or dates.captured_at(document["date"]) or ""
         final = self._follow_redirects(capture, document)
         self._document(capture, final)
-        self._rendered(capture, page)
+        dom_kept = self._rendered(capture, page)
         self._failure(capture, page)
         if capture.html is not None:
             self._subresources(capture, page, final)
         capture.screenshot = self._screenshot(page, capture)
-        return Assembled(capture, page.text or self._crawl_text(page))
+        return Assembled(capture, page.text or self._crawl_text(page), final["ms"], dom_kept)
 
     def _follow_redirects(self, capture: Capture, row: sqlite3.Row) -> sqlite3.Row:
         """Record each 3xx hop as a resource; returns the row of the final document."""
@@ -130,11 +132,11 @@ class Assembler:
         else:
             capture.body = fetched.body
 
-    def _rendered(self, capture: Capture, page: PageRef) -> None:
+    def _rendered(self, capture: Capture, page: PageRef) -> bool:
         """The page as it was shown, where the archive has it (our own exports write the
         rendered DOM and the frames' DOMs next to the document as served)."""
         if capture.html is None:
-            return
+            return False
         dom = self._resource_body(("urn:dom:",), page)
         if dom:
             capture.html = dom.decode("utf-8", errors="replace")
@@ -142,6 +144,12 @@ class Assembler:
         if isinstance(frames, list):
             kept = {f.position: f for f in reversed([_frame(x) for x in frames]) if f}
             capture.frames = sorted(kept.values(), key=lambda f: f.position)
+        return bool(dom)
+
+    def lookup(self, url: str, ms: int | None, budget: list[int]) -> Resource | None:
+        """The archive's record of `url` nearest after `ms`, as a resource (what a page
+        rendered from the archive asks for beyond what it refers to)."""
+        return self._find(url, ms, None, budget)
 
     def _resource_body(self, prefixes: tuple[str, ...], page: PageRef) -> bytes | None:
         row = self.index.resource_records(prefixes, page.url, page.ms)

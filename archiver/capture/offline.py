@@ -1,0 +1,232 @@
+"""A page of a web archive rendered once in Chromium against the archive alone.
+
+A web archive holds the HTML as the server sent it; where the page's scripts shape what it
+shows (accordions collapsed, tabs, menus, a single-page app's whole content, a video player
+in a frame), that HTML is not what the crawler's browser showed. So an import opens each such
+page in Chromium with every request answered from the archive: the capture's resources
+first, then any record of the archive for that URL (`Lookup`: what scripts load, in the page
+and in its frames, is found this way and kept). Anything the archive does not hold is
+aborted and counted: no request leaves the machine. The rendered DOM and the frames' DOMs
+are then taken as a live capture takes them (`snapshot.take_snapshot`).
+
+Nothing else reaches the network either: service workers are blocked, WebSockets are
+answered by nobody (`route_web_socket`), and the context's proxy is a local port that
+refuses connections (loopback included), which is where WebRTC's TCP would go (its UDP is
+off, as in guarded captures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag
+
+from playwright.async_api import Browser as PWBrowser
+from playwright.async_api import (
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+
+from archiver.capture.launch import LAUNCH_ARGS, WEBRTC_THROUGH_PROXY_ONLY, chromium_for
+from archiver.capture.quietly import close_browser_quietly
+from archiver.capture.snapshot import take_snapshot
+from archiver.models import Capture, FrameSnapshot, Resource
+
+Lookup = Callable[[str], "Resource | None"]
+"""URL -> the archive's record for it (nearest in time to the page), or None."""
+
+LOAD_TIMEOUT_MS = 10_000  # everything comes from memory: `load` is quick or never comes
+QUIET_S = 0.3  # no request for this long after `load`: the page has settled
+SETTLE_MAX_S = 2.5  # whatever the page keeps doing, it is snapshotted after this long
+PAGE_DEADLINE_S = 30.0
+MAX_FOUND = 1500  # records added to one page by what it requested
+DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length",
+                             "content-security-policy", "content-security-policy-report-only",
+                             "x-frame-options", "strict-transport-security"})
+
+
+@dataclass
+class Rendered:
+    """What rendering one page gave: its DOM and frames' DOMs (None when it failed), the
+    archive's records it requested beyond the capture's resources, and the requests the
+    archive could not answer (aborted)."""
+
+    html: str | None = None
+    frames: list[FrameSnapshot] = field(default_factory=list)
+    found: list[Resource] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class _Answers:
+    """The route handler of one page: the capture's resources, then the archive."""
+
+    def __init__(self, capture: Capture, lookup: Lookup, rendered: Rendered) -> None:
+        self.by_url: dict[str, Resource] = {}
+        for resource in capture.resources:
+            self.by_url.setdefault(resource.url, resource)
+        self.lookup = lookup
+        self.rendered = rendered
+        self.last_activity = time.monotonic()
+        self.pending = 0
+
+    def find(self, url: str) -> Resource | None:
+        bare = urldefrag(url)[0]
+        known = self.by_url.get(url) or self.by_url.get(bare)
+        if known is not None:
+            return known
+        if len(self.rendered.found) >= MAX_FOUND:
+            return None
+        found = self.lookup(bare)
+        if found is not None:
+            self.by_url[bare] = found
+            self.rendered.found.append(found)
+        return found
+
+    async def handle(self, route: Route, request: Request) -> None:
+        self.pending += 1
+        self.last_activity = time.monotonic()
+        try:
+            resource = self.find(request.url)
+            if resource is None or (resource.body is None and not _is_redirect(resource)):
+                if request.url not in self.rendered.outside:
+                    self.rendered.outside.append(request.url)
+                await route.abort("blockedbyclient")
+                return
+            await route.fulfill(status=resource.status or 200, headers=_headers(resource),
+                                body=resource.body or b"")
+        except PlaywrightError:
+            pass  # the page went away meanwhile
+        finally:
+            self.pending -= 1
+            self.last_activity = time.monotonic()
+
+
+def _is_redirect(resource: Resource) -> bool:
+    return bool(resource.status and 300 <= resource.status < 400
+                and resource.headers.get("location"))
+
+
+def _headers(resource: Resource) -> dict[str, str]:
+    headers = {k: v for k, v in resource.headers.items()
+               if not k.startswith(":") and k.lower() not in DROPPED_HEADERS}
+    if resource.mime_type and "content-type" not in headers:
+        headers["content-type"] = resource.mime_type
+    return headers
+
+
+class OfflineRenderer:
+    """One Chromium, one context, many pages rendered against their archive.
+    Use as ``async with OfflineRenderer(...) as renderer:``."""
+
+    def __init__(self, browser_path: str | None = None, width: int = 1280, height: int = 800,
+                 user_agent: str | None = None) -> None:
+        self.browser_path = browser_path
+        self.viewport = {"width": width, "height": height}
+        self.user_agent = user_agent
+        self._pw: Playwright | None = None
+        self._browser: PWBrowser | None = None
+        self._context: BrowserContext | None = None
+        self._dead_port: socket.socket | None = None
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> OfflineRenderer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _ready(self) -> BrowserContext:
+        """The context to open pages in (Chromium is started on the first page)."""
+        async with self._lock:
+            if self._context is not None and self._browser and self._browser.is_connected():
+                return self._context
+            await self._stop_browser()
+            if self._pw is None:
+                self._pw = await async_playwright().start()
+            self._browser = await self._pw.chromium.launch(
+                executable_path=chromium_for(self._pw, self.browser_path),
+                args=[*LAUNCH_ARGS, *WEBRTC_THROUGH_PROXY_ONLY], timeout=60_000)
+            version = self._browser.version
+            self._context = await self._browser.new_context(
+                viewport=self.viewport,  # type: ignore[arg-type]
+                user_agent=self.user_agent or (
+                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                    f"Chrome/{version} Safari/537.36"),
+                service_workers="block", accept_downloads=False,
+                proxy={"server": f"socks5://127.0.0.1:{self._refusing_port()}",
+                       "bypass": "<-loopback>"})
+            return self._context
+
+    def _refusing_port(self) -> int:
+        """A local port bound and never listened on: connections to it are refused."""
+        if self._dead_port is None:
+            self._dead_port = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._dead_port.bind(("127.0.0.1", 0))
+        port: int = self._dead_port.getsockname()[1]
+        return port
+
+    async def _stop_browser(self) -> None:
+        if self._browser is not None:
+            await close_browser_quietly(self._browser)
+        self._browser, self._context = None, None
+
+    async def close(self) -> None:
+        await self._stop_browser()
+        if self._pw is not None:
+            await self._pw.stop()
+            self._pw = None
+        if self._dead_port is not None:
+            self._dead_port.close()
+            self._dead_port = None
+
+    async def render(self, capture: Capture, lookup: Lookup) -> Rendered:
+        """The page of `capture` as its scripts render it from the archive."""
+        rendered = Rendered()
+        try:
+            context = await self._ready()
+            page = await context.new_page()
+        except PlaywrightError as exc:
+            rendered.error = f"the page could not be rendered: {exc}"[:500]
+            return rendered
+        answers = _Answers(capture, lookup, rendered)
+        try:
+            await asyncio.wait_for(self._load(page, capture, answers), PAGE_DEADLINE_S)
+            rendered.html, rendered.frames = await asyncio.wait_for(take_snapshot(page), 15)
+        except (PlaywrightError, TimeoutError) as exc:
+            rendered.error = f"the page could not be rendered: {exc}"[:500]
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await page.close()
+        return rendered
+
+    async def _load(self, page: Page, capture: Capture, answers: _Answers) -> None:
+        await page.route("**/*", answers.handle)
+        with contextlib.suppress(AttributeError):  # Playwright before 1.48
+            await page.route_web_socket("**/*", lambda ws: None)
+        url = capture.final_url or capture.url
+        try:
+            await page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        except PlaywrightError as exc:
+            if "Timeout" not in str(exc):
+                raise
+        await _settle(answers)
+
+
+async def _settle(answers: _Answers) -> None:
+    """Until no request has been made or answered for QUIET_S (at most SETTLE_MAX_S)."""
+    started = time.monotonic()
+    while time.monotonic() - started < SETTLE_MAX_S:
+        quiet = time.monotonic() - answers.last_activity
+        if answers.pending == 0 and quiet >= QUIET_S:
+            return
+        await asyncio.sleep(0.05)
