@@ -33,7 +33,9 @@ class RecordIndex:
     """Where each record of an archive's WARC files is, in a scratch database at `path`."""
 
     def __init__(self, path: Path) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None)
+        # used by one thread at a time (an import run from within an event loop runs in a
+        # thread of its own: archiver.warc.importer)
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")

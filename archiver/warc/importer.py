@@ -163,7 +163,15 @@ class WebArchiveImport:
         for a page imported before)."""
         if self._pages is None:
             self.count_pages()
-        asyncio.run(self._run(on_result))
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._run(on_result))
+            return
+        # called from code that runs an event loop in this thread (Playwright's sync API,
+        # a notebook): the import's own loop runs in a thread of its own
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archiver-import-loop") as one:
+            one.submit(asyncio.run, self._run(on_result)).result()
 
     async def _run(self, on_result: Callable[[SaveResult | None], None] | None) -> None:
         """Pages are read from the archive here, in order; those to render go to Chromium
