@@ -112,10 +112,10 @@ slides[0].classList.add("current");
 
 APP = b"""<!doctype html><html><head><meta charset="utf-8"><title>Catalogue</title>
 <link rel="stylesheet" href="/site.css"></head><body><div id="app"></div>
-<script type="module" src="/app.js"></script></body></html>"""
+<script src="/app.js"></script></body></html>"""
 
 APP_JS = b"""
-const data = await (await fetch("/api/items.json")).json();
+fetch("/api/items.json").then((r) => r.json()).then((data) => {
 const app = document.getElementById("app");
 app.innerHTML = `<header><h1>${data.title}</h1></header><main></main>`;
 const main = app.querySelector("main");
@@ -125,6 +125,7 @@ for (const item of data.items) {
   card.innerHTML = `<h3>${item.name}</h3><p>${item.text}</p>`;
   main.append(card);
 }
+});
 """
 
 APP_DATA = json.dumps({"title": "New in the catalogue", "items": [

@@ -54,7 +54,7 @@ def test_replay_shows_what_the_scripts_showed_from_the_archive_alone(
         crawl: Path, db_path: Path, live_server: Any, chromium: Any) -> None:
     result = imported(db_path, crawl)
     assert "Rendered 6 page(s)" in result.stderr
-    assert "0 request(s) for what the archive does not hold refused" in result.stderr
+    assert "0 request(s) for what the archive does not hold answered 404" in result.stderr
     ids = capture_ids(db_path)
     server = live_server()
     for path, (shown, hidden) in PAGES.items():

@@ -6,8 +6,9 @@ in a frame), that HTML is not what the crawler's browser showed. So an import op
 page in Chromium with every request answered from the archive: the capture's resources
 first, then any record of the archive for that URL (`Lookup`: what scripts load, in the page
 and in its frames, is found this way and kept). Anything the archive does not hold is
-aborted and counted: no request leaves the machine. The rendered DOM and the frames' DOMs
-are then taken as a live capture takes them (`snapshot.take_snapshot`).
+answered 404 (as Webrecorder's replay tools answer it, so that the page's scripts take the
+path they take there) and counted: no request leaves the machine. The rendered DOM and the
+frames' DOMs are then taken as a live capture takes them (`snapshot.take_snapshot`).
 
 Nothing else reaches the network either: service workers are blocked, WebSockets are
 answered by nobody (`route_web_socket`), and the context's proxy is a local port that
@@ -49,6 +50,7 @@ QUIET_S = 0.3  # no request for this long after `load`: the page has settled
 SETTLE_MAX_S = 2.5  # whatever the page keeps doing, it is snapshotted after this long
 PAGE_DEADLINE_S = 30.0
 MAX_FOUND = 1500  # records added to one page by what it requested
+NOT_ARCHIVED = b'{"error": "not_found"}'
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length",
                              "content-security-policy", "content-security-policy-report-only",
                              "x-frame-options", "strict-transport-security"})
@@ -58,7 +60,7 @@ DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-l
 class Rendered:
     """What rendering one page gave: its DOM and frames' DOMs (None when it failed), the
     archive's records it requested beyond the capture's resources, and the requests the
-    archive could not answer (aborted)."""
+    archive could not answer (answered 404 here, sent nowhere)."""
 
     html: str | None = None
     frames: list[FrameSnapshot] = field(default_factory=list)
@@ -100,7 +102,8 @@ class _Answers:
             if resource is None or (resource.body is None and not _is_redirect(resource)):
                 if request.url not in self.rendered.outside:
                     self.rendered.outside.append(request.url)
-                await route.abort("blockedbyclient")
+                await route.fulfill(status=404, body=NOT_ARCHIVED,
+                                    headers={"content-type": "application/json"})
                 return
             await route.fulfill(status=resource.status or 200, headers=_headers(resource),
                                 body=resource.body or b"")

@@ -124,8 +124,8 @@ def _print_summary(summary: Any, seconds: float) -> None:
     if summary.rendered or summary.render_failed:
         click.echo(f"Rendered {summary.rendered} page(s) in Chromium against the archive alone "
                    f"({summary.found} more record(s) kept that their scripts asked for; "
-                   f"{summary.outside} request(s) for what the archive does not hold refused, "
-                   "none sent).", err=True)
+                   f"{summary.outside} request(s) for what the archive does not hold "
+                   "answered 404, none sent).", err=True)
     for message in summary.render_failed[:20]:
         click.secho(f"not rendered (kept as served): {message}", err=True, fg="yellow")
     for wall, count in sorted(summary.walls.items(), key=lambda kv: (-kv[1], kv[0])):
