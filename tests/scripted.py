@@ -249,6 +249,8 @@ def recording(folder: Any) -> Any:
             table = second if url.startswith(VIDEO) else first
             body, kind = table[url.removeprefix(VIDEO).removeprefix(SITE)]
             dest = "iframe" if url.endswith("v1.html") else DESTS.get(kind, "empty")
-            responses.append(Response(url, body, kind, date=later, dest=dest))
+            in_frame = url.startswith(VIDEO) and not url.endswith("v1.html")
+            referer = f"{VIDEO}/embed/v1.html" if in_frame else SITE + path
+            responses.append(Response(url, body, kind, date=later, dest=dest, referer=referer))
     warc = warc_file(folder / "site.warc.gz", responses)
     return wacz_file(folder / "site.wacz", warc, pages)

@@ -100,6 +100,22 @@ def test_without_rendering_the_html_is_kept_as_served(crawl: Path, db_path: Path
     assert app is not None and b"Lighthouse logs" not in app.content
 
 
+def test_without_rendering_the_frames_records_are_kept_by_their_referer(
+        crawl: Path, db_path: Path, tmp_path: Path) -> None:
+    """What the frame's scripts loaded is tied to the page by its requests' Referer (an
+    archive without page ids, as pywb records one): kept, and written back in the export."""
+    imported(db_path, crawl, "--render", "none")
+    db = store.open_db(db_path)
+    video = capture_ids(db_path)[SITE + "/video.html"]
+    urls = {row["url"] for row in store.capture_resources(db, video) if row["body_hash"]}
+    assert {f"{VIDEO}/embed/config.json", f"{VIDEO}/embed/thumb.png"} <= urls
+    menu = capture_ids(db_path)[SITE + "/menu.html"]
+    assert f"{SITE}/menu.json" in {row["url"] for row in store.capture_resources(db, menu)}
+    out = tmp_path / "export.wacz"
+    CliRunner().invoke(cli, ["export", "--db", str(db_path), "--format", "wacz", "-o", str(out)])
+    assert f"{VIDEO}/embed/thumb.png" in _records(out)["response"]
+
+
 def _records(wacz: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     with zipfile.ZipFile(wacz) as package, package.open("archive/data.warc.gz") as stream:

@@ -24,8 +24,10 @@ from archiver.urls import normalize
 
 RECORD_COLUMNS = ("file", "offset", "length", "type", "url", "ms", "date", "record_id",
                   "concurrent_to", "status", "mime", "location", "digest", "refers_uri",
-                  "refers_date", "fetch_dest", "method", "page_id")
+                  "refers_date", "fetch_dest", "method", "page_id", "referer")
 RESPONSES = ("response", "revisit")
+REFERER_WINDOW_MS = 5 * 60 * 1000
+"""How long after a page its Referer still ties a recorded request to it."""
 BATCH = 2000
 
 
@@ -69,7 +71,8 @@ class RecordIndex:
         self._flush()
         for name, columns in (("url_ms", "url, ms"), ("record_id", "record_id"),
                               ("concurrent", "concurrent_to"), ("location", "location"),
-                              ("digest", "digest"), ("page", "page_id")):
+                              ("digest", "digest"), ("page", "page_id"),
+                              ("referer", "referer")):
             self.conn.execute(f"CREATE INDEX records_{name} ON records({columns})")
 
     # --- counts
@@ -162,6 +165,25 @@ class RecordIndex:
                           AND (r.mime IN ('text/html', 'application/xhtml+xml')
                                OR r.status BETWEEN 300 AND 399))
                GROUP BY r.id ORDER BY r.id""", [page_id]))
+
+    def referred_by(self, url: str, ms: int | None,
+                    window_ms: int = REFERER_WINDOW_MS) -> list[sqlite3.Row]:
+        """Responses whose request named `url` as its Referer, recorded from `ms` on (within
+        `window_ms`): what a page or a frame asked for, its scripts' requests included, in
+        archives that keep request records but no page ids (pywb, warcprox, older crawlers).
+        Not navigations (a link followed from the page names it as Referer too)."""
+        start = ms or 0
+        return list(self.conn.execute(
+            """SELECT r.* FROM records q
+               JOIN records r ON r.type IN ('response', 'revisit')
+                    AND (q.concurrent_to = r.record_id OR q.record_id = r.concurrent_to)
+               WHERE q.type = 'request' AND q.referer = ?
+                 AND coalesce(q.ms, 0) BETWEEN ? AND ?
+                 AND NOT (coalesce(q.fetch_dest, 'document') = 'document'
+                          AND (r.mime IN ('text/html', 'application/xhtml+xml')
+                               OR r.status BETWEEN 300 AND 399))
+               GROUP BY r.id ORDER BY r.ms, r.id""",
+            [url, start - 1000, start + window_ms]))
 
     def pageinfo_records(self) -> Iterator[sqlite3.Row]:
         yield from self.conn.execute(

@@ -171,12 +171,17 @@ class Assembler:
             capture.status, capture.error = "failed", "; ".join(dict.fromkeys(reasons))
 
     def _subresources(self, capture: Capture, page: PageRef, final: sqlite3.Row) -> None:
+        """What the page needs: what it and its frames refer to (each frame's document
+        counts from depth 1 again, so that a frame's stylesheet gets its fonts too), what
+        the crawler listed for it, what was recorded under its page id, and what its
+        requests and its frames' requests named it as Referer for."""
         base = capture.final_url or capture.url
         queue: deque[tuple[str, int, str | None]] = deque()
         queue.extend((u, 1, None) for u in refs.html_refs(capture.html or "", base))
         queue.extend((u, 1, (v or {}).get("type")) for u, v in page.urls.items())
         if page.page_id:
             queue.extend((str(r["url"]), 1, None) for r in self.index.same_page(page.page_id))
+        queue.extend(self._referred(base, final["ms"]))
         seen = {r.url for r in capture.resources}
         budget = [MAX_PAGE_BYTES]
         while queue and len(capture.resources) < MAX_RESOURCES:
@@ -188,8 +193,14 @@ class Assembler:
             if resource is None:
                 continue
             capture.resources.append(resource)
-            if depth < MAX_DEPTH:
+            if _is_frame_document(resource):
+                queue.extend((u, 1, None) for u in _nested_refs(resource))
+                queue.extend(self._referred(url, final["ms"]))
+            elif depth < MAX_DEPTH:
                 queue.extend((u, depth + 1, None) for u in _nested_refs(resource))
+
+    def _referred(self, url: str, ms: int | None) -> list[tuple[str, int, str | None]]:
+        return [(str(r["url"]), 1, None) for r in self.index.referred_by(url, ms)]
 
     def _find(self, url: str, ms: int | None, kind: str | None,
               budget: list[int]) -> Resource | None:
@@ -261,6 +272,11 @@ class Assembler:
 
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+def _is_frame_document(resource: Resource) -> bool:
+    return (resource.kind == "document" and resource.body is not None
+            and (_mime(resource.mime_type) or "") in HTML_TYPES)
 
 
 def _nested_refs(resource: Resource) -> list[str]:
