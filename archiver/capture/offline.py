@@ -49,6 +49,7 @@ LOAD_TIMEOUT_MS = 10_000  # everything comes from memory: `load` is quick or nev
 QUIET_S = 0.3  # no request for this long after `load`: the page has settled
 SETTLE_MAX_S = 2.5  # whatever the page keeps doing, it is snapshotted after this long
 PAGE_DEADLINE_S = 30.0
+PAGE_USES = 100  # pages rendered in one tab before it is closed and a fresh one opened
 MAX_FOUND = 1500  # records added to one page by what it requested
 NOT_ARCHIVED = b'{"error": "not_found"}'
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length",
@@ -141,6 +142,11 @@ class OfflineRenderer:
         self._context: BrowserContext | None = None
         self._dead_port: socket.socket | None = None
         self._lock = asyncio.Lock()
+        # pages are reused (a navigation in a page costs less than a new page): each has a
+        # route handler of its own, answering for the capture it renders now
+        self._idle: list[Page] = []
+        self._answers: dict[Page, _Answers | None] = {}
+        self._uses: dict[Page, int] = {}
 
     async def __aenter__(self) -> OfflineRenderer:
         return self
@@ -182,6 +188,43 @@ class OfflineRenderer:
         if self._browser is not None:
             await close_browser_quietly(self._browser)
         self._browser, self._context = None, None
+        self._idle.clear()
+        self._answers.clear()
+        self._uses.clear()
+
+    async def _page(self) -> Page:
+        context = await self._ready()
+        while self._idle:
+            page = self._idle.pop()
+            if not page.is_closed() and page.context is context:
+                return page
+        page = await context.new_page()
+        self._answers[page] = None
+        self._uses[page] = 0
+
+        async def handle(route: Route, request: Request) -> None:
+            answers = self._answers.get(page)
+            if answers is None:  # between two renders: nothing to answer with
+                with contextlib.suppress(PlaywrightError):
+                    await route.fulfill(status=404, body=NOT_ARCHIVED)
+                return
+            await answers.handle(route, request)
+
+        await page.route("**/*", handle)
+        with contextlib.suppress(AttributeError):  # Playwright before 1.48
+            await page.route_web_socket("**/*", lambda ws: None)
+        return page
+
+    async def _done_with(self, page: Page, reusable: bool) -> None:
+        self._answers[page] = None
+        self._uses[page] = self._uses.get(page, 0) + 1
+        if reusable and self._uses[page] < PAGE_USES and not page.is_closed():
+            self._idle.append(page)
+            return
+        self._answers.pop(page, None)
+        self._uses.pop(page, None)
+        with contextlib.suppress(PlaywrightError):
+            await page.close()
 
     async def close(self) -> None:
         await self._stop_browser()
@@ -196,8 +239,7 @@ class OfflineRenderer:
         """The page of `capture` as its scripts render it from the archive."""
         rendered = Rendered()
         try:
-            context = await self._ready()
-            page = await context.new_page()
+            page = await self._page()
         except PlaywrightError as exc:
             rendered.error = f"the page could not be rendered: {exc}"[:500]
             return rendered
@@ -208,15 +250,16 @@ class OfflineRenderer:
         except (PlaywrightError, TimeoutError) as exc:
             rendered.error = f"the page could not be rendered: {exc}"[:500]
         finally:
-            with contextlib.suppress(PlaywrightError):
-                await page.close()
+            await self._done_with(page, reusable=rendered.error is None)
         return rendered
 
     async def _load(self, page: Page, capture: Capture, answers: _Answers) -> None:
-        await page.route("**/*", answers.handle)
-        with contextlib.suppress(AttributeError):  # Playwright before 1.48
-            await page.route_web_socket("**/*", lambda ws: None)
         url = capture.final_url or capture.url
+        if urldefrag(page.url)[0] == urldefrag(url)[0]:
+            # the same address again (another capture of it): a real navigation, not a jump
+            # to a fragment of the document already there
+            await page.goto("about:blank")
+        self._answers[page] = answers
         try:
             await page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
         except PlaywrightError as exc:
