@@ -84,7 +84,7 @@ MENU = b"""<!doctype html><html><head><meta charset="utf-8"><title>Events</title
 <p>Children's story hour on Saturdays at 11:00.</p>
 </main>
 <script>
-fetch("/menu.json").then((r) => r.json()).then((items) => {
+fetch("/menu.json?_=" + Date.now()).then((r) => r.json()).then((items) => {
   const ul = document.createElement("ul");
   for (const item of items) {
     const li = document.createElement("li"); li.textContent = item; ul.append(li);
@@ -188,7 +188,7 @@ PAGES = {
     # path: (a text the page shows only once its scripts ran, a text its scripts hide)
     "/accordion.html": ("Monday to Friday", "North branch"),
     "/tabs.html": ("Films are lent", "four weeks"),
-    "/menu.html": ("Catalogue", None),
+    "/menu.html": ("Catalogue", None),  # its JSON asked for with a cache-buster
     "/carousel.html": ("Maps of the old harbour", "A century of posters"),
     "/app.html": ("Lighthouse logs", None),
     "/video.html": ("A recording of last spring", None),
@@ -233,7 +233,7 @@ def recording(folder: Any) -> Any:
     start = datetime(2026, 3, 1, 10, tzinfo=UTC)
     responses, pages = [], []
     loads = {"/accordion.html": ["/site.css"], "/tabs.html": ["/site.css", "/tabs.js"],
-             "/menu.html": ["/site.css", "/menu.json"], "/carousel.html": ["/site.css"],
+             "/menu.html": ["/site.css", "/menu.json?_=1772359260000"], "/carousel.html": ["/site.css"],
              "/app.html": ["/site.css", "/app.js", "/api/items.json"],
              "/video.html": ["/site.css", f"{VIDEO}/embed/v1.html", f"{VIDEO}/embed/player.js",
                              f"{VIDEO}/embed/config.json", f"{VIDEO}/embed/thumb.png"]}
@@ -247,7 +247,7 @@ def recording(folder: Any) -> Any:
         for ref in loaded:
             url = ref if ref.startswith("http") else SITE + ref
             table = second if url.startswith(VIDEO) else first
-            body, kind = table[url.removeprefix(VIDEO).removeprefix(SITE)]
+            body, kind = table[url.removeprefix(VIDEO).removeprefix(SITE).split("?")[0]]
             dest = "iframe" if url.endswith("v1.html") else DESTS.get(kind, "empty")
             in_frame = url.startswith(VIDEO) and not url.endswith("v1.html")
             referer = f"{VIDEO}/embed/v1.html" if in_frame else SITE + path

@@ -101,6 +101,18 @@ class RecordIndex:
                f"ORDER BY {order}, id LIMIT 1")
         return self._one(sql, [url, *types, *order_params])
 
+    def nearest_ignoring_query(self, url: str, ms: int | None) -> sqlite3.Row | None:
+        """A response for `url` with another query string (a cache-buster, a session
+        parameter a script made up), nearest in time after `ms`: what Webrecorder's replay
+        tools answer with when the exact URL was never recorded. Only URLs with a query."""
+        base, mark, _ = url.partition("?")
+        if not mark:
+            return None
+        return self._one(
+            "SELECT * FROM records WHERE url >= ? AND url < ? AND type IN ('response', "
+            "'revisit') ORDER BY coalesce(ms, 0) < ?, abs(coalesce(ms, 0) - ?), id LIMIT 1",
+            [base + "?", base + "@", ms or 0, ms or 0])  # '@' follows '?' in code points
+
     def request_for(self, response: sqlite3.Row) -> sqlite3.Row | None:
         """The request record that goes with a response (WARC-Concurrent-To, either way)."""
         if response["record_id"]:

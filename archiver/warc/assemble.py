@@ -148,8 +148,20 @@ class Assembler:
 
     def lookup(self, url: str, ms: int | None, budget: list[int]) -> Resource | None:
         """The archive's record of `url` nearest after `ms`, as a resource (what a page
-        rendered from the archive asks for beyond what it refers to)."""
-        return self._find(url, ms, None, budget)
+        rendered from the archive asks for beyond what it refers to); else one of the same
+        URL with another query string, served for it (and kept under the URL asked for)."""
+        found = self._find(url, ms, None, budget)
+        if found is not None:
+            return found
+        row = self.index.nearest_ignoring_query(url, ms)
+        if row is None:
+            return None
+        resource = self._resource(url, row, None)
+        if resource.body is not None:
+            if len(resource.body) > budget[0]:
+                return None
+            budget[0] -= len(resource.body)
+        return resource
 
     def _resource_body(self, prefixes: tuple[str, ...], page: PageRef) -> bytes | None:
         row = self.index.resource_records(prefixes, page.url, page.ms)
