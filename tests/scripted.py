@@ -110,6 +110,19 @@ const slides = document.querySelectorAll(".slide");
 slides[0].classList.add("current");
 </script></body></html>"""
 
+CALENDAR = b"""<!doctype html><html><head><meta charset="utf-8"><title>This week</title>
+<link rel="stylesheet" href="/site.css"><style>
+.week { display: flex; gap: 6px; } .week div { width: 150px; height: 90px; background: #eee;
+padding: 6px; } .week .today { background: #f4a261; }</style></head><body>
+<header><h1>This week at the library</h1></header><main><p id="today"></p>
+<div class="week"><div>Sunday</div><div>Monday</div><div>Tuesday</div><div>Wednesday</div>
+<div>Thursday</div><div>Friday</div><div>Saturday</div></div></main>
+<script>
+const now = new Date();
+document.getElementById("today").textContent = "Today is " + now.toISOString().slice(0, 10);
+document.querySelectorAll(".week div")[now.getUTCDay()].classList.add("today");
+</script></body></html>"""
+
 APP = b"""<!doctype html><html><head><meta charset="utf-8"><title>Catalogue</title>
 <link rel="stylesheet" href="/site.css"></head><body><div id="app"></div>
 <script src="/app.js"></script></body></html>"""
@@ -191,6 +204,7 @@ PAGES = {
     "/menu.html": ("Catalogue", None),  # its JSON asked for with a cache-buster
     "/carousel.html": ("Maps of the old harbour", "A century of posters"),
     "/app.html": ("Lighthouse logs", None),
+    "/calendar.html": ("Today is 2026-03-01", None),  # the crawl's day (tests' recording)
     "/video.html": ("A recording of last spring", None),
 }
 
@@ -202,7 +216,7 @@ def routes(other: str) -> tuple[dict[str, tuple[bytes, str]], dict[str, tuple[by
         "/accordion.html": (ACCORDION, html),
         "/tabs.html": (TABS, html), "/tabs.js": (TABS_JS, js),
         "/menu.html": (MENU, html), "/menu.json": (MENU_JSON, "application/json"),
-        "/carousel.html": (CAROUSEL, html),
+        "/carousel.html": (CAROUSEL, html), "/calendar.html": (CALENDAR, html),
         "/app.html": (APP, html), "/app.js": (APP_JS, js),
         "/api/items.json": (APP_DATA, "application/json"),
         "/video.html": (video_page(other), html),
@@ -230,11 +244,12 @@ def recording(folder: Any) -> Any:
     from tests.warcs import Response, wacz_file, warc_file
 
     first, second = routes(VIDEO)
-    start = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    start = datetime(2026, 3, 1, 9, tzinfo=UTC)
     responses, pages = [], []
     loads = {"/accordion.html": ["/site.css"], "/tabs.html": ["/site.css", "/tabs.js"],
              "/menu.html": ["/site.css", "/menu.json?_=1772359260000"], "/carousel.html": ["/site.css"],
              "/app.html": ["/site.css", "/app.js", "/api/items.json"],
+             "/calendar.html": ["/site.css"],
              "/video.html": ["/site.css", f"{VIDEO}/embed/v1.html", f"{VIDEO}/embed/player.js",
                              f"{VIDEO}/embed/config.json", f"{VIDEO}/embed/thumb.png"]}
     for n, (path, loaded) in enumerate(loads.items()):

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urldefrag
 
 from playwright.async_api import Browser as PWBrowser
@@ -74,6 +76,7 @@ class _Answers:
     """The route handler of one page: the capture's resources, then the archive."""
 
     def __init__(self, capture: Capture, lookup: Lookup, rendered: Rendered) -> None:
+        self.clock = clock_script(capture.captured_at)
         self.by_url: dict[str, Resource] = {}
         for resource in capture.resources:
             self.by_url.setdefault(resource.url, resource)
@@ -106,13 +109,59 @@ class _Answers:
                 await route.fulfill(status=404, body=NOT_ARCHIVED,
                                     headers={"content-type": "application/json"})
                 return
+            body = resource.body or b""
+            if request.resource_type == "document" and self.clock:
+                body = with_clock(body, resource.mime_type, self.clock)
             await route.fulfill(status=resource.status or 200, headers=_headers(resource),
-                                body=resource.body or b"")
+                                body=body)
         except PlaywrightError:
             pass  # the page went away meanwhile
         finally:
             self.pending -= 1
             self.last_activity = time.monotonic()
+
+
+CLOCK_JS = """(() => {
+  const RealDate = Date, offset = %d - RealDate.now();
+  function ArchivedDate(...args) {
+    if (!new.target) return new RealDate(RealDate.now() + offset).toString();
+    return args.length ? new RealDate(...args) : new RealDate(RealDate.now() + offset);
+  }
+  ArchivedDate.prototype = RealDate.prototype;
+  ArchivedDate.now = () => RealDate.now() + offset;
+  ArchivedDate.parse = RealDate.parse;
+  ArchivedDate.UTC = RealDate.UTC;
+  globalThis.Date = ArchivedDate;
+  if (document.currentScript) document.currentScript.remove();
+})();"""
+"""The page's clock set to when the crawl loaded it (and running from there), as Webrecorder's
+replay sets it: a page that shows "today" or this week's events shows the crawl's day. The
+script removes itself, so the rendered DOM does not hold it."""
+_DOCTYPE = re.compile(rb"^(\xef\xbb\xbf)?\s*(<!--.*?-->\s*)*(<!doctype[^>]*>)?",
+                      re.IGNORECASE | re.DOTALL)
+
+
+def clock_script(captured_at: str | None) -> bytes | None:
+    try:
+        when = datetime.fromisoformat((captured_at or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    millis = int(when.timestamp() * 1000)
+    return f"<script>{CLOCK_JS % millis}</script>".encode()
+
+
+def with_clock(body: bytes, mime: str | None, clock: bytes) -> bytes:
+    """An HTML document with the clock script first (after its doctype, so that the page
+    keeps its rendering mode); other documents, and HTML in UTF-16, as they are."""
+    if (mime or "text/html").split(";")[0].strip().lower() not in ("text/html", ""):
+        return body
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body
+    found = _DOCTYPE.match(body)
+    at = found.end() if found else 0
+    return body[:at] + clock + body[at:]
 
 
 def _is_redirect(resource: Resource) -> bool:
