@@ -123,6 +123,61 @@ document.getElementById("today").textContent = "Today is " + now.toISOString().s
 document.querySelectorAll(".week div")[now.getUTCDay()].classList.add("today");
 </script></body></html>"""
 
+CHART = b"""<!doctype html><html class="no-js"><head><meta charset="utf-8"><title>Visits</title>
+<link rel="stylesheet" href="/site.css"><style>
+.no-js .needs-js { display: none; } .js .js-note { color: #2a9d8f; font-weight: bold; }
+</style></head><body>
+<header><h1>Visits per month</h1></header><main><p class="js-note">Interactive chart</p>
+<canvas id="chart" width="600" height="240"></canvas>
+<opening-badge class="needs-js"></opening-badge>
+</main>
+<script>
+document.documentElement.className = "js";
+const ctx = document.getElementById("chart").getContext("2d");
+[120, 180, 90, 210, 160, 240].forEach((v, i) => {
+  ctx.fillStyle = ["#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#457b9d"][i];
+  ctx.fillRect(20 + i * 95, 240 - v, 70, v);
+});
+class OpeningBadge extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({ mode: "open" });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync("div { background: #e63946; color: #fff; padding: 12px; width: 300px; }");
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = "<div>Open now until 20:00</div>";
+  }
+}
+customElements.define("opening-badge", OpeningBadge);
+</script></body></html>"""
+
+GALLERY = b"""<!doctype html><html><head><meta charset="utf-8"><title>Gallery</title>
+<link rel="stylesheet" href="/site.css"><style>
+img { width: 300px; height: 200px; margin: 4px; background: #ddd; }</style></head><body>
+<header><h1>From the photo archive</h1></header><main id="photos">
+<img data-src="/photos/1.png" alt="Harbour"><img data-src="/photos/2.png" alt="Pier">
+</main>
+<script>
+const seen = new IntersectionObserver((entries) => entries.forEach((entry) => {
+  if (entry.isIntersecting) {
+    entry.target.src = entry.target.dataset.src; seen.unobserve(entry.target);
+  }
+}));
+document.querySelectorAll("img[data-src]").forEach((img) => seen.observe(img));
+const added = document.createElement("img");
+added.srcset = "/photos/3.png 1x, /photos/3.png 2x"; added.alt = "Lighthouse";
+document.getElementById("photos").append(added);
+</script></body></html>"""
+
+
+def photo(n: int) -> bytes:
+    colours = [(38, 70, 83), (231, 111, 81), (42, 157, 143)]
+    image = Image.new("RGB", (300, 200), colours[n % 3])
+    ImageDraw.Draw(image).rectangle((60, 40, 240, 160), fill=(244, 162, 97))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 APP = b"""<!doctype html><html><head><meta charset="utf-8"><title>Catalogue</title>
 <link rel="stylesheet" href="/site.css"></head><body><div id="app"></div>
 <script src="/app.js"></script></body></html>"""
@@ -204,7 +259,9 @@ PAGES = {
     "/menu.html": ("Catalogue", None),  # its JSON asked for with a cache-buster
     "/carousel.html": ("Maps of the old harbour", "A century of posters"),
     "/app.html": ("Lighthouse logs", None),
-    "/calendar.html": ("Today is 2026-03-01", None),  # the crawl's day (tests' recording)
+    "/calendar.html": ("Today is 2026-03-01", None),
+    "/chart.html": ("Interactive chart", None),
+    "/gallery.html": ("From the photo archive", None),  # the crawl's day (tests' recording)
     "/video.html": ("A recording of last spring", None),
 }
 
@@ -217,6 +274,8 @@ def routes(other: str) -> tuple[dict[str, tuple[bytes, str]], dict[str, tuple[by
         "/tabs.html": (TABS, html), "/tabs.js": (TABS_JS, js),
         "/menu.html": (MENU, html), "/menu.json": (MENU_JSON, "application/json"),
         "/carousel.html": (CAROUSEL, html), "/calendar.html": (CALENDAR, html),
+        "/chart.html": (CHART, html), "/gallery.html": (GALLERY, html),
+        **{f"/photos/{n}.png": (photo(n), "image/png") for n in (1, 2, 3)},
         "/app.html": (APP, html), "/app.js": (APP_JS, js),
         "/api/items.json": (APP_DATA, "application/json"),
         "/video.html": (video_page(other), html),
@@ -247,9 +306,11 @@ def recording(folder: Any) -> Any:
     start = datetime(2026, 3, 1, 9, tzinfo=UTC)
     responses, pages = [], []
     loads = {"/accordion.html": ["/site.css"], "/tabs.html": ["/site.css", "/tabs.js"],
-             "/menu.html": ["/site.css", "/menu.json?_=1772359260000"], "/carousel.html": ["/site.css"],
+             "/menu.html": ["/site.css", "/menu.json?_=1772359260000"],
+             "/carousel.html": ["/site.css"],
              "/app.html": ["/site.css", "/app.js", "/api/items.json"],
-             "/calendar.html": ["/site.css"],
+             "/calendar.html": ["/site.css"], "/chart.html": ["/site.css"],
+             "/gallery.html": ["/site.css", "/photos/1.png", "/photos/2.png", "/photos/3.png"],
              "/video.html": ["/site.css", f"{VIDEO}/embed/v1.html", f"{VIDEO}/embed/player.js",
                              f"{VIDEO}/embed/config.json", f"{VIDEO}/embed/thumb.png"]}
     for n, (path, loaded) in enumerate(loads.items()):

@@ -53,7 +53,7 @@ def replayed(chromium: Any, server: Any, capture_id: int) -> tuple[Any, Any, lis
 def test_replay_shows_what_the_scripts_showed_from_the_archive_alone(
         crawl: Path, db_path: Path, live_server: Any, chromium: Any) -> None:
     result = imported(db_path, crawl)
-    assert "Rendered 7 page(s)" in result.stderr
+    assert "Rendered 9 page(s)" in result.stderr
     assert "0 request(s) for what the archive does not hold answered 404" in result.stderr
     ids = capture_ids(db_path)
     server = live_server()

@@ -123,9 +123,12 @@ def files_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
             status, start, end = 200, 0, len(data)
             wanted = self.headers.get("Range", "")
             if wanted.startswith("bytes="):
-                first, _, last = wanted[6:].partition("-")
-                start = int(first or 0)
-                end = min(len(data), int(last) + 1 if last else len(data))
+                first, _, last = wanted[6:].split(",")[0].partition("-")
+                if first:
+                    start = int(first)
+                    end = min(len(data), int(last) + 1 if last else len(data))
+                else:  # a suffix: the last N bytes (how a ZIP's directory is read)
+                    start = max(0, len(data) - int(last))
                 status = 206
             self.send_response(status)
             self.send_header("Content-Type", kind)
