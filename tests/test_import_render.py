@@ -147,3 +147,48 @@ def test_the_export_holds_every_record_of_the_frame_and_imports_again(
     urls = {row["url"] for row in store.capture_resources(db, video) if row["body_hash"]}
     assert frame_records <= urls
     assert len(store.capture_frames(db, video)) == 1
+
+
+def test_the_crawls_scripts_reach_nothing_while_rendered(
+        server: Any, db_path: Path, tmp_path: Path) -> None:
+    """A hostile crawl: its page's scripts try every way out to a live server (fetch, an
+    image, a frame, a WebSocket, a beacon, a preconnect, a form posted by script, a
+    navigation). Each is answered from the archive (a 404: it holds none of them) and the
+    server hears nothing; the page is rendered all the same. (Chromium would itself refuse a
+    page served by interception access to loopback, so the server's silence alone would
+    prove little: the count of requests answered is what shows each was caught.)"""
+    from conftest import free_port
+    from warcs import Response, wacz_file, warc_file
+
+    live = server.url("")
+    # the page lives on loopback too (as a crawl of a local site would), so that Chromium's
+    # private-network rules do not stop its requests before the route handler does
+    home = f"http://127.0.0.1:{free_port()}/"
+    page = f"""<!doctype html><html><head><title>Calling home</title>
+<link rel="preconnect" href="{live}"><link rel="dns-prefetch" href="//calling.example">
+</head><body><p id="said">Rendered here.</p>
+<script>
+fetch("{live}/fetch").catch(() => {{}});
+new Image().src = "{live}/image.png";
+const frame = document.createElement("iframe"); frame.src = "{live}/frame";
+document.body.append(frame);
+try {{ new WebSocket("{live.replace('http', 'ws')}/socket"); }} catch (e) {{}}
+navigator.sendBeacon("{live}/beacon", "x");
+fetch("https://calling.example/").catch(() => {{}});
+const form = document.createElement("form"); form.method = "post";
+form.action = "{live}/form"; form.target = "sink"; document.body.append(form);
+const sink = document.createElement("iframe"); sink.name = "sink"; document.body.append(sink);
+form.submit();
+document.getElementById("said").textContent = "Rendered from the archive alone.";
+</script></body></html>""".encode()
+    warc = warc_file(tmp_path / "home.warc.gz", [Response(home, page)])
+    path = wacz_file(tmp_path / "home.wacz", warc, [
+        {"url": home, "ts": "2026-03-01T10:00:00Z", "loadState": 4}])
+    result = imported(db_path, path)
+    assert "Rendered 1 page(s)" in result.stderr
+    # fetch x2, the image, the frame, the beacon, the form: each answered by the archive
+    assert "6 request(s) for what the archive does not hold answered 404" in result.stderr
+    assert sum(server.hits.values()) == 0, server.hits
+    snapshot = store.capture_blob(store.open_db(db_path),
+                                  capture_ids(db_path)[home], "snapshot")
+    assert snapshot is not None and b"Rendered from the archive alone." in snapshot.content

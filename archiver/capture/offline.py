@@ -11,9 +11,9 @@ path they take there) and counted: no request leaves the machine. The rendered D
 frames' DOMs are then taken as a live capture takes them (`snapshot.take_snapshot`).
 
 Nothing else reaches the network either: service workers are blocked, WebSockets are
-answered by nobody (`route_web_socket`), and the context's proxy is a local port that
-refuses connections (loopback included), which is where WebRTC's TCP would go (its UDP is
-off, as in guarded captures).
+answered by nobody (`route_web_socket`), no host name resolves (prefetching, preconnects),
+and the context's proxy is a local port that refuses connections (loopback included), which
+is where WebRTC's TCP would go (its UDP is off, as in guarded captures).
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ LOAD_TIMEOUT_MS = 10_000  # everything comes from memory: `load` is quick or nev
 QUIET_S = 0.3  # no request for this long after `load`: the page has settled
 SETTLE_MAX_S = 2.5  # whatever the page keeps doing, it is snapshotted after this long
 PAGE_DEADLINE_S = 30.0
+NO_NAMES = "--host-resolver-rules=MAP * ~NOTFOUND"
+"""No host name resolves (DNS prefetching, preconnects): requests are answered before any
+lookup, by the route handler."""
 PAGE_USES = 100  # pages rendered in one tab before it is closed and a fresh one opened
 MAX_FOUND = 1500  # records added to one page by what it requested
 NOT_ARCHIVED = b'{"error": "not_found"}'
@@ -213,7 +216,7 @@ class OfflineRenderer:
                 self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(
                 executable_path=chromium_for(self._pw, self.browser_path),
-                args=[*LAUNCH_ARGS, *WEBRTC_THROUGH_PROXY_ONLY], timeout=60_000)
+                args=[*LAUNCH_ARGS, *WEBRTC_THROUGH_PROXY_ONLY, NO_NAMES], timeout=60_000)
             version = self._browser.version
             self._context = await self._browser.new_context(
                 viewport=self.viewport,  # type: ignore[arg-type]
