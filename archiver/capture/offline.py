@@ -96,10 +96,14 @@ class _Answers:
         if len(self.rendered.found) >= MAX_FOUND:
             return None
         found = self.lookup(bare)
-        if found is not None:
-            self.by_url[bare] = found
+        if found is None:
+            return None
+        kept = self.by_url.get(found.url)  # the record stood in for another URL: kept already
+        if kept is None:
+            self.by_url[found.url] = found
             self.rendered.found.append(found)
-        return found
+        self.by_url[bare] = kept or found
+        return kept or found
 
     async def handle(self, route: Route, request: Request) -> None:
         self.pending += 1

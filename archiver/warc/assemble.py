@@ -149,14 +149,15 @@ class Assembler:
     def lookup(self, url: str, ms: int | None, budget: list[int]) -> Resource | None:
         """The archive's record of `url` nearest after `ms`, as a resource (what a page
         rendered from the archive asks for beyond what it refers to); else one of the same
-        URL with another query string, served for it (and kept under the URL asked for)."""
+        URL with another query string, served for it (and kept under its own URL: the
+        archive holds no record of the URL asked for)."""
         found = self._find(url, ms, None, budget)
         if found is not None:
             return found
         row = self.index.nearest_ignoring_query(url, ms)
         if row is None:
             return None
-        resource = self._resource(url, row, None)
+        resource = self._resource(str(row["url"]), row, None)
         if resource.body is not None:
             if len(resource.body) > budget[0]:
                 return None
