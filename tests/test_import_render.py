@@ -192,3 +192,28 @@ document.getElementById("said").textContent = "Rendered from the archive alone."
     snapshot = store.capture_blob(store.open_db(db_path),
                                   capture_ids(db_path)[home], "snapshot")
     assert snapshot is not None and b"Rendered from the archive alone." in snapshot.content
+
+
+def test_a_frame_sending_the_window_elsewhere_does_not_replace_the_page(
+        db_path: Path, tmp_path: Path) -> None:
+    """A frame busting out (`top.location = ...`) and the page's own late redirect to another
+    archived page: the window stays on the page imported, and its DOM is what is kept."""
+    from warcs import Response, wacz_file, warc_file
+
+    site = "https://busting.example"
+    page = b"""<!doctype html><title>Kept</title><p id="said">The page itself.</p>
+<iframe src="https://ads.example/frame.html"></iframe>
+<script>setTimeout(() => { location.href = "/other.html"; }, 50);</script>"""
+    frame = b"<script>top.location = 'https://busting.example/other.html';</script>"
+    other = b"<!doctype html><title>Other</title><p>Somewhere else.</p>"
+    warc = warc_file(tmp_path / "bust.warc.gz", [
+        Response(f"{site}/", page), Response("https://ads.example/frame.html", frame,
+                                             dest="iframe"),
+        Response(f"{site}/other.html", other, date="2026-03-01T10:05:00Z")])
+    path = wacz_file(tmp_path / "bust.wacz", warc, [
+        {"url": f"{site}/", "ts": "2026-03-01T10:00:00Z", "loadState": 4}])
+    imported(db_path, path)
+    snapshot = store.capture_blob(store.open_db(db_path), capture_ids(db_path)[f"{site}/"],
+                                  "snapshot")
+    assert snapshot is not None
+    assert b"The page itself." in snapshot.content and b"Somewhere else" not in snapshot.content

@@ -65,13 +65,15 @@ DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-l
 @dataclass
 class Rendered:
     """What rendering one page gave: its DOM and frames' DOMs (None when it failed), the
-    archive's records it requested beyond the capture's resources, and the requests the
-    archive could not answer (answered 404 here, sent nowhere)."""
+    archive's records it requested beyond the capture's resources, the requests the archive
+    could not answer (answered 404 here, sent nowhere), and the navigations away from the
+    page that its scripts or frames asked for (refused: the snapshot is of this page)."""
 
     html: str | None = None
     frames: list[FrameSnapshot] = field(default_factory=list)
     found: list[Resource] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
+    navigations: list[str] = field(default_factory=list)  # away from the page: refused
     error: str | None = None
 
 
@@ -87,6 +89,7 @@ class _Answers:
         self.rendered = rendered
         self.last_activity = time.monotonic()
         self.pending = 0
+        self.navigated = False  # the page's own document was asked for
 
     def find(self, url: str) -> Resource | None:
         bare = urldefrag(url)[0]
@@ -109,6 +112,12 @@ class _Answers:
         self.pending += 1
         self.last_activity = time.monotonic()
         try:
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                if self.navigated:  # the page (or a frame) sends the window elsewhere:
+                    self.rendered.navigations.append(request.url)  # a 204 leaves it here
+                    await route.fulfill(status=204)
+                    return
+                self.navigated = True
             resource = self.find(request.url)
             if resource is None or (resource.body is None and not _is_redirect(resource)):
                 if request.url not in self.rendered.outside:
@@ -316,8 +325,12 @@ class OfflineRenderer:
             # to a fragment of the document already there
             await page.goto("about:blank")
         self._answers[page] = answers
+        await page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        # the document's own `load`, polled: Playwright's waits follow the navigations the
+        # page starts later, which are refused here (and so never load)
         try:
-            await page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+            await page.wait_for_function("document.readyState === 'complete'",
+                                         polling=50, timeout=LOAD_TIMEOUT_MS)
         except PlaywrightError as exc:
             if "Timeout" not in str(exc):
                 raise
