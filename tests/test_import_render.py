@@ -160,7 +160,7 @@ def test_the_crawls_scripts_reach_nothing_while_rendered(
     from conftest import free_port
     from warcs import Response, wacz_file, warc_file
 
-    live = server.url("")
+    live = server.url("/calling-home")  # the session's server: only these paths are ours
     # the page lives on loopback too (as a crawl of a local site would), so that Chromium's
     # private-network rules do not stop its requests before the route handler does
     home = f"http://127.0.0.1:{free_port()}/"
@@ -188,7 +188,8 @@ document.getElementById("said").textContent = "Rendered from the archive alone."
     assert "Rendered 1 page(s)" in result.stderr
     # fetch x2, the image, the frame, the beacon, the form: each answered by the archive
     assert "6 request(s) for what the archive does not hold answered 404" in result.stderr
-    assert sum(server.hits.values()) == 0, server.hits
+    heard = {path: n for path, n in server.hits.items() if path.startswith("/calling-home")}
+    assert not heard, heard
     snapshot = store.capture_blob(store.open_db(db_path),
                                   capture_ids(db_path)[home], "snapshot")
     assert snapshot is not None and b"Rendered from the archive alone." in snapshot.content
