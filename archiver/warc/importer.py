@@ -82,7 +82,7 @@ class ImportSummary:
     rendered: int = 0  # pages rendered in Chromium against the archive
     render_failed: list[str] = field(default_factory=list)  # "URL: why" (served HTML kept)
     found: int = 0  # records kept because a rendered page asked for them
-    outside: int = 0  # requests of rendered pages the archive could not answer (refused)
+    outside: int = 0  # requests of rendered pages the archive could not answer (404, unsent)
 
     def add(self, result: SaveResult | None) -> None:
         if result is not None and result.wall:
