@@ -39,6 +39,7 @@ class Response:
     date: str = "2026-03-01T10:00:00Z"
     headers: list[tuple[str, str]] = field(default_factory=list)
     dest: str = "document"  # the request's Sec-Fetch-Dest
+    referer: str | None = None  # the request's Referer
 
 
 def write_records(out: BinaryIO, responses: Iterable[Response], gzip_members: bool = True) -> None:
@@ -53,8 +54,10 @@ def write_records(out: BinaryIO, responses: Iterable[Response], gzip_members: bo
             http_headers=http, warc_headers_dict={"WARC-Date": item.date})
         path = re.sub(r"^https?://[^/]+", "", item.url) or "/"
         host = item.url.split("/")[2]
-        request_http = StatusAndHeaders(f"GET {path} HTTP/1.1",
-                                        [("Host", host), ("Sec-Fetch-Dest", item.dest)],
+        request_headers = [("Host", host), ("Sec-Fetch-Dest", item.dest)]
+        if item.referer:
+            request_headers.append(("Referer", item.referer))
+        request_http = StatusAndHeaders(f"GET {path} HTTP/1.1", request_headers,
                                         is_http_request=True)
         request = writer.create_warc_record(item.url, "request", http_headers=request_http,
                                             warc_headers_dict={"WARC-Date": item.date})

@@ -134,13 +134,18 @@ def _targets(urls: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
               type=click.Choice(["netscape", "pocket", "pinboard", "urls", "wacz", "warc"]),
               help="The file's format (default: guessed from its name and content).")
 @click.option("--tag", "extra_tags", multiple=True, help="Add this tag to every capture.")
+@click.option("--render", type=click.Choice(["scripted", "all", "none"]), default="scripted",
+              show_default=True,
+              help="WACZ/WARC: render pages in Chromium against the archive alone, to keep what "
+                   "their scripts showed: those whose page or frames run scripts, all, or none "
+                   "(the HTML as served).")
 @db_option
 @capture_options
 @cookies_option
 @bulk_options
 @json_option
-def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_path: Path,
-                   as_json: bool, **options: Any) -> None:
+def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], render: str,
+                   db_path: Path, as_json: bool, **options: Any) -> None:
     """Archive every URL of a bookmark export, keeping its tags and dates; or import the
     pages of a web archive (WACZ, WARC).
 
@@ -153,7 +158,9 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
     A .wacz (Browsertrix Crawler, ArchiveWeb.page) or .warc/.warc.gz file is not captured
     again: each of its pages becomes a capture with its resources, time and status as
     recorded (importing the same file twice adds nothing). Damaged records are reported
-    with their offset and left out.
+    with their offset and left out. Pages whose scripts shape them are rendered once in
+    Chromium against the archive alone (nothing is fetched), so that they replay as the
+    crawler's browser showed them (--render).
 
     \b
     Example:
@@ -167,7 +174,7 @@ def import_command(file: Path, fmt: str | None, extra_tags: tuple[str, ...], db_
 
     if warc.is_web_archive(file, fmt):
         warc.run_import(open_archive(db_path, create=True), file, list(extra_tags), as_json,
-                        options["progress"])
+                        options["progress"], warc.render_settings(render, options))
         return
 
     bookmarks = imports.parse(file.name, file.read_bytes(), fmt)

@@ -45,14 +45,23 @@ def _bar(length: int, label: str, show: bool) -> Any:
                              show_pos=True, show_eta=True)
 
 
+def render_settings(mode: str, options: dict[str, Any]) -> Any:
+    """How an import renders pages (`--render`, the browser, viewport and concurrency)."""
+    from archiver.warc.importer import RenderSettings
+
+    return RenderSettings(mode=mode, concurrency=options["concurrency"],
+                          browser_path=options["browser"], width=options["width"],
+                          height=options["height"], user_agent=options["user_agent"])
+
+
 def run_import(db: Any, file: Path, tags: list[str], as_json: bool,
-               progress: bool | None) -> None:
+               progress: bool | None, render: Any = None) -> None:
     """Import every page of a WACZ/WARC file; exit 1 if a page failed or a record was bad."""
     from archiver.warc.importer import WebArchiveImport
 
     show = _progress_wanted(progress)
     started = time.monotonic()
-    with _ended_cleanly_by_signals(), WebArchiveImport(db, file, tags) as job:
+    with _ended_cleanly_by_signals(), WebArchiveImport(db, file, tags, render) as job:
         with _bar(job.total_bytes(), "Reading records", show) as bar:
             job.scan(bar.update)
         pages = job.count_pages()
@@ -112,6 +121,13 @@ def _print_summary(summary: Any, seconds: float) -> None:
     if summary.bad_records:
         parts.append(f"{len(summary.bad_records)} bad record(s)")
     click.echo(f"Done in {seconds:.1f} s: " + ", ".join(parts) + ".", err=True)
+    if summary.rendered or summary.render_failed:
+        click.echo(f"Rendered {summary.rendered} page(s) in Chromium against the archive alone "
+                   f"({summary.found} more record(s) kept that their scripts asked for; "
+                   f"{summary.outside} request(s) for what the archive does not hold "
+                   "answered 404, none sent).", err=True)
+    for message in summary.render_failed[:20]:
+        click.secho(f"not rendered (kept as served): {message}", err=True, fg="yellow")
     for wall, count in sorted(summary.walls.items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"  {count:>5}  {wall}", err=True)
 

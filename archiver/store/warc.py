@@ -24,8 +24,10 @@ from archiver.urls import normalize
 
 RECORD_COLUMNS = ("file", "offset", "length", "type", "url", "ms", "date", "record_id",
                   "concurrent_to", "status", "mime", "location", "digest", "refers_uri",
-                  "refers_date", "fetch_dest", "method", "page_id")
+                  "refers_date", "fetch_dest", "method", "page_id", "referer")
 RESPONSES = ("response", "revisit")
+REFERER_WINDOW_MS = 5 * 60 * 1000
+"""How long after a page its Referer still ties a recorded request to it."""
 BATCH = 2000
 
 
@@ -33,7 +35,9 @@ class RecordIndex:
     """Where each record of an archive's WARC files is, in a scratch database at `path`."""
 
     def __init__(self, path: Path) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None)
+        # used by one thread at a time (an import run from within an event loop runs in a
+        # thread of its own: archiver.warc.importer)
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
@@ -67,7 +71,8 @@ class RecordIndex:
         self._flush()
         for name, columns in (("url_ms", "url, ms"), ("record_id", "record_id"),
                               ("concurrent", "concurrent_to"), ("location", "location"),
-                              ("digest", "digest"), ("page", "page_id")):
+                              ("digest", "digest"), ("page", "page_id"),
+                              ("referer", "referer")):
             self.conn.execute(f"CREATE INDEX records_{name} ON records({columns})")
 
     # --- counts
@@ -95,6 +100,18 @@ class RecordIndex:
         sql = (f"SELECT * FROM records WHERE url = ? AND type IN ({marks}) "
                f"ORDER BY {order}, id LIMIT 1")
         return self._one(sql, [url, *types, *order_params])
+
+    def nearest_ignoring_query(self, url: str, ms: int | None) -> sqlite3.Row | None:
+        """A response for `url` with another query string (a cache-buster, a session
+        parameter a script made up), nearest in time after `ms`: what Webrecorder's replay
+        tools answer with when the exact URL was never recorded. Only URLs with a query."""
+        base, mark, _ = url.partition("?")
+        if not mark:
+            return None
+        return self._one(
+            "SELECT * FROM records WHERE url >= ? AND url < ? AND type IN ('response', "
+            "'revisit') ORDER BY coalesce(ms, 0) < ?, abs(coalesce(ms, 0) - ?), id LIMIT 1",
+            [base + "?", base + "@", ms or 0, ms or 0])  # '@' follows '?' in code points
 
     def request_for(self, response: sqlite3.Row) -> sqlite3.Row | None:
         """The request record that goes with a response (WARC-Concurrent-To, either way)."""
@@ -160,6 +177,25 @@ class RecordIndex:
                           AND (r.mime IN ('text/html', 'application/xhtml+xml')
                                OR r.status BETWEEN 300 AND 399))
                GROUP BY r.id ORDER BY r.id""", [page_id]))
+
+    def referred_by(self, url: str, ms: int | None,
+                    window_ms: int = REFERER_WINDOW_MS) -> list[sqlite3.Row]:
+        """Responses whose request named `url` as its Referer, recorded from `ms` on (within
+        `window_ms`): what a page or a frame asked for, its scripts' requests included, in
+        archives that keep request records but no page ids (pywb, warcprox, older crawlers).
+        Not navigations (a link followed from the page names it as Referer too)."""
+        start = ms or 0
+        return list(self.conn.execute(
+            """SELECT r.* FROM records q
+               JOIN records r ON r.type IN ('response', 'revisit')
+                    AND (q.concurrent_to = r.record_id OR q.record_id = r.concurrent_to)
+               WHERE q.type = 'request' AND q.referer = ?
+                 AND coalesce(q.ms, 0) BETWEEN ? AND ?
+                 AND NOT (coalesce(q.fetch_dest, 'document') = 'document'
+                          AND (r.mime IN ('text/html', 'application/xhtml+xml')
+                               OR r.status BETWEEN 300 AND 399))
+               GROUP BY r.id ORDER BY r.ms, r.id""",
+            [url, start - 1000, start + window_ms]))
 
     def pageinfo_records(self) -> Iterator[sqlite3.Row]:
         yield from self.conn.execute(

@@ -45,6 +45,8 @@ KIND_BY_DEST = {"document": "document", "iframe": "document", "frame": "document
 class Assembled:
     capture: Capture
     crawl_text: str | None = None  # the crawler's text of the page, for when extraction finds none
+    ms: int | None = None  # when the page's document was recorded (what it loads comes after)
+    dom_kept: bool = False  # the archive had the rendered DOM (`urn:dom:`, our own exports)
 
 
 class Assembler:
@@ -93,12 +95,12 @@ class Assembler:
         capture.captured_at = captured_at or dates.captured_at(document["date"]) or ""
         final = self._follow_redirects(capture, document)
         self._document(capture, final)
-        self._rendered(capture, page)
+        dom_kept = self._rendered(capture, page)
         self._failure(capture, page)
         if capture.html is not None:
             self._subresources(capture, page, final)
         capture.screenshot = self._screenshot(page, capture)
-        return Assembled(capture, page.text or self._crawl_text(page))
+        return Assembled(capture, page.text or self._crawl_text(page), final["ms"], dom_kept)
 
     def _follow_redirects(self, capture: Capture, row: sqlite3.Row) -> sqlite3.Row:
         """Record each 3xx hop as a resource; returns the row of the final document."""
@@ -130,11 +132,11 @@ class Assembler:
         else:
             capture.body = fetched.body
 
-    def _rendered(self, capture: Capture, page: PageRef) -> None:
+    def _rendered(self, capture: Capture, page: PageRef) -> bool:
         """The page as it was shown, where the archive has it (our own exports write the
         rendered DOM and the frames' DOMs next to the document as served)."""
         if capture.html is None:
-            return
+            return False
         dom = self._resource_body(("urn:dom:",), page)
         if dom:
             capture.html = dom.decode("utf-8", errors="replace")
@@ -142,6 +144,25 @@ class Assembler:
         if isinstance(frames, list):
             kept = {f.position: f for f in reversed([_frame(x) for x in frames]) if f}
             capture.frames = sorted(kept.values(), key=lambda f: f.position)
+        return bool(dom)
+
+    def lookup(self, url: str, ms: int | None, budget: list[int]) -> Resource | None:
+        """The archive's record of `url` nearest after `ms`, as a resource (what a page
+        rendered from the archive asks for beyond what it refers to); else one of the same
+        URL with another query string, served for it (and kept under its own URL: the
+        archive holds no record of the URL asked for)."""
+        found = self._find(url, ms, None, budget)
+        if found is not None:
+            return found
+        row = self.index.nearest_ignoring_query(url, ms)
+        if row is None:
+            return None
+        resource = self._resource(str(row["url"]), row, None)
+        if resource.body is not None:
+            if len(resource.body) > budget[0]:
+                return None
+            budget[0] -= len(resource.body)
+        return resource
 
     def _resource_body(self, prefixes: tuple[str, ...], page: PageRef) -> bytes | None:
         row = self.index.resource_records(prefixes, page.url, page.ms)
@@ -163,12 +184,17 @@ class Assembler:
             capture.status, capture.error = "failed", "; ".join(dict.fromkeys(reasons))
 
     def _subresources(self, capture: Capture, page: PageRef, final: sqlite3.Row) -> None:
+        """What the page needs: what it and its frames refer to (each frame's document
+        counts from depth 1 again, so that a frame's stylesheet gets its fonts too), what
+        the crawler listed for it, what was recorded under its page id, and what its
+        requests and its frames' requests named it as Referer for."""
         base = capture.final_url or capture.url
         queue: deque[tuple[str, int, str | None]] = deque()
         queue.extend((u, 1, None) for u in refs.html_refs(capture.html or "", base))
         queue.extend((u, 1, (v or {}).get("type")) for u, v in page.urls.items())
         if page.page_id:
             queue.extend((str(r["url"]), 1, None) for r in self.index.same_page(page.page_id))
+        queue.extend(self._referred(base, final["ms"]))
         seen = {r.url for r in capture.resources}
         budget = [MAX_PAGE_BYTES]
         while queue and len(capture.resources) < MAX_RESOURCES:
@@ -180,8 +206,14 @@ class Assembler:
             if resource is None:
                 continue
             capture.resources.append(resource)
-            if depth < MAX_DEPTH:
+            if _is_frame_document(resource):
+                queue.extend((u, 1, None) for u in _nested_refs(resource))
+                queue.extend(self._referred(url, final["ms"]))
+            elif depth < MAX_DEPTH:
                 queue.extend((u, depth + 1, None) for u in _nested_refs(resource))
+
+    def _referred(self, url: str, ms: int | None) -> list[tuple[str, int, str | None]]:
+        return [(str(r["url"]), 1, None) for r in self.index.referred_by(url, ms)]
 
     def _find(self, url: str, ms: int | None, kind: str | None,
               budget: list[int]) -> Resource | None:
@@ -253,6 +285,11 @@ class Assembler:
 
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+def _is_frame_document(resource: Resource) -> bool:
+    return (resource.kind == "document" and resource.body is not None
+            and (_mime(resource.mime_type) or "") in HTML_TYPES)
 
 
 def _nested_refs(resource: Resource) -> list[str]:

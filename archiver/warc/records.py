@@ -62,6 +62,7 @@ class RecordInfo:
     fetch_dest: str | None = None  # a request's Sec-Fetch-Dest: document, iframe, image ...
     method: str | None = None
     page_id: str | None = None
+    referer: str | None = None  # a request's Referer: the page or frame that asked for it
 
 
 @dataclass
@@ -241,6 +242,7 @@ def describe(record: Any, offset: int, length: int) -> RecordInfo:
     elif http is not None and info.type == "request":
         info.method = (http.protocol or "GET").upper()
         info.fetch_dest = (http.get_header("Sec-Fetch-Dest") or "").lower() or None
+        info.referer = http.get_header("Referer")
     return info
 
 

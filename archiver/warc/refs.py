@@ -6,6 +6,7 @@ without their fragment, as a browser requests them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin
 
@@ -127,3 +128,21 @@ def css_refs(css: str, base: str) -> list[str]:
             if len(found) >= MAX_REFS:
                 break
     return list(found)
+
+
+_SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+_SCRIPT_TYPE = re.compile(r"""\stype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+SCRIPT_TYPES = frozenset({"", "module", "text/javascript", "application/javascript",
+                          "text/ecmascript", "application/ecmascript", "application/x-javascript",
+                          "text/x-javascript", "text/jscript", "text/livescript"})
+
+
+def runs_scripts(html: str) -> bool:
+    """Whether a browser runs a script of this document (a `<script>` of a JavaScript type;
+    JSON data blocks and templates are not scripts)."""
+    for tag in _SCRIPT_TAG.finditer(html):
+        kind = _SCRIPT_TYPE.search(tag.group(1))
+        value = next((v for v in kind.groups() if v is not None), "") if kind else ""
+        if value.split(";")[0].strip().lower() in SCRIPT_TYPES:
+            return True
+    return False

@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "guard": "tests.bench.guard",
     "watch": "tests.bench.watch",
     "walls": "tests.bench.walls",
+    "replay-fidelity": "tests.bench.replay_fidelity",
 }
 
 

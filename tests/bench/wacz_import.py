@@ -44,6 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export-scale", default="",
                         help="also export synthetic archives of these sizes, e.g. 1000,10000")
     parser.add_argument("--keep", type=Path, help="keep the files in this folder")
+    parser.add_argument("--render", default="scripted", choices=["scripted", "all", "none"],
+                        help="archiver import --render: the generated pages run no scripts, "
+                             "so only `all` renders them (in Chromium, against the archive)")
+    parser.add_argument("--no-export", action="store_true", help="time the import only")
 
 
 def _iso(when: datetime) -> str:
@@ -130,7 +134,7 @@ def database_size(path: Path) -> int:
     return path.stat().st_size
 
 
-def import_figures(folder: Path, pages: int, queries: int) -> Path:
+def import_figures(folder: Path, pages: int, queries: int, render: str = "scripted") -> Path:
     started = time.monotonic()
     wacz = folder / "crawl.wacz"
     if not wacz.exists():  # kept from an earlier run with --keep
@@ -142,8 +146,9 @@ def import_figures(folder: Path, pages: int, queries: int) -> Path:
     for old in folder.glob("imported.db*"):
         old.unlink()
     seconds, rss, stderr = timed(archiver("import", str(wacz), "--db", str(db_path),
-                                          "--no-progress"))
-    print(stderr.strip().splitlines()[-1])
+                                          "--no-progress", "--render", render))
+    print("\n".join(line for line in stderr.strip().splitlines()
+                    if line.startswith(("Done", "Rendered"))))
     print(f"import: {pages / seconds:.1f} pages/s, {size / 2**20 / seconds:.1f} MB/s "
           f"({seconds:.0f} s, peak RSS {rss} MB)")
     db_size = database_size(db_path)
@@ -196,7 +201,9 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-wacz-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        db_path = import_figures(folder, args.pages, args.queries)
+        db_path = import_figures(folder, args.pages, args.queries, args.render)
+        if args.no_export:
+            return 0
         export_figures(db_path, folder, "imported")
         for size in [int(s) for s in args.export_scale.split(",") if s.strip()]:
             export_figures(synthetic_archive(folder / f"synthetic-{size}.db", size), folder,
