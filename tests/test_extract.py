@@ -448,6 +448,39 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
     assert extract(html, CASE_URL).text.endswith(shop[3:-4])
 
 
+def test_chrome_lines_that_close_a_post_go() -> None:
+    """The lines a theme puts under a post, inside the article's container: share and rate
+    labels, a pager, a visit counter, the comment policy, an author box (its "Written by"
+    label, the author's name, the role under it); a closing sentence about sharing stays."""
+    head = '<meta name="author" content="Jo Bloggs">'
+    closing = ("<p>Share this article</p><div><a href='/p'>Previous Post</a></div><div>"
+               "<a href='/n'>Next Post</a></div><p>Thank you for being part of our community. "
+               "Read our Comment Policy before posting.</p><div class='card'><p>WRITTEN BY</p>"
+               "<p>Jo Bloggs</p><p>Transport editor</p></div>")
+    html = (f"<html><head>{head}</head><body><article>{_paragraphs()}{closing}</article>"
+            f"</body></html>")
+    _assert_whole_text_without(html, "Share this", "Previous", "Next Post", "Comment Policy",
+                               "WRITTEN BY", "Jo Bloggs", "Transport editor")
+    counted = "<p>Rate this article</p><p>(Visited 1,902 times, 364 visits today)</p>"
+    html = f"<html><body><article>{_paragraphs()}{counted}</article></body></html>"
+    _assert_whole_text_without(html, "Rate this", "Visited")
+    sentence = "<p>Share this plan with a neighbour who takes the night bus.</p>"
+    html = f"<html><body><article>{_paragraphs()}{sentence}</article></body></html>"
+    assert extract(html, CASE_URL).text.endswith(sentence[3:-4])
+
+
+def test_chrome_lines_above_the_text_and_ad_labels_go() -> None:
+    """Above the first paragraph: a reading time, a view counter, a share label, a topic line;
+    in the text: an ad's label left where the ad was ("Article continues below")."""
+    header = ("<p>Estimated reading time: 4 minutes</p><p>1,693 views</p><p>Share</p>"
+              "<p>Topic: Transport, Council</p>")
+    middle = "<div class='ad-label'>Article continues below</div>"
+    html = (f"<html><body><article>{header}{_paragraphs(PROSE[:2])}{middle}"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
+    _assert_whole_text_without(html, "reading time", "views", "Share", "Topic",
+                               "continues below")
+
+
 def test_date_and_tag_lines_that_close_a_post_go() -> None:
     """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
     with "By" (a byline's word, but no date) stays."""

@@ -387,6 +387,13 @@ CALL_TO_ACTION_RE = re.compile(
 )
 """The label of a call to action ("Learn more", "Check price", "Back to top")."""
 
+AD_LABEL_RE = re.compile(
+    r"^\W*(?:(?:the )?(?:article|story|content|text) continues (?:below|after)(?: (?:this )?"
+    r"(?:ad|advert|advertisement))?|continue reading below|scroll (?:down )?to continue(?: "
+    r"reading)?|advertisement(?: - scroll to continue(?: reading)?)?|sponsored|ad|anzeige|"
+    r"werbung|publicité)\W*$", re.I)
+"""An ad's label left in the text ("Article continues below", "Advertisement")."""
+
 GALLERY_RE = re.compile(r"gallery|slideshow|slider|carousel|lightbox|swiper|slick|glide", re.I)
 """Class/id of a gallery or slideshow."""
 
@@ -436,7 +443,8 @@ DATELINE_RE = re.compile(
     r"\b(?:\d{1,2}(?:st|nd|rd|th)?,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
     r"[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}"
     r"\b|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*reading time\b|^\W*(?:by|written by|"
+    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*(?:estimated )?reading time\b|"
+    r"^\W*\d+\s*min(?:ute)?s?\W*$|^\W*(?:by|written by|"
     r"posted by|updated|published|last updated|reviewed by|fact checked by|edited by)\b",
     re.I,
 )
@@ -479,10 +487,40 @@ BIO_RE = re.compile(
 )
 """The first words of the author's bio."""
 
+HONORIFIC_RE = re.compile(r"^\W*(?:dr|mr|mrs|ms|prof)\.?\s+", re.I)
+"""A title before a person's name ("Dr. ")."""
+
 PERSON_RE = re.compile(
     r"^(?!.*\b(?i:team|staff|editors?|editorial|official|admin|desk)\b)"
     r"[A-Z][a-z][\w'’.-]*(?: (?:[A-Z][\w'’.-]+|van|von|de|da|del|der|le|la|al|bin)){1,3}$")
 """A person's name (two to four words, the first one capitalized, not a team's or a desk's)."""
+
+CLOSING_CHROME_RE = re.compile(
+    r"^\W*(?:share(?: this)?(?: (?:post|article|story|page|recipe|guide))?(?: on \w+)?|"
+    r"rate this (?:article|post|story|recipe|page)|"
+    r"(?:was|is|did you find) this (?:article |page |post |guide |information )?(?:helpful|useful)"
+    r"\??|(?:previous|next|older|newer)(?: (?:post|article|story|entry))?|follow(?: us)?|"
+    r"up next|thanks? (?:you )?for (?:visiting|reading)!?|back to top|top|back|"
+    r"pages?:?(?: \d+)+|\(?visited \d[\d,]* times?\b.*|\(?\d[\d,]* (?:reviews?|comments?|"
+    r"views?|shares?)\)?|print(?: this)?(?: article| page| recipe)?|leave a (?:comment|reply)|"
+    r"favou?rite on google news|(?:written|posted|published) by|about the (?:author|writer)|"
+    r"author|recent posts|view (?:author|profile)(?: page)?)\W*$"
+    r"|\bcomment(?:ing)? (?:policy|guidelines)\b|^\W*comments (?:are|have been) (?:closed|"
+    r"disabled)\b|^\W*republish (?:our|this) (?:articles?|story|stories)\b"
+    r"|\b(?:article|story|piece|review) (?:also |originally |first )?appeared in\b.{0,60}"
+    r"\b(?:issue|edition)\b",
+    re.I,
+)
+"""A line of page chrome that closes a post: share, rate, follow and pager labels, counters
+("Visited 1,902 times", "(0 Reviews)"), an author box's labels ("Written by", "Recent posts"),
+a comment policy, "Republish our articles",
+"This article also appeared in the May issue"."""
+
+CLOSING_CHROME_MAX_CHARS = 300
+"""A closing line of chrome is at most this long."""
+
+AUTHOR_ROLE_MAX_CHARS = 80
+"""The line under the author's name in an author box ("Veterinarian", "Founder and Dean")."""
 
 CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote")
 """Blocks that can be the lines closing a post."""
@@ -491,7 +529,7 @@ YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 """A year."""
 
 TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories|category|"
-                          r"topics)\s*:", re.I)
+                          r"topics?)\s*:", re.I)
 """A line of tags ("Tags: ...", "Filed under: ...")."""
 
 LEADING_TAGS = ("p", "div", "span", "time", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
@@ -557,7 +595,7 @@ LEADING_BLOCKS = 5
 """The header of the text: at most LEADING_BLOCKS blocks, before the first one longer than
 LEADING_BLOCK_MAX_CHARS."""
 
-CLOSING_LINES = 3
+CLOSING_LINES = 6
 BIO_MAX_CHARS = 700
 BIO_MAX_LINK_DENSITY = 0.5
 """The lines that close a post: up to CLOSING_LINES last blocks; a bio is at most BIO_MAX_CHARS

@@ -63,6 +63,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
     remove_signup_forms(node)
     _remove_buttons(node)
     _remove_notices(node)
+    _remove_ad_labels(node)
     _remove_gallery_chrome(node)
     captions = _take_figure_captions(node)
     _remove_captions_and_credits(node)
@@ -165,6 +166,18 @@ def _remove_buttons(node: HtmlElement) -> None:
         elif rules.CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
                                                  or el.tag == "button"):
             _remove_block_of(el, node)
+
+
+def _remove_ad_labels(node: HtmlElement) -> None:
+    """An ad's label, a block of its own ("Article continues below", "Advertisement"): the ad
+    went, its label stayed in the text."""
+    for el in list(node.iter("p", "div", "span", "small", "em", "i", "h6", "aside")):
+        if el is node or el.getparent() is None or any(c.tag in rules.BLOCK_TAGS for c in el):
+            continue
+        text = text_of(el)
+        if len(text) <= rules.TEASER_LABEL_MAX_CHARS and rules.AD_LABEL_RE.match(text) and (
+                el.tag not in ("span", "small", "em", "i") or _is_alone(el)):
+            remove(el)
 
 
 def _remove_notices(node: HtmlElement) -> None:
@@ -330,7 +343,8 @@ def _is_card(el: HtmlElement) -> bool:
 
 
 def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
-    """Byline, date and standfirst lines above the first paragraph of the text."""
+    """Byline, date, standfirst and chrome lines (share labels, counters, a line of tags)
+    above the first paragraph of the text."""
     description = meta.get("description") or ""
     byline = meta.get("byline") or ""
     for el in _leading_blocks(node):
@@ -339,7 +353,9 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
                 and similarity(description, text) > rules.STANDFIRST_SIMILARITY
                 and not _opens_the_text(el)) or (
             len(text) <= rules.HEADER_LINE_MAX_CHARS
-            and (_is_dateline(text) or (byline and byline in text))
+            and (_is_dateline(text) or (byline and byline in text)
+                 or bool(rules.CLOSING_CHROME_RE.search(text))
+                 or bool(rules.TAGS_LINE_RE.match(text)))
         ):
             remove(el)
 
@@ -351,13 +367,21 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     "Jane Doe is a reporter who covers …"), a date line ("Last updated: May 5, 2025", "Posted
     by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
-    author = byline.split(",")[0].split(" and ")[0].strip()
+    author = re.split(r"[,.|]| and ", byline)[0].strip()
     names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
     for _ in range(rules.CLOSING_LINES):
         last = _last_block(node)
-        if last is None or last is node or not _closes_the_post(last, names):
+        if last is None or last is node:
             return
-        remove(last)
+        if _closes_the_post(last, names):
+            remove(last)
+            continue
+        before = _block_before(node, last)
+        if (before is None or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS
+                or not _names_the_author(text_of(before), author)):
+            return
+        remove(last)  # the author's role under the name ("Veterinarian"), then the name
+        remove(before)
 
 
 def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
@@ -366,12 +390,36 @@ def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
             (_is_dateline(text) and rules.YEAR_RE.search(text))
                              or rules.TAGS_LINE_RE.match(text)):
         return True  # a date line with its date ("By keeping an eye on …" is a sentence)
+    if len(text) <= rules.CLOSING_CHROME_MAX_CHARS and rules.CLOSING_CHROME_RE.search(text):
+        return True  # share, rate and pager labels, counters, a comment policy
+    if names and _names_the_author(text, next(iter(sorted(names, key=len, reverse=True)))):
+        return True  # the author's name alone, or "Written by" it: an author box's heading
     opening = rules.BIO_RE.match(text)
     if (opening is None or len(text) > rules.BIO_MAX_CHARS
             or link_density(el) > rules.BIO_MAX_LINK_DENSITY):
         return False
+    text = rules.HONORIFIC_RE.sub("", text)
     return opening.group().lower().startswith("about the") or any(
         text.startswith(name) for name in names)
+
+
+def _names_the_author(text: str, author: str) -> bool:
+    """A line that is the author's name, with at most a label and letters after it ("Written
+    by Jo Bloggs", "Shelby Loos, DVM")."""
+    if not author or " " not in author:
+        return False
+    found = re.match(rf"^\W*(?:(?:written|posted|published) by:?\s*|by\s+)?{re.escape(author)}"
+                     r"(?:,?\s*[A-Z][\w.]{0,10}){0,2}\W*$", rules.HONORIFIC_RE.sub("", text),
+                     flags=re.I)
+    return found is not None
+
+
+def _block_before(node: HtmlElement, last: HtmlElement) -> HtmlElement | None:
+    """The innermost block with text before `last` in page order, not one that holds it."""
+    holders = set(last.iterancestors())
+    blocks = reversed(list(node.iter(*rules.CLOSING_BLOCKS)))
+    return next((el for el in blocks if el is not last and el not in holders
+                 and last not in el.iterancestors() and text_of(el)), None)
 
 
 def _last_block(node: HtmlElement) -> HtmlElement | None:
