@@ -481,6 +481,36 @@ def test_chrome_lines_above_the_text_and_ad_labels_go() -> None:
                                "continues below")
 
 
+def test_a_contact_page_keeps_its_prose_and_loses_its_form() -> None:
+    """A contact page is a few lines and a form: the form goes (its labels are not text), the
+    lines around it stay, in the block with the form too; a newsletter box beside an
+    article still goes with its pitch."""
+    lines = [
+        "Questions about an order, a cake for a wedding or our opening hours? Our team answers "
+        "every message within one working day, and often the same morning.",
+        "For wholesale and press enquiries, please call the bakery on 01234 567890 between 8 am "
+        "and 4 pm, Monday to Saturday, or write to us below.",
+        "You can also visit us at 12 Mill Lane, where the shop is open every day from 7 am, and "
+        "the café until 5 pm; parking is free behind the church across the road.",
+    ]
+    form = ("<form action='/send' method='post'><div><label>Your name<input type='text' "
+            "name='your-name'></label></div><div><label>Your email<input type='email' "
+            "name='your-email'></label></div><div><label>Your message<textarea name='msg'>"
+            "</textarea></label></div><input type='submit' value='Send'></form>")
+    html = (f"<html><head><title>Contact us</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Contact us</h1><div class='entry-content'><p>{lines[0]}</p>"
+            f"<div class='wpcf7'><p>{lines[1]}</p>{form}</div><p>{lines[2]}</p></div>"
+            f"</article><footer><p>© 2025 Example Bakery</p></footer></body></html>")
+    article = extract(html, CASE_URL)
+    assert article.extraction_path == "cleaned"
+    assert all(line in article.text for line in lines)
+    assert "Your email" not in article.text and "Your message" not in article.text
+    box = ("<div class='box'><p>Get the week's transport news in your inbox.</p><input "
+           "type='email' name='email'><button>Go</button></div>")
+    html = f"<html><body><article>{_paragraphs()}{box}</article></body></html>"
+    _assert_whole_text_without(html, "in your inbox")
+
+
 def test_date_and_tag_lines_that_close_a_post_go() -> None:
     """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
     with "By" (a byline's word, but no date) stays."""

@@ -256,19 +256,28 @@ def remove_title_heading(root: HtmlElement, title: str | None) -> None:
 
 
 def remove_signup_forms(node: HtmlElement) -> None:
-    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
+    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print;
+    never the block that holds the page's heading or its article. When what surrounds it holds
+    most of the page's paragraphs (a contact page: a few lines and the form), the form goes
+    alone: its text is the page's.
 
     Runs on the whole page too, before readability's cleaning drops the fields themselves."""
-    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
-                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
+    fields = node.xpath(".//input[@type='email' or @type='tel' or contains(@name, 'email') or "
+                        "contains(@name, 'EMAIL')]")
+    page_prose = prose_length(node) if fields else 0
+    for field in list(fields):
         if field.getparent() is None:
             continue
         block = field
         for ancestor in field.iterancestors():
-            if (ancestor is node or len(text_of(ancestor)) > rules.SIGNUP_MAX_CHARS
-                    or len(ancestor.findall(".//p")) > rules.SIGNUP_MAX_PARAGRAPHS):
+            if (ancestor is node or ancestor.tag in rules.NEVER_CHROME
+                    or len(text_of(ancestor)) > rules.SIGNUP_MAX_CHARS
+                    or len(ancestor.findall(".//p")) > rules.SIGNUP_MAX_PARAGRAPHS
+                    or ancestor.find(".//h1") is not None):
                 break
             block = ancestor
+        if prose_length(block) > rules.SIGNUP_PAGE_PROSE_SHARE * page_prose:
+            block = next(field.iterancestors("form"), field)
         remove(block)
 
 

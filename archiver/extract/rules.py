@@ -248,6 +248,10 @@ SIGNUP_MAX_CHARS = 600
 SIGNUP_MAX_PARAGRAPHS = 3
 """A sign-up form goes with its ancestors up to this much text and these <p>s."""
 
+SIGNUP_PAGE_PROSE_SHARE = 0.5
+"""A form whose surroundings hold more than this share of the page's paragraph text (a contact
+page) goes alone, without them."""
+
 CONSENT_CHECKBOX_MAX_CHARS = 400
 """A consent checkbox goes with its ancestors up to this much text."""
 
