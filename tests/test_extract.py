@@ -511,6 +511,27 @@ def test_a_contact_page_keeps_its_prose_and_loses_its_form() -> None:
     _assert_whole_text_without(html, "in your inbox")
 
 
+def test_hover_cards_go_and_the_sentence_stays_whole() -> None:
+    """A glossary term's hover card (a tooltip the term points to with aria-labelledby) and a
+    footnote shown as a tooltip (role="tooltip") are not the paragraph's words; a note whose
+    class says tooltip but that nothing points to, a visible aside, stays."""
+    card = ("<span class='term'><dfn aria-labelledby='tip-1' tabindex='0'>fares</dfn><span "
+            "class='Term_tooltip' id='tip-1'><strong>Fare</strong><br>A fare is the price a "
+            "passenger pays for one journey.<a href='/glossary/fare'>Learn more</a></span></span>")
+    note = ("<span class='footnote'>1<span role='tooltip'>The committee's own figures, from "
+            "its March report.</span></span>")
+    first = PROSE[1].replace("fares", card).replace("third,", f"third,{note}")
+    html = (f"<html><body><article><p>{PROSE[0]}</p><p>{first}</p>{_paragraphs(PROSE[2:])}"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert PROSE[1].replace("third,", "third, 1") in text  # the note's mark stays
+    assert "price a passenger pays" not in text and "March report" not in text
+    aside = ("<p>The drivers' union agreed.<span class='tooltip-note'> Its vote was unanimous, "
+             "the union's secretary said.</span></p>")
+    html = f"<html><body><article>{_paragraphs()}{aside}</article></body></html>"
+    assert "Its vote was unanimous" in extract(html, CASE_URL).text
+
+
 def test_date_and_tag_lines_that_close_a_post_go() -> None:
     """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
     with "By" (a byline's word, but no date) stays."""

@@ -1,6 +1,7 @@
 """Stage `normalize`: the page as a reader sees it. What no reader sees goes (hidden nodes,
-`display:none`, `aria-hidden`, closed modal dialogs), except the panels a reader opens (folded
-accordion and FAQ answers, tab panels) and React's streamed `<div hidden id="S:0">`."""
+`display:none`, `aria-hidden`, closed modal dialogs, the hover cards a term or a button shows
+under the pointer), except the panels a reader opens (folded accordion and FAQ answers, tab
+panels) and React's streamed `<div hidden id="S:0">`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,31 @@ from archiver.extract.dom import HEADING_TAGS, class_id, link_density, remove, t
 
 
 def remove_hidden(root: HtmlElement) -> None:
-    """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs)."""
+    """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs, hover
+    cards)."""
     for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal]"):
         if el.getparent() is not None and is_hidden(el):
+            remove(el)
+    remove_hover_cards(root)
+
+
+def remove_hover_cards(root: HtmlElement) -> None:
+    """Hover cards: a tooltip or popover that shows a term's definition, a footnote or a
+    button's help while the pointer is on it (`role="tooltip"`, or a block named so that the
+    term points to with `aria-describedby`/`aria-labelledby`/`aria-controls`). Written into the
+    paragraph next to the term, it would read as part of the sentence."""
+    named = root.xpath(".//*[@role='tooltip' or contains(@class, 'ooltip') or "
+                       "contains(@class, 'opover') or contains(@class, 'overcard') or "
+                       "contains(@class, 'over-card') or contains(@id, 'ooltip')]")
+    if not named:
+        return
+    pointed: set[str] = set()
+    for el in root.xpath(".//*[@aria-describedby or @aria-labelledby or @aria-controls]"):
+        for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
+            pointed.update((el.get(name) or "").split())
+    for el in named:
+        if el.getparent() is not None and (el.get("role") == "tooltip" or (
+                (el.get("id") or "") in pointed and rules.HOVER_CARD_RE.search(class_id(el)))):
             remove(el)
 
 

@@ -45,6 +45,10 @@ NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent",
 """Class/id of a hidden block that stays hidden even when it folds (menus, banners, popups)."""
 
 
+HOVER_CARD_RE = re.compile(r"tooltip|popover|hover-?card", re.I)
+"""Class/id of a hover card (a term's definition, a footnote, a button's help)."""
+
+
 FOLDED_PANEL_MIN_CHARS = 80
 FOLDED_PANEL_MAX_LINK_DENSITY = 0.3
 """A folded panel stays when it holds at least this much text at less than this link density:
