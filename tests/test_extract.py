@@ -532,6 +532,43 @@ def test_hover_cards_go_and_the_sentence_stays_whole() -> None:
     assert "Its vote was unanimous" in extract(html, CASE_URL).text
 
 
+FAQ = [
+    ("When do the night buses start?", "The night buses start in January, on the three lines "
+     "that lost them in 2020, every half hour from midnight to five."),
+    ("Do students pay less?", "Yes: fares for students drop by a third from January, with the "
+     "student card shown to the driver or the machine."),
+    ("Can I pay by card?", "Every ticket machine at every stop takes cards from January, and "
+     "the drivers take contactless payments on board."),
+]
+
+
+@pytest.mark.parametrize("kind", ["aria", "toggle", "classes"])
+def test_an_faq_accordion_in_the_article_stays_whole(kind: str) -> None:
+    """An FAQ accordion at the end of the article, its answers folded: the questions (a
+    heading's button, a toggle's title linked to nothing, a title named "accordion-header")
+    and the answers (hidden, or named "answer hidden") are the article's; teaser cards, whose
+    headlines link to other pages, are not."""
+    if kind == "aria":
+        items = "".join(f"<h3><button aria-expanded='false' aria-controls='a{n}'>{q}</button>"
+                        f"</h3><div id='a{n}' hidden><p>{a}</p></div>"
+                        for n, (q, a) in enumerate(FAQ))
+    elif kind == "toggle":
+        items = "".join(f"<div class='elementor-toggle-item'><div class='elementor-tab-title' "
+                        f"role='button' aria-expanded='false'><a href=''>{q}</a></div><div "
+                        f"class='elementor-tab-content' role='region' hidden><p>{a}</p></div>"
+                        f"</div>" for q, a in FAQ)
+    else:
+        items = "".join(f"<div class='accordion-item'><div class='accordion-header'>{q}</div>"
+                        f"<div class='answer hidden'><p>{a}</p></div></div>" for q, a in FAQ)
+    html = (f"<html><body><nav><a href='/'>Home</a></nav><article>{_paragraphs(PROSE * 2)}"
+            f"<h2>Frequently asked questions</h2><div class='faq'>{items}</div></article>"
+            f"</body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0])
+    for question, answer in FAQ:
+        assert question in text and answer in text, kind
+
+
 def test_date_and_tag_lines_that_close_a_post_go() -> None:
     """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
     with "By" (a byline's word, but no date) stays."""

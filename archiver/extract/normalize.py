@@ -18,6 +18,41 @@ def remove_hidden(root: HtmlElement) -> None:
         if el.getparent() is not None and is_hidden(el):
             remove(el)
     remove_hover_cards(root)
+    read_accordion_questions(root)
+
+
+def read_accordion_questions(root: HtmlElement) -> None:
+    """An accordion's questions are text: the button that opens a panel (WAI-ARIA's accordion:
+    a heading whose words are its button's, or a button with `aria-expanded` that asks a
+    question) is read as the words of its heading, not as a control the text leaves out, when
+    its answer is there to read (the panel it controls, or the block right after it)."""
+    for button in list(root.iter("button")):
+        text = text_of(button)
+        if not text or len(text) > rules.QUESTION_MAX_CHARS:
+            continue
+        parent = button.getparent()
+        in_heading = (parent is not None and parent.tag in HEADING_TAGS
+                      and text_of(parent) == text)
+        if not in_heading and not (button.get("aria-expanded") is not None
+                                   and text.endswith("?")):
+            continue
+        if _answer_of(button, parent if in_heading else button) is not None:
+            button.tag = "span"
+
+
+def _answer_of(button: HtmlElement, question: HtmlElement | None) -> HtmlElement | None:
+    """The panel a question's button opens, if it holds an answer: the element its
+    `aria-controls` names, else the block right after the question."""
+    controls = (button.get("aria-controls") or "").split()
+    panel = None
+    if controls:
+        found = button.getroottree().getroot().xpath(".//*[@id=$id]", id=controls[0])
+        panel = found[0] if found else None
+    elif question is not None:
+        panel = question.getnext()
+    if panel is None or len(text_of(panel)) < rules.FOLDED_PANEL_MIN_CHARS:
+        return None
+    return panel
 
 
 def remove_hover_cards(root: HtmlElement) -> None:

@@ -49,6 +49,10 @@ HOVER_CARD_RE = re.compile(r"tooltip|popover|hover-?card", re.I)
 """Class/id of a hover card (a term's definition, a footnote, a button's help)."""
 
 
+QUESTION_MAX_CHARS = 200
+"""An accordion's question (the button that opens its answer) is at most this long."""
+
+
 FOLDED_PANEL_MIN_CHARS = 80
 FOLDED_PANEL_MAX_LINK_DENSITY = 0.3
 """A folded panel stays when it holds at least this much text at less than this link density:

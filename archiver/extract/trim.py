@@ -329,7 +329,7 @@ def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
 
 
 def _is_card(el: HtmlElement) -> bool:
-    """A short block led by a link of three words or more (its headline)."""
+    """A short block led by a link of three words or more (its headline) to another page."""
     if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
         return False
     text = text_of(el)
@@ -338,8 +338,16 @@ def _is_card(el: HtmlElement) -> bool:
     for a in el.iter("a"):
         headline = text_of(a)
         if len(headline.split()) >= rules.HEADLINE_MIN_WORDS:
-            return 0 <= text.find(headline) <= rules.HEADLINE_MAX_OFFSET
+            return (0 <= text.find(headline) <= rules.HEADLINE_MAX_OFFSET
+                    and _links_elsewhere(a))
     return False
+
+
+def _links_elsewhere(a: HtmlElement) -> bool:
+    """Whether a link leads to another page: not an accordion's or a tab's title, whose link
+    goes nowhere ("", "#", "#answer-2", "javascript:")."""
+    href = (a.get("href") or "").strip().lower()
+    return bool(href) and not href.startswith(("#", "javascript:"))
 
 
 def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
