@@ -1,10 +1,8 @@
 """Stage `choose`: which candidate is the article. The cleaned result is checked against the
 page: when it holds much less than the page's paragraphs (or than its blocks of text once the
 chrome is gone), the other strategies are asked too and the first result that is not much
-shorter than the longest one wins, lengths counted in distinct text: a result that holds the
-cleaned text whole and adds only what follows it (teaser cards, bios, "read this next") counts
-as long as the cleaned text, since it agrees on the article and adds the page's tail. The
-second opinions cost time only on those pages."""
+shorter than the longest one wins, lengths counted in distinct text. The second opinions cost
+time only on those pages."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ from collections.abc import Iterator
 from lxml.html import HtmlElement
 
 from archiver.extract import rules
-from archiver.extract.dom import WORD_RE, word_runs
+from archiver.extract.dom import WORD_RE
 from archiver.extract.strategies import Candidate
 
 
@@ -43,26 +41,5 @@ def choose(candidates: Iterator[Candidate | None], expected_words: int) -> Candi
     found = [c for c in (first, *candidates) if c is not None]
     if not found:
         return None
-    lengths = [c.distinct if first is None or c is first else _length_beside(c, first)
-               for c in found]
-    longest = max(lengths)
-    return next(c for c, length in zip(found, lengths, strict=True)
-                if length >= rules.KEEP_SHARE * longest)
-
-
-def _length_beside(other: Candidate, first: Candidate) -> int:
-    """A second opinion's length next to the first result: its distinct text, or only the part
-    up to the end of the first result's text when it holds that text (nearly) whole and what it
-    adds comes (nearly) all after it: the same article with the page's tail (teaser cards,
-    bios, related posts), which a reader does not count as more of the article."""
-    runs = word_runs(other.text)
-    known = set(word_runs(first.text))
-    shared = [n for n, run in enumerate(runs) if run in known]
-    if not shared or len(known.intersection(runs)) < rules.AGREE_SHARE * len(known):
-        return other.distinct
-    last = shared[-1]
-    inside = sum(run not in known for run in runs[:last])
-    after = len(runs) - 1 - last
-    if after and inside <= rules.TAIL_INSIDE_SHARE * (inside + after):
-        return len(set(runs[:last + 1]))
-    return other.distinct
+    longest = max(c.distinct for c in found)
+    return next(c for c in found if c.distinct >= rules.KEEP_SHARE * longest)

@@ -623,12 +623,6 @@ CHECK_SHARE = 0.7
 KEEP_SHARE = 0.7
 """A result is taken when it has at least this share of the words of the longest result."""
 
-AGREE_SHARE = 0.9
-TAIL_INSIDE_SHARE = 0.1
-"""A second opinion that holds AGREE_SHARE of the cleaned text's runs of four words, and whose
-other runs lie after the cleaned text's end but for TAIL_INSIDE_SHARE of them, is the cleaned
-article with the page's tail: it counts only as long as its part up to that end."""
-
 TEXT_BLOCKS = ("p", "li", "pre", "td", "blockquote", "dd", "h2", "h3", "h4")
 """Blocks of text that the page's expected length counts (each once)."""
 
