@@ -548,6 +548,33 @@ def test_an_faq_accordion_in_the_article_stays_whole(kind: str) -> None:
         assert question in text and answer in text, kind
 
 
+def test_labelled_teaser_cards_and_a_byline_with_fields_go() -> None:
+    """Under a "Latest News" label, a run of post cards (a linked headline, a date, a long
+    excerpt each) goes even though a testimonial follows it; a byline line of fields ("On
+    Behalf of Firm | Apr 21, 2017 | Category") goes above the text."""
+    excerpt = ("When the agency denies a claim, it can feel like a dead end, and many applicants "
+               "wonder whether they can take the matter to court to receive the benefits they "
+               "believe they deserve. While the path is not straightforward, there are remedies "
+               "available when a claim is denied, and a lawyer can explain each of them.")
+    cards = "".join(f"<div class='post'><h3><a href='/blog/post-{n}/'>Post number {n} about "
+                    f"claims and benefits</a></h3><span class='date'>March {n}, 2025</span>"
+                    f"<p>{excerpt}</p><a class='read-more' href='/blog/post-{n}/'>Read More</a>"
+                    f"</div>" for n in range(1, 4))
+    byline = ("<p>On Behalf of <a href='/about/'>Example Law PLLC</a> | Apr 21, 2017 | Products "
+              "Liability</p>")
+    more = [f"On route {n}, the council expects {n * 120} more riders each day once the night "
+            f"buses return, and depot {n} adds {n + 2} drivers to every shift." for n in range(12)]
+    html = (f"<html><body><article>{byline}{_paragraphs([*PROSE, *more])}<h2>Latest News</h2><div "
+            f"class='posts'>"
+            f"{cards}</div><p>“I highly recommend this firm, they answered every question I had "
+            f"and kept me informed from the first call to the last letter.” — Jo M.</p>"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and more[-1] in text
+    for part in ("On Behalf of", "Latest News", "Post number", "March 1, 2025", "dead end"):
+        assert part not in text, part
+
+
 def test_date_and_tag_lines_that_close_a_post_go() -> None:
     """"Last updated: …" and "Tags: …" as the last lines go; a closing sentence that starts
     with "By" (a byline's word, but no date) stays."""

@@ -587,6 +587,9 @@ HEADLINE_MAX_OFFSET = 40
 CARD_MAX_CHARS long, led by a linked headline of HEADLINE_MIN_WORDS or more that starts within
 HEADLINE_MAX_OFFSET characters of the card's text."""
 
+LABELLED_CARD_MAX_CHARS = 1000
+"""Under a "Related"/"Latest news" label, a card (with its excerpt) is at most this long."""
+
 CARDS_PROSE_CHARS = 150
 CARDS_MAX_SHARE = 0.5
 """Cards stay when a paragraph longer than CARDS_PROSE_CHARS follows them, or when they hold more
@@ -598,6 +601,9 @@ STANDFIRST_SIMILARITY = 0.9
 
 HEADER_LINE_MAX_CHARS = 120
 """A byline or date line is at most this long."""
+
+META_SEPARATOR_RE = re.compile(r"\s[|•·]\s|\s*\|\s*")
+"""What separates the fields of a byline ("By Jo | May 5, 2025 | News")."""
 
 DATELINE_MAX_OTHER_CHARS = 40
 """A date line is the date, or the date and at most this much else."""

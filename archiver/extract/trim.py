@@ -292,8 +292,12 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
     wrappers of one kind, each a short block led by a linked headline (a category, a date,
     an author and an excerpt may come with it). Listicles keep their items: their headings
     and paragraphs follow each other in one parent, not one wrapper per item, and a run in
-    the middle of the text is left alone."""
-    runs = [run for parent in elements(node) for run in _card_runs(parent)]
+    the middle of the text is left alone. Under a "Related"/"Latest news" label, cards with
+    a long excerpt are cards too, wherever they are and however much of the text they hold."""
+    runs = [run for parent in elements(node) for run in _card_runs(parent, loose=False)]
+    strict = {el for run in runs for el in run}
+    runs += [run for parent in elements(node) for run in _card_runs(parent, loose=True)
+             if run[0] not in strict and _label_before(run[0], node) is not None]
     if not runs:
         return
     order = {el: n for n, el in enumerate(node.iter())}
@@ -301,22 +305,41 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
              if len(text_of(p)) > rules.CARDS_PROSE_CHARS]
     total = len(text_of(node))
     for run in runs:
-        end = max(order[el] for el in run[-1].iter())  # the run's last element, in page order
-        if any(position > end for position in prose):
-            continue  # text after the cards: they are part of it
-        if sum(len(text_of(el)) for el in run) > rules.CARDS_MAX_SHARE * total:
+        if run[0].getparent() is None:
             continue
+        end = max(order[el] for el in run[-1].iter())  # the run's last element, in page order
+        label = _label_before(run[0], node)
+        if label is None and (any(position > end for position in prose) or sum(
+                len(text_of(el)) for el in run) > rules.CARDS_MAX_SHARE * total):
+            continue  # text after the cards, or many cards, and no "Related" label: the text's
         for el in run:
             remove(el)
+        if label is not None:
+            remove(label)
 
 
-def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
+def _label_before(first: HtmlElement, node: HtmlElement) -> HtmlElement | None:
+    """The block with text right before a run of cards, if it labels them as other pages
+    ("Latest news", "Related posts")."""
+    for el in (first, *first.iterancestors()):
+        if el is node:
+            return None
+        before = next((s for s in el.itersiblings(preceding=True)
+                       if isinstance(s.tag, str) and text_of(s)), None)
+        if before is not None:
+            text = text_of(before)
+            return before if (len(text) <= rules.RELATED_LABEL_MAX_CHARS
+                              and rules.RELATED_LEAD_RE.match(text)) else None
+    return None
+
+
+def _card_runs(parent: HtmlElement, loose: bool) -> list[list[HtmlElement]]:
     runs: list[list[HtmlElement]] = []
     run: list[HtmlElement] = []
     for child in parent:
         if not isinstance(child.tag, str):
             continue
-        card = _is_card(child)
+        card = _is_card(child, loose)
         if card and run and child.tag == run[0].tag:
             run.append(child)
             continue
@@ -328,12 +351,16 @@ def _card_runs(parent: HtmlElement) -> list[list[HtmlElement]]:
     return runs
 
 
-def _is_card(el: HtmlElement) -> bool:
-    """A short block led by a link of three words or more (its headline) to another page."""
+def _is_card(el: HtmlElement, loose: bool = False) -> bool:
+    """A short block led by a link of three words or more (its headline) to another page; a
+    `loose` card may hold a long excerpt (up to LABELLED_CARD_MAX_CHARS)."""
     if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
         return False
     text = text_of(el)
-    if not rules.CARD_MIN_CHARS <= len(text) <= rules.CARD_MAX_CHARS or has_prose(el):
+    if loose:
+        if not rules.CARD_MIN_CHARS <= len(text) <= rules.LABELLED_CARD_MAX_CHARS:
+            return False
+    elif not rules.CARD_MIN_CHARS <= len(text) <= rules.CARD_MAX_CHARS or has_prose(el):
         return False
     for a in el.iter("a"):
         headline = text_of(a)
@@ -439,10 +466,15 @@ def _last_block(node: HtmlElement) -> HtmlElement | None:
 
 def _is_dateline(text: str) -> bool:
     """A line that is a byline or a date ("By …", "Updated …", "15 Dec, 2025", "8 min read"),
-    not a sentence that mentions a date: the date starts the line or is most of it."""
+    not a sentence that mentions a date: the date starts the line or is most of it, or is one
+    of its fields ("By Jo | May 5, 2025 | News")."""
     found = rules.DATELINE_RE.search(text)
-    return found is not None and (
-        found.start() == 0 or len(text) - len(found.group()) <= rules.DATELINE_MAX_OTHER_CHARS)
+    if found is not None and (
+            found.start() == 0 or len(text) - len(found.group()) <= rules.DATELINE_MAX_OTHER_CHARS):
+        return True
+    fields = [f.strip() for f in rules.META_SEPARATOR_RE.split(text)]
+    return len(fields) >= 2 and any(  # "On Behalf of Firm | Apr 21, 2017 | Products Liability"
+        (date := rules.DATELINE_RE.search(f)) is not None and date.group() == f for f in fields)
 
 
 def _opens_the_text(el: HtmlElement) -> bool:
