@@ -392,6 +392,26 @@ def test_a_result_that_repeats_itself_is_not_longer() -> None:
     assert choose(iter([first, other]), 10_000) is other
 
 
+def test_teaser_excerpts_do_not_make_the_article_look_short() -> None:
+    """A post list after the article ("Read This Next": cards with a category link, a date, a
+    linked headline and an excerpt) holds more paragraphs than the article: they are not what
+    the article should hold, so the cleaned text is not second-guessed by an extractor that
+    keeps the cards."""
+    excerpt = ("When the agency denies a claim, it can feel like a dead end, and many applicants "
+               "wonder whether they can take the matter to court to receive the benefits.")
+    cards = "".join(f"<div class='post-item'><div class='copy'><h5><a href='/category/news/'>"
+                    f"News</a></h5><span class='date'>Dec {n}, 2025</span><h3><a href='/post-"
+                    f"{n}/'>Post number {n} about claims</a></h3><p>{excerpt} Case {n}.</p>"
+                    f"</div></div>" for n in range(1, 9))
+    html = (f"<html><body><div id='content'><div class='single'><div id='body-content'>"
+            f"{_paragraphs()}</div></div><div class='post-list'><h3>Read This Next</h3>{cards}"
+            f"</div></div></body></html>")
+    article = extract(html, CASE_URL)
+    assert article.extraction_path == "cleaned"
+    assert article.text.endswith(PROSE[-1]) and "Case 1" not in article.text
+    assert block_words(lxml.html.fromstring(html)) < 2 * len(" ".join(PROSE).split())
+
+
 def test_author_box_and_a_lone_contents_label_go() -> None:
     """The "about the author" box a blog plugin adds under the post, and a "Table of
     contents" label whose list a script builds, are not the article."""
