@@ -7,6 +7,7 @@ time only on those pages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 
 from lxml.html import HtmlElement
 
@@ -26,11 +27,11 @@ def paragraph_words(root: HtmlElement) -> int:
 def _is_excerpt(p: HtmlElement) -> bool:
     """A paragraph alone in a short block with a link to another page outside it: a card."""
     for depth, block in enumerate(p.iterancestors()):
-        if depth == rules.EXCERPT_MAX_DEPTH or block.tag in ("body", "article", "main"):
-            return False
+        if (depth == rules.EXCERPT_MAX_DEPTH or block.tag in ("body", "article", "main")
+                or next(islice(block.iter("p"), 1, 2), None) is not None):
+            return False  # a block of two paragraphs or more holds text, not one excerpt
         if any(p not in a.iterancestors() and _links_away(a) for a in block.iter("a")):
-            return (len(block.findall(".//p")) == 1
-                    and len(text_of(block)) <= rules.EXCERPT_CARD_MAX_CHARS)
+            return len(text_of(block)) <= rules.EXCERPT_CARD_MAX_CHARS
     return False
 
 
