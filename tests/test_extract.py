@@ -460,9 +460,10 @@ def test_chrome_lines_that_close_a_post_go() -> None:
             f"</body></html>")
     _assert_whole_text_without(html, "Share this", "Previous", "Next Post", "Comment Policy",
                                "WRITTEN BY", "Jo Bloggs", "Transport editor")
-    counted = "<p>Rate this article</p><p>(Visited 1,902 times, 364 visits today)</p>"
+    counted = ("<p>Rate this article</p><p>(Visited 1,902 times, 364 visits today)</p>"
+               "<h3>Up Next</h3><h4>Thanks for visiting!</h4>")
     html = f"<html><body><article>{_paragraphs()}{counted}</article></body></html>"
-    _assert_whole_text_without(html, "Rate this", "Visited")
+    _assert_whole_text_without(html, "Rate this", "Visited", "Up Next", "Thanks for")
     sentence = "<p>Share this plan with a neighbour who takes the night bus.</p>"
     html = f"<html><body><article>{_paragraphs()}{sentence}</article></body></html>"
     assert extract(html, CASE_URL).text.endswith(sentence[3:-4])

@@ -534,7 +534,7 @@ CLOSING_CHROME_MAX_CHARS = 300
 AUTHOR_ROLE_MAX_CHARS = 80
 """The line under the author's name in an author box ("Veterinarian", "Founder and Dean")."""
 
-CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote")
+CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote", "h2", "h3", "h4", "h5", "h6")
 """Blocks that can be the lines closing a post."""
 
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
