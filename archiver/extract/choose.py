@@ -20,8 +20,12 @@ def paragraph_words(root: HtmlElement) -> int:
     """Words in the page's paragraphs: what an article of the page would hold, roughly. Not the
     excerpts of teaser cards ("Read this next", a post list: each card a link to another page,
     a date or a category, and one paragraph), which the article does not hold."""
-    return sum(len(WORD_RE.findall(p.text_content())) for p in root.iter("p")
-               if not _is_excerpt(p))
+    words = 0
+    for p in root.iter("p"):
+        text = p.text_content()
+        if len(text) > rules.EXCERPT_CARD_MAX_CHARS or not _is_excerpt(p):
+            words += len(WORD_RE.findall(text))
+    return words
 
 
 def _is_excerpt(p: HtmlElement) -> bool:
@@ -46,9 +50,12 @@ def block_words(root: HtmlElement) -> int:
     and code that the cleaning cut holds much less. Not the excerpts of teaser cards."""
     words = 0
     for block in root.iter(*rules.TEXT_BLOCKS):
-        if not any(a.tag in rules.TEXT_BLOCKS for a in block.iterancestors()) and not (
-                block.tag == "p" and _is_excerpt(block)):
-            words += len(WORD_RE.findall(block.text_content()))
+        if any(a.tag in rules.TEXT_BLOCKS for a in block.iterancestors()):
+            continue
+        text = block.text_content()
+        if (block.tag != "p" or len(text) > rules.EXCERPT_CARD_MAX_CHARS
+                or not _is_excerpt(block)):
+            words += len(WORD_RE.findall(text))
     return words
 
 

@@ -60,18 +60,18 @@ def remove_hover_cards(root: HtmlElement) -> None:
     button's help while the pointer is on it (`role="tooltip"`, or a block named so that the
     term points to with `aria-describedby`/`aria-labelledby`/`aria-controls`). Written into the
     paragraph next to the term, it would read as part of the sentence."""
-    named = root.xpath(".//*[@role='tooltip' or contains(@class, 'ooltip') or "
-                       "contains(@class, 'opover') or contains(@class, 'overcard') or "
-                       "contains(@class, 'over-card') or contains(@id, 'ooltip')]")
-    if not named:
-        return
+    for el in root.xpath(".//*[@role='tooltip']"):
+        if el.getparent() is not None:
+            remove(el)
     pointed: set[str] = set()
     for el in root.xpath(".//*[@aria-describedby or @aria-labelledby or @aria-controls]"):
         for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
             pointed.update((el.get(name) or "").split())
-    for el in named:
-        if el.getparent() is not None and (el.get("role") == "tooltip" or (
-                (el.get("id") or "") in pointed and rules.HOVER_CARD_RE.search(class_id(el)))):
+    if not pointed:
+        return
+    for el in root.xpath(".//*[@id]"):
+        if (el.get("id") in pointed and el.getparent() is not None
+                and rules.HOVER_CARD_RE.search(class_id(el))):
             remove(el)
 
 

@@ -295,9 +295,11 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
     the middle of the text is left alone. Under a "Related"/"Latest news" label, cards with
     a long excerpt are cards too, wherever they are and however much of the text they hold."""
     runs = [run for parent in elements(node) for run in _card_runs(parent, loose=False)]
-    strict = {el for run in runs for el in run}
-    runs += [run for parent in elements(node) for run in _card_runs(parent, loose=True)
-             if run[0] not in strict and _label_before(run[0], node) is not None]
+    if any(len(text) <= rules.RELATED_LABEL_MAX_CHARS and rules.RELATED_LEAD_RE.match(text)
+           for text in node.xpath(".//text()[normalize-space()]")):  # a label: look for more
+        strict = {el for run in runs for el in run}
+        runs += [run for parent in elements(node) for run in _card_runs(parent, loose=True)
+                 if run[0] not in strict and _label_before(run[0], node) is not None]
     if not runs:
         return
     order = {el: n for n, el in enumerate(node.iter())}
