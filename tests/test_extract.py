@@ -412,6 +412,24 @@ def test_teaser_excerpts_do_not_make_the_article_look_short() -> None:
     assert block_words(lxml.html.fromstring(html)) < 2 * len(" ".join(PROSE).split())
 
 
+def test_the_lead_above_the_body_joins_it() -> None:
+    """An intro in a block of its own above the body, a heading and a byline between them (it
+    scores less than the fifth of the body a sibling needs), is the article's lead; a linked
+    list above the body is not."""
+    lead = ("Imagine a city where the night bus runs every half hour, fares for students cost a "
+            "third less and every stop takes cards. That is the plan the council approved on "
+            "Tuesday, and it starts in January, once the drivers are hired and trained.")
+    more = [f"On route {n}, the council expects {n * 120} more riders each day once the night "
+            f"buses return, and depot {n} adds {n + 2} drivers to every shift." for n in range(14)]
+    links = "".join(f"<li><a href='/topic/{n}'>Topic number {n}</a></li>" for n in range(8))
+    html = (f"<html><body><article><div class='topics'><ul>{links}</ul></div>"
+            f"<div class='quick-insight'><h3>Quick insight</h3><p>{lead}</p></div>"
+            f"<h2>The plan</h2><p class='byline'>By Jo Bloggs</p><div class='body'>"
+            f"{_paragraphs([*PROSE, *more])}</div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert lead in text and more[-1] in text and "Topic number" not in text
+
+
 def test_author_box_and_a_lone_contents_label_go() -> None:
     """The "about the author" box a blog plugin adds under the post, and a "Table of
     contents" label whose list a script builds, are not the article."""

@@ -299,6 +299,13 @@ NAMED_BLOCK_MAX_LINK_DENSITY = 0.25
 """An element named "header" with more characters of paragraphs than this, at a lower link
 density, is a block of the text named for its part ("listicle-header")."""
 
+LEAD_SCORE_SHARE = 0.08
+LEAD_PROSE_CHARS = 200
+LEAD_MAX_LINK_DENSITY = 0.1
+"""A block before the winner joins it as its lead (an intro, a summary) when it scores at least
+LEAD_SCORE_SHARE of the winner, holds LEAD_PROSE_CHARS of paragraphs and is linked less than
+LEAD_MAX_LINK_DENSITY."""
+
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
 score are as good."""

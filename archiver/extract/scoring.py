@@ -120,17 +120,29 @@ class ArticleFinder(Document):  # type: ignore[misc]
                     best_candidate: dict[str, Any], html_partial: bool = False) -> HtmlElement:
         """readability-lxml's gathering of the winner's siblings, with Readability.js's bonus for
         a sibling of the winner's class (an article cut in blocks of one kind by images and
-        calls to action: its intro block holds fewer paragraphs than the body block)."""
+        calls to action: its intro block holds fewer paragraphs than the body block), and the
+        lead before the winner: a block of prose, barely linked, that scores less than the
+        fifth of the winner a sibling needs (an intro, a summary, a "quick insight" box above
+        the body, a heading or a byline between them)."""
         best = best_candidate["elem"]
         name = best.get("class")
         parent = best.getparent()
+        candidates = dict(candidates)
         if name and parent is not None:
             bonus = best_candidate["content_score"] * 0.2
-            candidates = dict(candidates)
             for sibling in parent:
                 if sibling is not best and sibling.get("class") == name and sibling in candidates:
                     score = candidates[sibling]["content_score"] + bonus
                     candidates[sibling] = {**candidates[sibling], "content_score": score}
+        threshold = max(10, best_candidate["content_score"] * 0.2)
+        for sibling in best.itersiblings(preceding=True):
+            if sibling not in candidates:
+                continue
+            score = candidates[sibling]["content_score"]
+            if (rules.LEAD_SCORE_SHARE * best_candidate["content_score"] <= score < threshold
+                    and prose_length(sibling) >= rules.LEAD_PROSE_CHARS
+                    and link_density(sibling) < rules.LEAD_MAX_LINK_DENSITY):
+                candidates[sibling] = {**candidates[sibling], "content_score": threshold}
         return super().get_article(candidates, best_candidate, html_partial)
 
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
