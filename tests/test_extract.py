@@ -414,8 +414,8 @@ def test_teaser_excerpts_do_not_make_the_article_look_short() -> None:
 
 def test_the_lead_above_the_body_joins_it() -> None:
     """An intro in a block of its own above the body, a heading and a byline between them (it
-    scores less than the fifth of the body a sibling needs), is the article's lead; a linked
-    list above the body is not."""
+    scores less than the fifth of the body a sibling needs), or beside the page builder's
+    column around the body, is the article's lead; a linked list above the body is not."""
     lead = ("Imagine a city where the night bus runs every half hour, fares for students cost a "
             "third less and every stop takes cards. That is the plan the council approved on "
             "Tuesday, and it starts in January, once the drivers are hired and trained.")
@@ -428,6 +428,11 @@ def test_the_lead_above_the_body_joins_it() -> None:
             f"{_paragraphs([*PROSE, *more])}</div></article></body></html>")
     text = extract(html, CASE_URL).text
     assert lead in text and more[-1] in text and "Topic number" not in text
+    nested = (f"<html><body><article><div class='row'><div class='col intro'><p>{lead}</p>"
+              f"</div><div class='col'><div class='text'>{_paragraphs([*PROSE, *more])}</div>"
+              f"<div class='share'>Share</div></div></div></article></body></html>")
+    text = extract(nested, CASE_URL).text
+    assert text.startswith(lead) and more[-1] in text
 
 
 def test_author_box_and_a_lone_contents_label_go() -> None:

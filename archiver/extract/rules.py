@@ -306,6 +306,11 @@ LEAD_MAX_LINK_DENSITY = 0.1
 LEAD_SCORE_SHARE of the winner, holds LEAD_PROSE_CHARS of paragraphs and is linked less than
 LEAD_MAX_LINK_DENSITY."""
 
+LEAD_LEVELS = 1
+"""The lead may also be a sibling of the winner's ancestors up to this many levels (a page
+builder's row or column around the body): 1, its parent's (2 and 3: as many pages worse as
+better on the tuning split)."""
+
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
 score are as good."""

@@ -143,6 +143,15 @@ class ArticleFinder(Document):  # type: ignore[misc]
                     and prose_length(sibling) >= rules.LEAD_PROSE_CHARS
                     and link_density(sibling) < rules.LEAD_MAX_LINK_DENSITY):
                 candidates[sibling] = {**candidates[sibling], "content_score": threshold}
+        leads = []
+        for ancestor in list(best.iterancestors())[:rules.LEAD_LEVELS]:
+            if ancestor.tag in ("body", "html", "article", "main"):
+                break
+            leads += [s for s in ancestor.itersiblings(preceding=True)
+                      if s in candidates and _is_lead(s, candidates[s]["content_score"],
+                                                      best_candidate["content_score"])]
+        for lead in leads:  # nearest first: each goes before the ones already in
+            best.insert(0, lead)
         return super().get_article(candidates, best_candidate, html_partial)
 
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
@@ -150,6 +159,11 @@ class ArticleFinder(Document):  # type: ignore[misc]
         self._node = node
         self.html = node
         return etree.tostring(node, encoding="unicode", method="html")
+
+
+def _is_lead(el: HtmlElement, score: float, best: float) -> bool:
+    return (rules.LEAD_SCORE_SHARE * best <= score and prose_length(el) >= rules.LEAD_PROSE_CHARS
+            and link_density(el) < rules.LEAD_MAX_LINK_DENSITY)
 
 
 def _names_text(el: HtmlElement, word: str, page_prose: int) -> bool:
