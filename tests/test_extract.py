@@ -392,47 +392,18 @@ def test_a_result_that_repeats_itself_is_not_longer() -> None:
     assert choose(iter([first, other]), 10_000) is other
 
 
-def test_teaser_excerpts_do_not_make_the_article_look_short() -> None:
-    """A post list after the article ("Read This Next": cards with a category link, a date, a
-    linked headline and an excerpt) holds more paragraphs than the article: they are not what
-    the article should hold, so the cleaned text is not second-guessed by an extractor that
-    keeps the cards."""
-    excerpt = ("When the agency denies a claim, it can feel like a dead end, and many applicants "
-               "wonder whether they can take the matter to court to receive the benefits.")
-    cards = "".join(f"<div class='post-item'><div class='copy'><h5><a href='/category/news/'>"
-                    f"News</a></h5><span class='date'>Dec {n}, 2025</span><h3><a href='/post-"
-                    f"{n}/'>Post number {n} about claims</a></h3><p>{excerpt} Case {n}.</p>"
-                    f"</div></div>" for n in range(1, 9))
-    html = (f"<html><body><div id='content'><div class='single'><div id='body-content'>"
-            f"{_paragraphs()}</div></div><div class='post-list'><h3>Read This Next</h3>{cards}"
-            f"</div></div></body></html>")
-    article = extract(html, CASE_URL)
-    assert article.extraction_path == "cleaned"
-    assert article.text.endswith(PROSE[-1]) and "Case 1" not in article.text
-    assert block_words(lxml.html.fromstring(html)) < 2 * len(" ".join(PROSE).split())
-
-
-def test_the_lead_above_the_body_joins_it() -> None:
-    """An intro in a block of its own above the body, a heading and a byline between them (it
-    scores less than the fifth of the body a sibling needs), or beside the page builder's
-    column around the body, is the article's lead; a linked list above the body is not."""
-    lead = ("Imagine a city where the night bus runs every half hour, fares for students cost a "
-            "third less and every stop takes cards. That is the plan the council approved on "
-            "Tuesday, and it starts in January, once the drivers are hired and trained.")
-    more = [f"On route {n}, the council expects {n * 120} more riders each day once the night "
-            f"buses return, and depot {n} adds {n + 2} drivers to every shift." for n in range(14)]
-    links = "".join(f"<li><a href='/topic/{n}'>Topic number {n}</a></li>" for n in range(8))
-    html = (f"<html><body><article><div class='topics'><ul>{links}</ul></div>"
-            f"<div class='quick-insight'><h3>Quick insight</h3><p>{lead}</p></div>"
-            f"<h2>The plan</h2><p class='byline'>By Jo Bloggs</p><div class='body'>"
-            f"{_paragraphs([*PROSE, *more])}</div></article></body></html>")
+def test_a_sentence_that_ends_with_a_read_more_link_stays() -> None:
+    """A "Read more here" link at the end of a sentence of the text does not make the sentence
+    a teaser (the paragraph is mostly not linked); a "Read more: <headline>" line still goes."""
+    update = ("Update: as of April 7th, 2022, the state requires employers to pay out unused "
+              "vacation time when employment ends, whatever the contract says. "
+              "<a href='/news/vacation-law'>Read more here</a>.")
+    teaser = "<p>Read more: <a href='/news/trams'>The tram extension waits another year</a></p>"
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}<p>{update}</p>{teaser}"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
     text = extract(html, CASE_URL).text
-    assert lead in text and more[-1] in text and "Topic number" not in text
-    nested = (f"<html><body><article><div class='row'><div class='col intro'><p>{lead}</p>"
-              f"</div><div class='col'><div class='text'>{_paragraphs([*PROSE, *more])}</div>"
-              f"<div class='share'>Share</div></div></div></article></body></html>")
-    text = extract(nested, CASE_URL).text
-    assert text.startswith(lead) and more[-1] in text
+    assert "the state requires employers to pay out unused vacation time" in text
+    assert "tram extension waits" not in text
 
 
 def test_author_box_and_a_lone_contents_label_go() -> None:

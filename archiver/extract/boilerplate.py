@@ -238,9 +238,12 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
     """Widen a teaser's lead to the block that holds just it (and its linked card)."""
     block = el
     for ancestor in el.iterancestors():
+        text = text_of(ancestor)
         if (ancestor.tag in ("body", "article", "main")
-                or len(text_of(ancestor)) > rules.TEASER_BLOCK_MAX_CHARS):
-            break
+                or len(text) > rules.TEASER_BLOCK_MAX_CHARS
+                or (len(text) >= rules.TEASER_LABEL_MAX_CHARS
+                    and link_density(ancestor) <= rules.TEASER_MIN_LINK_DENSITY)):
+            break  # a sentence that ends with a "Read more here" link is not a teaser
         block = ancestor
     return block
 

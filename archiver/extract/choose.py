@@ -7,55 +7,27 @@ time only on those pages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 
 from lxml.html import HtmlElement
 
 from archiver.extract import rules
-from archiver.extract.dom import WORD_RE, text_of
+from archiver.extract.dom import WORD_RE
 from archiver.extract.strategies import Candidate
 
 
 def paragraph_words(root: HtmlElement) -> int:
-    """Words in the page's paragraphs: what an article of the page would hold, roughly. Not the
-    excerpts of teaser cards ("Read this next", a post list: each card a link to another page,
-    a date or a category, and one paragraph), which the article does not hold."""
-    words = 0
-    for p in root.iter("p"):
-        text = p.text_content()
-        if len(text) > rules.EXCERPT_CARD_MAX_CHARS or not _is_excerpt(p):
-            words += len(WORD_RE.findall(text))
-    return words
-
-
-def _is_excerpt(p: HtmlElement) -> bool:
-    """A paragraph alone in a short block with a link to another page outside it: a card."""
-    for depth, block in enumerate(p.iterancestors()):
-        if (depth == rules.EXCERPT_MAX_DEPTH or block.tag in ("body", "article", "main")
-                or next(islice(block.iter("p"), 1, 2), None) is not None):
-            return False  # a block of two paragraphs or more holds text, not one excerpt
-        if any(p not in a.iterancestors() and _links_away(a) for a in block.iter("a")):
-            return len(text_of(block)) <= rules.EXCERPT_CARD_MAX_CHARS
-    return False
-
-
-def _links_away(a: HtmlElement) -> bool:
-    href = (a.get("href") or "").strip().lower()
-    return bool(href) and not href.startswith(("#", "javascript:"))
+    """Words in the page's paragraphs: what an article of the page would hold, roughly."""
+    return sum(len(WORD_RE.findall(p.text_content())) for p in root.iter("p"))
 
 
 def block_words(root: HtmlElement) -> int:
     """Words in the blocks of text of a page without its chrome (paragraphs, list items,
     code, table cells, quotes, subheadings; each counted once): an article made of lists
-    and code that the cleaning cut holds much less. Not the excerpts of teaser cards."""
+    and code that the cleaning cut holds much less."""
     words = 0
     for block in root.iter(*rules.TEXT_BLOCKS):
-        if any(a.tag in rules.TEXT_BLOCKS for a in block.iterancestors()):
-            continue
-        text = block.text_content()
-        if (block.tag != "p" or len(text) > rules.EXCERPT_CARD_MAX_CHARS
-                or not _is_excerpt(block)):
-            words += len(WORD_RE.findall(text))
+        if not any(a.tag in rules.TEXT_BLOCKS for a in block.iterancestors()):
+            words += len(WORD_RE.findall(block.text_content()))
     return words
 
 

@@ -635,12 +635,6 @@ long and at most BIO_MAX_LINK_DENSITY linked."""
 # choose: which candidate is the article
 # ---------------------------------------------------------------------------------------------
 
-EXCERPT_MAX_DEPTH = 3
-EXCERPT_CARD_MAX_CHARS = 1000
-"""A teaser card's excerpt, which the page's expected length leaves out: the only paragraph of
-a block of at most EXCERPT_CARD_MAX_CHARS that links to another page outside it, at most
-EXCERPT_MAX_DEPTH levels above it."""
-
 CHECK_SHARE = 0.7
 """The cleaned text is checked when it has fewer words than this share of the page's <p>s."""
 
