@@ -607,10 +607,6 @@ CARDS_MAX_SHARE = 0.5
 """Cards stay when a paragraph longer than CARDS_PROSE_CHARS follows them, or when they hold more
 than CARDS_MAX_SHARE of the text."""
 
-STANDFIRST_MIN_CHARS = 40
-STANDFIRST_SIMILARITY = 0.9
-"""A line above the text longer than this that repeats the description (`dom.similarity`)."""
-
 HEADER_LINE_MAX_CHARS = 120
 """A byline or date line is at most this long."""
 
