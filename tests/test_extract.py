@@ -297,6 +297,18 @@ def test_standfirst_stays_and_the_date_line_below_it_goes() -> None:
     assert text.startswith(standfirst) and PROSE[0] in text and "February" not in text
 
 
+def test_a_line_that_ends_with_the_byline_is_no_byline() -> None:
+    """Above the text, the byline's own line goes ("Jo Bloggs, transport editor"); a caption or
+    a headline that ends with the author's name ("… Photo by Jo Bloggs") stays."""
+    head = '<meta name="author" content="Jo Bloggs">'
+    lines = ("<p>Jo Bloggs, transport editor</p><p>The new night bus at the depot on its first "
+             "run of the winter timetable. Photo by Jo Bloggs</p>")
+    html = (f"<html><head>{head}</head><body><article>{lines}{_paragraphs()}</article>"
+            f"</body></html>")
+    text = extract(html, CASE_URL).text
+    assert "transport editor" not in text and "first run of the winter timetable" in text
+
+
 def test_a_short_first_sentence_that_mentions_a_date_stays() -> None:
     """Only a line that is a date or a byline goes from above the text, not a sentence that
     mentions a date ("… Updated 2026-03-02. Comments are closed.")."""

@@ -387,9 +387,16 @@ def _remove_repeated_header(node: HtmlElement, meta: dict[str, str]) -> None:
     for el in _leading_blocks(node):
         text = text_of(el)
         if len(text) <= rules.HEADER_LINE_MAX_CHARS and (
-                _is_dateline(text) or (byline and byline in text)
+                _is_dateline(text) or _is_byline(text, byline)
                 or rules.CLOSING_CHROME_RE.search(text) or rules.TAGS_LINE_RE.match(text)):
             remove(el)
+
+
+def _is_byline(text: str, byline: str) -> bool:
+    """A line that is the byline: it starts with it or is mostly it ("Jo Bloggs, Transport
+    editor"), not a headline or a caption that ends with it ("… Image by Jo Bloggs")."""
+    return bool(byline) and byline in text and (
+        text.startswith(byline) or len(text) - len(byline) <= rules.DATELINE_MAX_OTHER_CHARS)
 
 
 def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
