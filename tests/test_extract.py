@@ -309,6 +309,19 @@ def test_a_line_that_ends_with_the_byline_is_no_byline() -> None:
     assert "transport editor" not in text and "first run of the winter timetable" in text
 
 
+def test_a_section_heading_like_the_title_stays() -> None:
+    """The headline above the text that repeats the title goes (it is `Article.title`); a
+    section heading after the intro that reads like the title ("What is an online course?"
+    under "What is an Online Course? Definition Explained") is the text's."""
+    title = "What is an Online Course? Definition Explained"
+    html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{PROSE[0]}</p><h2>What is an online course?</h2>{_paragraphs(PROSE[1:])}"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and "What is an online course?" in text
+    assert "Definition Explained" not in text
+
+
 def test_a_short_first_sentence_that_mentions_a_date_stays() -> None:
     """Only a line that is a date or a byline goes from above the text, not a sentence that
     mentions a date ("… Updated 2026-03-02. Comments are closed.")."""

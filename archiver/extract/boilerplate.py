@@ -249,12 +249,18 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
 
 
 def remove_title_heading(root: HtmlElement, title: str | None) -> None:
-    """The first <h1>/<h2> that repeats the title: it is `Article.title`, not article text."""
+    """The first <h1>/<h2> that repeats the title, above the text: it is `Article.title`, not
+    article text. A heading after a paragraph of the text is one of its sections, however much
+    it reads like the title ("What is an online course?" under "What is an Online Course?
+    Definition Explained")."""
     if not title:
         return
-    for heading in root.iter("h1", "h2"):
-        if similarity(title, text_of(heading)) > rules.TITLE_HEADING_SIMILARITY:
-            remove(heading)
+    for el in root.iter("h1", "h2", "p"):
+        if el.tag == "p":
+            if len(text_of(el)) > rules.LEADING_BLOCK_MAX_CHARS:
+                return  # the text has begun
+        elif similarity(title, text_of(el)) > rules.TITLE_HEADING_SIMILARITY:
+            remove(el)
             return
 
 
