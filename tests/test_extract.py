@@ -561,10 +561,11 @@ FAQ = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["aria", "toggle", "classes"])
+@pytest.mark.parametrize("kind", ["aria", "toggle", "classes", "link"])
 def test_an_faq_accordion_in_the_article_stays_whole(kind: str) -> None:
     """An FAQ accordion at the end of the article, its answers folded: the questions (a
-    heading's button, a toggle's title linked to nothing, a title named "accordion-header")
+    heading's button, a toggle's title linked to nothing, a title named "accordion-header",
+    a link styled as a button that opens its answer)
     and the answers (hidden, or named "answer hidden") are the article's; teaser cards, whose
     headlines link to other pages, are not."""
     if kind == "aria":
@@ -576,9 +577,13 @@ def test_an_faq_accordion_in_the_article_stays_whole(kind: str) -> None:
                         f"role='button' aria-expanded='false'><a href=''>{q}</a></div><div "
                         f"class='elementor-tab-content' role='region' hidden><p>{a}</p></div>"
                         f"</div>" for q, a in FAQ)
-    else:
+    elif kind == "classes":
         items = "".join(f"<div class='accordion-item'><div class='accordion-header'>{q}</div>"
                         f"<div class='answer hidden'><p>{a}</p></div></div>" for q, a in FAQ)
+    else:
+        items = "".join(f"<div class='card'><a class='accordion__button' href='#q{n}'>{q}</a>"
+                        f"<div id='q{n}' class='collapse'><p>{a}</p></div></div>"
+                        for n, (q, a) in enumerate(FAQ))
     html = (f"<html><body><nav><a href='/'>Home</a></nav><article>{_paragraphs(PROSE * 2)}"
             f"<h2>Frequently asked questions</h2><div class='faq'>{items}</div></article>"
             f"</body></html>")

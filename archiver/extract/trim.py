@@ -161,7 +161,8 @@ def _remove_buttons(node: HtmlElement) -> None:
             continue
         if el.tag in ("a", "button") and (rules.BUTTON_CLASS_RE.search(class_id(el))
                                           or el.get("role") == "button"):
-            _remove_block_of(el, node)
+            if not _is_question(el, text):
+                _remove_block_of(el, node)
         elif rules.CALL_TO_ACTION_RE.match(text) and (el.tag == "a" or el.find(".//a") is not None
                                                  or el.tag == "button"):
             _remove_block_of(el, node)
@@ -177,6 +178,14 @@ def _remove_ad_labels(node: HtmlElement) -> None:
         if len(text) <= rules.TEASER_LABEL_MAX_CHARS and rules.AD_LABEL_RE.match(text) and (
                 el.tag not in ("span", "small", "em", "i") or _is_alone(el)):
             remove(el)
+
+
+def _is_question(el: HtmlElement, text: str) -> bool:
+    """An accordion's question styled as a button: it asks, and it opens a panel of the page
+    rather than another page (`aria-expanded`, or a link to "#…")."""
+    return text.endswith("?") and (el.get("aria-expanded") is not None
+                                   or el.get("aria-controls") is not None
+                                   or (el.tag == "a" and not _links_elsewhere(el)))
 
 
 def _remove_notices(node: HtmlElement) -> None:
