@@ -11,14 +11,22 @@ from archiver.extract import rules
 from archiver.extract.dom import HEADING_TAGS, class_id, link_density, remove, text_of
 
 
-def remove_hidden(root: HtmlElement) -> None:
+def remove_hidden(root: HtmlElement, html: str) -> None:
     """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs, hover
-    cards)."""
+    cards: looked for only when the page's markup (`html`) names one)."""
     for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal]"):
         if el.getparent() is not None and is_hidden(el):
             remove(el)
-    remove_hover_cards(root)
+    if may_hold_hover_cards(html):
+        remove_hover_cards(root)
     read_accordion_questions(root)
+
+
+def may_hold_hover_cards(html: str) -> bool:
+    """Whether a page's markup names a tooltip, a popover or a hover card anywhere: most pages
+    do not, and a look at the text costs less than one at every element."""
+    lowered = html.lower()
+    return any(name in lowered for name in rules.HOVER_CARD_NAMES)
 
 
 def read_accordion_questions(root: HtmlElement) -> None:
@@ -60,11 +68,13 @@ def remove_hover_cards(root: HtmlElement) -> None:
     button's help while the pointer is on it (`role="tooltip"`, or a block named so that the
     term points to with `aria-describedby`/`aria-labelledby`/`aria-controls`). Written into the
     paragraph next to the term, it would read as part of the sentence."""
-    for el in root.xpath(".//*[@role='tooltip']"):
-        if el.getparent() is not None:
-            remove(el)
     pointed: set[str] = set()
-    for el in root.xpath(".//*[@aria-describedby or @aria-labelledby or @aria-controls]"):
+    for el in root.xpath(".//*[@role='tooltip' or @aria-describedby or @aria-labelledby or "
+                         "@aria-controls]"):
+        if el.get("role") == "tooltip":
+            if el.getparent() is not None:
+                remove(el)
+            continue
         for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
             pointed.update((el.get(name) or "").split())
     if not pointed:

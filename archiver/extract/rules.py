@@ -41,12 +41,19 @@ FOLDED_RE = re.compile(r"accordion|collaps|faq|tab-?pane|tabpanel|expand|toggle|
                        r"disclosure|rah-static", re.I)
 """Class/id of a panel a reader unfolds (accordion, FAQ answer, tab panel)."""
 
+FOLDED_LOWER_RE = re.compile(FOLDED_RE.pattern)
+"""FOLDED_RE for lowercased text (without re.I: ten times faster, for the scoring's hot loops)."""
+
 NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent", re.I)
 """Class/id of a hidden block that stays hidden even when it folds (menus, banners, popups)."""
 
 
 HOVER_CARD_RE = re.compile(r"tooltip|popover|hover-?card", re.I)
 """Class/id of a hover card (a term's definition, a footnote, a button's help)."""
+
+HOVER_CARD_NAMES = ("tooltip", "popover", "hovercard", "hover-card")
+"""HOVER_CARD_RE's words, in lower case: a page whose markup holds none of them anywhere holds
+no hover card."""
 
 
 QUESTION_MAX_CHARS = 200

@@ -55,7 +55,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
         page_prose = None
         for el in list(elements(self.html)):
             features = class_id(el).lower()
-            if el.tag in HEADING_TAGS or rules.FOLDED_RE.search(features):
+            if el.tag in HEADING_TAGS or (
+                    "header" in features and rules.FOLDED_LOWER_RE.search(features)):
                 # "header-anchor": an in-body heading; "accordion-header": a folded panel's title
                 features = features.replace("header", "")
             unlikely = rules.UNLIKELY_RE.search(features) if len(features) > 1 else None

@@ -24,7 +24,7 @@ from readability import Document
 
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
 from archiver.extract.dom import WORD_RE, word_runs
-from archiver.extract.normalize import remove_hover_cards
+from archiver.extract.normalize import may_hold_hover_cards, remove_hover_cards
 from archiver.extract.parse import parse
 from archiver.extract.scoring import ArticleFinder
 
@@ -78,7 +78,8 @@ def visible_page(html: str) -> HtmlElement:
     hover cards and consent prompts (`boilerplate.clean_fragment`), for the extractors that do
     not know them."""
     root = parse(html)
-    remove_hover_cards(root)
+    if may_hold_hover_cards(html):
+        remove_hover_cards(root)
     clean_fragment(root)
     remove_consent_checkboxes(root)
     return root

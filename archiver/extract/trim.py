@@ -171,8 +171,13 @@ def _remove_buttons(node: HtmlElement) -> None:
 def _remove_ad_labels(node: HtmlElement) -> None:
     """An ad's label, a block of its own ("Article continues below", "Advertisement"): the ad
     went, its label stayed in the text."""
-    for el in list(node.iter("p", "div", "span", "small", "em", "i", "h6", "aside")):
-        if el is node or el.getparent() is None or any(c.tag in rules.BLOCK_TAGS for c in el):
+    for found in node.xpath(".//text()[normalize-space()]"):
+        if len(found) > 2 * rules.TEASER_LABEL_MAX_CHARS or not rules.AD_LABEL_RE.match(found):
+            continue  # most text: one look at the text node, not at every block
+        el = found.getparent()
+        if (el is None or not found.is_text or el is node or el.getparent() is None
+                or el.tag not in ("p", "div", "span", "small", "em", "i", "h6", "aside")
+                or any(c.tag in rules.BLOCK_TAGS for c in el)):
             continue
         text = text_of(el)
         if len(text) <= rules.TEASER_LABEL_MAX_CHARS and rules.AD_LABEL_RE.match(text) and (
