@@ -25,8 +25,7 @@ def remove_hidden(root: HtmlElement, html: str) -> None:
 def may_hold_hover_cards(html: str) -> bool:
     """Whether a page's markup names a tooltip, a popover or a hover card anywhere: most pages
     do not, and a look at the text costs less than one at every element."""
-    lowered = html.lower()
-    return any(name in lowered for name in rules.HOVER_CARD_NAMES)
+    return any(name in html for name in rules.HOVER_CARD_NAMES)
 
 
 def read_accordion_questions(root: HtmlElement) -> None:

@@ -51,9 +51,9 @@ NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent",
 HOVER_CARD_RE = re.compile(r"tooltip|popover|hover-?card", re.I)
 """Class/id of a hover card (a term's definition, a footnote, a button's help)."""
 
-HOVER_CARD_NAMES = ("tooltip", "popover", "hovercard", "hover-card")
-"""HOVER_CARD_RE's words, in lower case: a page whose markup holds none of them anywhere holds
-no hover card."""
+HOVER_CARD_NAMES = ("ooltip", "oolTip", "opover", "opOver", "overcard", "over-card")
+"""HOVER_CARD_RE's words as pages write them: a page whose markup holds none of them anywhere
+holds no hover card (looking for each in the text costs less than lowercasing it)."""
 
 
 QUESTION_MAX_CHARS = 200

@@ -171,9 +171,10 @@ def _remove_buttons(node: HtmlElement) -> None:
 def _remove_ad_labels(node: HtmlElement) -> None:
     """An ad's label, a block of its own ("Article continues below", "Advertisement"): the ad
     went, its label stayed in the text."""
-    for found in node.xpath(".//text()[normalize-space()]"):
-        if len(found) > 2 * rules.TEASER_LABEL_MAX_CHARS or not rules.AD_LABEL_RE.match(found):
-            continue  # most text: one look at the text node, not at every block
+    for found in node.xpath(".//text()[normalize-space() and string-length() <= $most]",
+                            most=2 * rules.TEASER_LABEL_MAX_CHARS):
+        if not rules.AD_LABEL_RE.match(found):
+            continue  # one look at each short text node, not at every block
         el = found.getparent()
         if (el is None or not found.is_text or el is node or el.getparent() is None
                 or el.tag not in ("p", "div", "span", "small", "em", "i", "h6", "aside")
@@ -308,8 +309,9 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
     the middle of the text is left alone. Under a "Related"/"Latest news" label, cards with
     a long excerpt are cards too, wherever they are and however much of the text they hold."""
     runs = [run for parent in elements(node) for run in _card_runs(parent, loose=False)]
-    if any(len(text) <= rules.RELATED_LABEL_MAX_CHARS and rules.RELATED_LEAD_RE.match(text)
-           for text in node.xpath(".//text()[normalize-space()]")):  # a label: look for more
+    if any(rules.RELATED_LEAD_RE.match(text) for text in node.xpath(
+            ".//text()[normalize-space() and string-length() <= $most]",
+            most=rules.RELATED_LABEL_MAX_CHARS)):  # a "Related" label: look for looser cards
         strict = {el for run in runs for el in run}
         runs += [run for parent in elements(node) for run in _card_runs(parent, loose=True)
                  if run[0] not in strict and _label_before(run[0], node) is not None]
@@ -414,11 +416,12 @@ def _is_byline(text: str, byline: str) -> bool:
 
 
 def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
-    """The lines that close a post, not its text, as its last blocks (up to three, in any
-    order): a short paragraph about the author ("About the author: …", or the author named in
-    the metadata, a person's name, the first name alone too, opening a sentence about them:
-    "Jane Doe is a reporter who covers …"), a date line ("Last updated: May 5, 2025", "Posted
-    by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
+    """The lines that close a post, not its text, as its last blocks (up to six, in any
+    order): lines of chrome (share and pager labels, counters, a comment policy, an author
+    box's label, name and role), a short paragraph about the author ("About the author: …",
+    or the author named in the metadata, a person's name, the first name alone too, opening a
+    sentence about them: "Jane Doe is a reporter who covers …"), a date line ("Last updated:
+    May 5, 2025", "Posted by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = re.split(r"[,.|]| and ", byline)[0].strip()
     names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
@@ -429,9 +432,10 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
         if _closes_the_post(last, names):
             remove(last)
             continue
+        if not names or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS:
+            return
         before = _block_before(node, last)
-        if (before is None or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS
-                or not _names_the_author(text_of(before), author)):
+        if before is None or not _names_the_author(text_of(before), author):
             return
         remove(last)  # the author's role under the name ("Veterinarian"), then the name
         remove(before)
@@ -459,8 +463,8 @@ def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
 def _names_the_author(text: str, author: str) -> bool:
     """A line that is the author's name, with at most a label and letters after it ("Written
     by Jo Bloggs", "Shelby Loos, DVM")."""
-    if not author or " " not in author:
-        return False
+    if not author or " " not in author or author.lower() not in text.lower():
+        return False  # most lines: no regular expression to build
     found = re.match(rf"^\W*(?:(?:written|posted|published) by:?\s*|by\s+)?{re.escape(author)}"
                      r"(?:,?\s*[A-Z][\w.]{0,10}){0,2}\W*$", rules.HONORIFIC_RE.sub("", text),
                      flags=re.I)
