@@ -286,15 +286,40 @@ def test_dateline_above_the_text_goes_and_the_first_paragraph_stays() -> None:
     assert "15 Dec" not in text and "Reading time" not in text
 
 
-def test_standfirst_above_the_date_line_goes() -> None:
-    """A standfirst that repeats the page's description goes when a date line, not the text,
-    follows it: the header's lines (standfirst, date) are not the text's first paragraph."""
+def test_standfirst_stays_and_the_date_line_below_it_goes() -> None:
+    """A standfirst that repeats the page's description stays (people who annotate articles
+    keep it); the date line below it goes."""
     standfirst = "From night buses to student fares, this is what the city's new plan changes"
     html = (f"<html><head><meta name='description' content=\"{standfirst}\"></head><body>"
             f"<main><p>{standfirst}</p><p>Tuesday February 11 2025</p>{_paragraphs()}</main>"
             f"</body></html>")
     text = extract(html, CASE_URL).text
-    assert text.startswith(PROSE[0]) and "this is what" not in text
+    assert text.startswith(standfirst) and PROSE[0] in text and "February" not in text
+
+
+def test_a_line_that_ends_with_the_byline_is_no_byline() -> None:
+    """Above the text, the byline's own line goes ("Jo Bloggs, transport editor"); a caption or
+    a headline that ends with the author's name ("… Photo by Jo Bloggs") stays."""
+    head = '<meta name="author" content="Jo Bloggs">'
+    lines = ("<p>Jo Bloggs, transport editor</p><p>The new night bus at the depot on its first "
+             "run of the winter timetable. Photo by Jo Bloggs</p>")
+    html = (f"<html><head>{head}</head><body><article>{lines}{_paragraphs()}</article>"
+            f"</body></html>")
+    text = extract(html, CASE_URL).text
+    assert "transport editor" not in text and "first run of the winter timetable" in text
+
+
+def test_a_section_heading_like_the_title_stays() -> None:
+    """The headline above the text that repeats the title goes (it is `Article.title`); a
+    section heading after the intro that reads like the title ("What is an online course?"
+    under "What is an Online Course? Definition Explained") is the text's."""
+    title = "What is an Online Course? Definition Explained"
+    html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{PROSE[0]}</p><h2>What is an online course?</h2>{_paragraphs(PROSE[1:])}"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and "What is an online course?" in text
+    assert "Definition Explained" not in text
 
 
 def test_a_short_first_sentence_that_mentions_a_date_stays() -> None:
@@ -392,6 +417,20 @@ def test_a_result_that_repeats_itself_is_not_longer() -> None:
     assert choose(iter([first, other]), 10_000) is other
 
 
+def test_a_sentence_that_ends_with_a_read_more_link_stays() -> None:
+    """A "Read more here" link at the end of a sentence of the text does not make the sentence
+    a teaser (the paragraph is mostly not linked); a "Read more: <headline>" line still goes."""
+    update = ("Update: as of April 7th, 2022, the state requires employers to pay out unused "
+              "vacation time when employment ends, whatever the contract says. "
+              "<a href='/news/vacation-law'>Read more here</a>.")
+    teaser = "<p>Read more: <a href='/news/trams'>The tram extension waits another year</a></p>"
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}<p>{update}</p>{teaser}"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert "the state requires employers to pay out unused vacation time" in text
+    assert "tram extension waits" not in text
+
+
 def test_author_box_and_a_lone_contents_label_go() -> None:
     """The "about the author" box a blog plugin adds under the post, and a "Table of
     contents" label whose list a script builds, are not the article."""
@@ -425,6 +464,160 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
     html = (f"<html><head><meta name='author' content='Acme Official'></head><body><article>"
             f"{_paragraphs()}{shop}</article></body></html>")  # a company, not a person
     assert extract(html, CASE_URL).text.endswith(shop[3:-4])
+
+
+def test_chrome_lines_that_close_a_post_go() -> None:
+    """The lines a theme puts under a post, inside the article's container: share and rate
+    labels, a pager, a visit counter, the comment policy, an author box (its "Written by"
+    label, the author's name, the role under it); a closing sentence about sharing stays."""
+    head = '<meta name="author" content="Jo Bloggs">'
+    closing = ("<p>Share this article</p><div><a href='/p'>Previous Post</a></div><div>"
+               "<a href='/n'>Next Post</a></div><p>Thank you for being part of our community. "
+               "Read our Comment Policy before posting.</p><div class='card'><p>WRITTEN BY</p>"
+               "<p>Jo Bloggs</p><p>Transport editor</p></div>")
+    html = (f"<html><head>{head}</head><body><article>{_paragraphs()}{closing}</article>"
+            f"</body></html>")
+    _assert_whole_text_without(html, "Share this", "Previous", "Next Post", "Comment Policy",
+                               "WRITTEN BY", "Jo Bloggs", "Transport editor")
+    counted = ("<p>Rate this article</p><p>(Visited 1,902 times, 364 visits today)</p>"
+               "<h3>Up Next</h3><h4>Thanks for visiting!</h4>")
+    html = f"<html><body><article>{_paragraphs()}{counted}</article></body></html>"
+    _assert_whole_text_without(html, "Rate this", "Visited", "Up Next", "Thanks for")
+    sentence = "<p>Share this plan with a neighbour who takes the night bus.</p>"
+    html = f"<html><body><article>{_paragraphs()}{sentence}</article></body></html>"
+    assert extract(html, CASE_URL).text.endswith(sentence[3:-4])
+
+
+def test_chrome_lines_above_the_text_and_ad_labels_go() -> None:
+    """Above the first paragraph: a reading time, a view counter, a share label, a topic line;
+    in the text: an ad's label left where the ad was ("Article continues below")."""
+    header = ("<p>Estimated reading time: 4 minutes</p><p>1,693 views</p><p>Share</p>"
+              "<p>Topic: Transport, Council</p>")
+    middle = "<div class='ad-label'>Article continues below</div>"
+    html = (f"<html><body><article>{header}{_paragraphs(PROSE[:2])}{middle}"
+            f"{_paragraphs(PROSE[2:])}</article></body></html>")
+    _assert_whole_text_without(html, "reading time", "views", "Share", "Topic",
+                               "continues below")
+
+
+def test_a_contact_page_keeps_its_prose_and_loses_its_form() -> None:
+    """A contact page is a few lines and a form: the form goes (its labels are not text), the
+    lines around it stay, in the block with the form too; a newsletter box beside an
+    article still goes with its pitch."""
+    lines = [
+        "Questions about an order, a cake for a wedding or our opening hours? Our team answers "
+        "every message within one working day, and often the same morning.",
+        "For wholesale and press enquiries, please call the bakery on 01234 567890 between 8 am "
+        "and 4 pm, Monday to Saturday, or write to us below.",
+        "You can also visit us at 12 Mill Lane, where the shop is open every day from 7 am, and "
+        "the café until 5 pm; parking is free behind the church across the road.",
+    ]
+    form = ("<form action='/send' method='post'><div><label>Your name<input type='text' "
+            "name='your-name'></label></div><div><label>Your email<input type='email' "
+            "name='your-email'></label></div><div><label>Your message<textarea name='msg'>"
+            "</textarea></label></div><input type='submit' value='Send'></form>")
+    html = (f"<html><head><title>Contact us</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Contact us</h1><div class='entry-content'><p>{lines[0]}</p>"
+            f"<div class='wpcf7'><p>{lines[1]}</p>{form}</div><p>{lines[2]}</p></div>"
+            f"</article><footer><p>© 2025 Example Bakery</p></footer></body></html>")
+    article = extract(html, CASE_URL)
+    assert article.extraction_path == "cleaned"
+    assert all(line in article.text for line in lines)
+    assert "Your email" not in article.text and "Your message" not in article.text
+    box = ("<div class='box'><p>Get the week's transport news in your inbox.</p><input "
+           "type='email' name='email'><button>Go</button></div>")
+    html = f"<html><body><article>{_paragraphs()}{box}</article></body></html>"
+    _assert_whole_text_without(html, "in your inbox")
+
+
+def test_hover_cards_go_and_the_sentence_stays_whole() -> None:
+    """A glossary term's hover card (a tooltip the term points to with aria-labelledby) and a
+    footnote shown as a tooltip (role="tooltip") are not the paragraph's words; a note whose
+    class says tooltip but that nothing points to, a visible aside, stays."""
+    card = ("<span class='term'><dfn aria-labelledby='tip-1' tabindex='0'>fares</dfn><span "
+            "class='Term_tooltip' id='tip-1'><strong>Fare</strong><br>A fare is the price a "
+            "passenger pays for one journey.<a href='/glossary/fare'>Learn more</a></span></span>")
+    note = ("<span class='footnote'>1<span role='tooltip'>The committee's own figures, from "
+            "its March report.</span></span>")
+    first = PROSE[1].replace("fares", card).replace("third,", f"third,{note}")
+    html = (f"<html><body><article><p>{PROSE[0]}</p><p>{first}</p>{_paragraphs(PROSE[2:])}"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert PROSE[1].replace("third,", "third, 1") in text  # the note's mark stays
+    assert "price a passenger pays" not in text and "March report" not in text
+    aside = ("<p>The drivers' union agreed.<span class='tooltip-note'> Its vote was unanimous, "
+             "the union's secretary said.</span></p>")
+    html = f"<html><body><article>{_paragraphs()}{aside}</article></body></html>"
+    assert "Its vote was unanimous" in extract(html, CASE_URL).text
+
+
+FAQ = [
+    ("When do the night buses start?", "The night buses start in January, on the three lines "
+     "that lost them in 2020, every half hour from midnight to five."),
+    ("Do students pay less?", "Yes: fares for students drop by a third from January, with the "
+     "student card shown to the driver or the machine."),
+    ("Can I pay by card?", "Every ticket machine at every stop takes cards from January, and "
+     "the drivers take contactless payments on board."),
+]
+
+
+@pytest.mark.parametrize("kind", ["aria", "toggle", "classes", "link"])
+def test_an_faq_accordion_in_the_article_stays_whole(kind: str) -> None:
+    """An FAQ accordion at the end of the article, its answers folded: the questions (a
+    heading's button, a toggle's title linked to nothing, a title named "accordion-header",
+    a link styled as a button that opens its answer)
+    and the answers (hidden, or named "answer hidden") are the article's; teaser cards, whose
+    headlines link to other pages, are not."""
+    if kind == "aria":
+        items = "".join(f"<h3><button aria-expanded='false' aria-controls='a{n}'>{q}</button>"
+                        f"</h3><div id='a{n}' hidden><p>{a}</p></div>"
+                        for n, (q, a) in enumerate(FAQ))
+    elif kind == "toggle":
+        items = "".join(f"<div class='elementor-toggle-item'><div class='elementor-tab-title' "
+                        f"role='button' aria-expanded='false'><a href=''>{q}</a></div><div "
+                        f"class='elementor-tab-content' role='region' hidden><p>{a}</p></div>"
+                        f"</div>" for q, a in FAQ)
+    elif kind == "classes":
+        items = "".join(f"<div class='accordion-item'><div class='accordion-header'>{q}</div>"
+                        f"<div class='answer hidden'><p>{a}</p></div></div>" for q, a in FAQ)
+    else:
+        items = "".join(f"<div class='card'><a class='accordion__button' href='#q{n}'>{q}</a>"
+                        f"<div id='q{n}' class='collapse'><p>{a}</p></div></div>"
+                        for n, (q, a) in enumerate(FAQ))
+    html = (f"<html><body><nav><a href='/'>Home</a></nav><article>{_paragraphs(PROSE * 2)}"
+            f"<h2>Frequently asked questions</h2><div class='faq'>{items}</div></article>"
+            f"</body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0])
+    for question, answer in FAQ:
+        assert question in text and answer in text, kind
+
+
+def test_labelled_teaser_cards_and_a_byline_with_fields_go() -> None:
+    """Under a "Latest News" label, a run of post cards (a linked headline, a date, a long
+    excerpt each) goes even though a testimonial follows it; a byline line of fields ("On
+    Behalf of Firm | Apr 21, 2017 | Category") goes above the text."""
+    excerpt = ("When the agency denies a claim, it can feel like a dead end, and many applicants "
+               "wonder whether they can take the matter to court to receive the benefits they "
+               "believe they deserve. While the path is not straightforward, there are remedies "
+               "available when a claim is denied, and a lawyer can explain each of them.")
+    cards = "".join(f"<div class='post'><h3><a href='/blog/post-{n}/'>Post number {n} about "
+                    f"claims and benefits</a></h3><span class='date'>March {n}, 2025</span>"
+                    f"<p>{excerpt}</p><a class='read-more' href='/blog/post-{n}/'>Read More</a>"
+                    f"</div>" for n in range(1, 4))
+    byline = ("<p>On Behalf of <a href='/about/'>Example Law PLLC</a> | Apr 21, 2017 | Products "
+              "Liability</p>")
+    more = [f"On route {n}, the council expects {n * 120} more riders each day once the night "
+            f"buses return, and depot {n} adds {n + 2} drivers to every shift." for n in range(12)]
+    html = (f"<html><body><article>{byline}{_paragraphs([*PROSE, *more])}<h2>Latest News</h2><div "
+            f"class='posts'>"
+            f"{cards}</div><p>“I highly recommend this firm, they answered every question I had "
+            f"and kept me informed from the first call to the last letter.” — Jo M.</p>"
+            f"</article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0]) and more[-1] in text
+    for part in ("On Behalf of", "Latest News", "Post number", "March 1, 2025", "dead end"):
+        assert part not in text, part
 
 
 def test_date_and_tag_lines_that_close_a_post_go() -> None:

@@ -8,8 +8,8 @@ what it does:
    nesting deeper than libxml2 keeps); parse it.
 2. `metadata` (`metadata.py`): what the page declares (JSON-LD, OpenGraph, meta tags, `<title>`,
    `<time>`, `<html lang>`), read before anything of the page is removed.
-3. `normalize` (`normalize.py`): what no reader sees goes (hidden nodes, closed dialogs), but
-   not folded panels a reader opens.
+3. `normalize` (`normalize.py`): what no reader sees goes (hidden nodes, closed dialogs, hover
+   cards), but not folded panels a reader opens; an accordion's question buttons read as text.
 4. `byline` (`byline.py`): the byline the markup shows, found as Reader View finds it and
    taken out of the text, where the page declares no author.
 5. `boilerplate` (`boilerplate.py`): page chrome goes: sign-up forms, consent prompts, icon

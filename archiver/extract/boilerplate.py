@@ -238,37 +238,55 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
     """Widen a teaser's lead to the block that holds just it (and its linked card)."""
     block = el
     for ancestor in el.iterancestors():
+        text = text_of(ancestor)
         if (ancestor.tag in ("body", "article", "main")
-                or len(text_of(ancestor)) > rules.TEASER_BLOCK_MAX_CHARS):
-            break
+                or len(text) > rules.TEASER_BLOCK_MAX_CHARS
+                or (len(text) >= rules.TEASER_LABEL_MAX_CHARS
+                    and link_density(ancestor) <= rules.TEASER_MIN_LINK_DENSITY)):
+            break  # a sentence that ends with a "Read more here" link is not a teaser
         block = ancestor
     return block
 
 
 def remove_title_heading(root: HtmlElement, title: str | None) -> None:
-    """The first <h1>/<h2> that repeats the title: it is `Article.title`, not article text."""
+    """The first <h1>/<h2> that repeats the title, above the text: it is `Article.title`, not
+    article text. A heading after a paragraph of the text is one of its sections, however much
+    it reads like the title ("What is an online course?" under "What is an Online Course?
+    Definition Explained")."""
     if not title:
         return
-    for heading in root.iter("h1", "h2"):
-        if similarity(title, text_of(heading)) > rules.TITLE_HEADING_SIMILARITY:
-            remove(heading)
+    for el in root.iter("h1", "h2", "p"):
+        if el.tag == "p":
+            if len(text_of(el)) > rules.LEADING_BLOCK_MAX_CHARS:
+                return  # the text has begun
+        elif similarity(title, text_of(el)) > rules.TITLE_HEADING_SIMILARITY:
+            remove(el)
             return
 
 
 def remove_signup_forms(node: HtmlElement) -> None:
-    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print.
+    """An e-mail or phone field and what surrounds it: the pitch, the button, the fine print;
+    never the block that holds the page's heading or its article. When what surrounds it holds
+    most of the page's paragraphs (a contact page: a few lines and the form), the form goes
+    alone: its text is the page's.
 
     Runs on the whole page too, before readability's cleaning drops the fields themselves."""
-    for field in list(node.xpath(".//input[@type='email' or @type='tel' or "
-                                 "contains(@name, 'email') or contains(@name, 'EMAIL')]")):
+    fields = node.xpath(".//input[@type='email' or @type='tel' or contains(@name, 'email') or "
+                        "contains(@name, 'EMAIL')]")
+    page_prose = prose_length(node) if fields else 0
+    for field in list(fields):
         if field.getparent() is None:
             continue
         block = field
         for ancestor in field.iterancestors():
-            if (ancestor is node or len(text_of(ancestor)) > rules.SIGNUP_MAX_CHARS
-                    or len(ancestor.findall(".//p")) > rules.SIGNUP_MAX_PARAGRAPHS):
+            if (ancestor is node or ancestor.tag in rules.NEVER_CHROME
+                    or len(text_of(ancestor)) > rules.SIGNUP_MAX_CHARS
+                    or len(ancestor.findall(".//p")) > rules.SIGNUP_MAX_PARAGRAPHS
+                    or ancestor.find(".//h1") is not None):
                 break
             block = ancestor
+        if prose_length(block) > rules.SIGNUP_PAGE_PROSE_SHARE * page_prose:
+            block = next(field.iterancestors("form"), field)
         remove(block)
 
 

@@ -67,6 +67,8 @@ def class_weight(el: HtmlElement) -> int:
     for feature in (el.get("class"), node_id(el)):
         if feature:
             feature = rules.LAYOUT_NAMES_RE.sub(" ", feature.lower())
+            if "hidden" in feature and rules.FOLDED_LOWER_RE.search(feature):
+                feature = feature.replace("hidden", " ")  # a folded answer: "answer hidden"
             weight -= 25 if rules.NEGATIVE_RE.search(feature) else 0
             weight += 25 if rules.POSITIVE_RE.search(feature) else 0
     return weight

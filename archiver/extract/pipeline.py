@@ -71,7 +71,7 @@ def _read_metadata(page: Page) -> None:
 
 
 def _normalize(page: Page) -> None:
-    normalize.remove_hidden(page.root)
+    normalize.remove_hidden(page.root, page.html)
 
 
 def _take_byline(page: Page) -> None:

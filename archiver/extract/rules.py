@@ -41,8 +41,23 @@ FOLDED_RE = re.compile(r"accordion|collaps|faq|tab-?pane|tabpanel|expand|toggle|
                        r"disclosure|rah-static", re.I)
 """Class/id of a panel a reader unfolds (accordion, FAQ answer, tab panel)."""
 
+FOLDED_LOWER_RE = re.compile(FOLDED_RE.pattern)
+"""FOLDED_RE for lowercased text (without re.I: ten times faster, for the scoring's hot loops)."""
+
 NOT_FOLDED_RE = re.compile(r"banner|menu|nav|modal|popup|dialog|cookie|consent", re.I)
 """Class/id of a hidden block that stays hidden even when it folds (menus, banners, popups)."""
+
+
+HOVER_CARD_RE = re.compile(r"tooltip|popover|hover-?card", re.I)
+"""Class/id of a hover card (a term's definition, a footnote, a button's help)."""
+
+HOVER_CARD_NAMES = ("ooltip", "oolTip", "opover", "opOver", "overcard", "over-card")
+"""HOVER_CARD_RE's words as pages write them: a page whose markup holds none of them anywhere
+holds no hover card (looking for each in the text costs less than lowercasing it)."""
+
+
+QUESTION_MAX_CHARS = 200
+"""An accordion's question (the button that opens its answer) is at most this long."""
 
 
 FOLDED_PANEL_MIN_CHARS = 80
@@ -248,6 +263,10 @@ SIGNUP_MAX_CHARS = 600
 SIGNUP_MAX_PARAGRAPHS = 3
 """A sign-up form goes with its ancestors up to this much text and these <p>s."""
 
+SIGNUP_PAGE_PROSE_SHARE = 0.5
+"""A form whose surroundings hold more than this share of the page's paragraph text (a contact
+page) goes alone, without them."""
+
 CONSENT_CHECKBOX_MAX_CHARS = 400
 """A consent checkbox goes with its ancestors up to this much text."""
 
@@ -286,6 +305,18 @@ NAMED_BLOCK_PROSE_CHARS = 300
 NAMED_BLOCK_MAX_LINK_DENSITY = 0.25
 """An element named "header" with more characters of paragraphs than this, at a lower link
 density, is a block of the text named for its part ("listicle-header")."""
+
+LEAD_SCORE_SHARE = 0.08
+LEAD_PROSE_CHARS = 200
+LEAD_MAX_LINK_DENSITY = 0.1
+"""A block before the winner joins it as its lead (an intro, a summary) when it scores at least
+LEAD_SCORE_SHARE of the winner, holds LEAD_PROSE_CHARS of paragraphs and is linked less than
+LEAD_MAX_LINK_DENSITY."""
+
+LEAD_LEVELS = 1
+"""The lead may also be a sibling of the winner's ancestors up to this many levels (a page
+builder's row or column around the body): 1, its parent's (2 and 3: as many pages worse as
+better on the tuning split)."""
 
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
@@ -387,6 +418,13 @@ CALL_TO_ACTION_RE = re.compile(
 )
 """The label of a call to action ("Learn more", "Check price", "Back to top")."""
 
+AD_LABEL_RE = re.compile(
+    r"^\W*(?:(?:the )?(?:article|story|content|text) continues (?:below|after)(?: (?:this )?"
+    r"(?:ad|advert|advertisement))?|continue reading below|scroll (?:down )?to continue(?: "
+    r"reading)?|advertisement(?: - scroll to continue(?: reading)?)?|sponsored|ad|anzeige|"
+    r"werbung|publicité)\W*$", re.I)
+"""An ad's label left in the text ("Article continues below", "Advertisement")."""
+
 GALLERY_RE = re.compile(r"gallery|slideshow|slider|carousel|lightbox|swiper|slick|glide", re.I)
 """Class/id of a gallery or slideshow."""
 
@@ -436,7 +474,8 @@ DATELINE_RE = re.compile(
     r"\b(?:\d{1,2}(?:st|nd|rd|th)?,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
     r"[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}"
     r"\b|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*reading time\b|^\W*(?:by|written by|"
+    r"\.?,? \d{4}\b|\b\d+ min(?:ute)?s? read\b|^\W*(?:estimated )?reading time\b|"
+    r"^\W*\d+\s*min(?:ute)?s?\W*$|^\W*(?:by|written by|"
     r"posted by|updated|published|last updated|reviewed by|fact checked by|edited by)\b",
     re.I,
 )
@@ -479,19 +518,49 @@ BIO_RE = re.compile(
 )
 """The first words of the author's bio."""
 
+HONORIFIC_RE = re.compile(r"^\W*(?:dr|mr|mrs|ms|prof)\.?\s+", re.I)
+"""A title before a person's name ("Dr. ")."""
+
 PERSON_RE = re.compile(
     r"^(?!.*\b(?i:team|staff|editors?|editorial|official|admin|desk)\b)"
     r"[A-Z][a-z][\w'’.-]*(?: (?:[A-Z][\w'’.-]+|van|von|de|da|del|der|le|la|al|bin)){1,3}$")
 """A person's name (two to four words, the first one capitalized, not a team's or a desk's)."""
 
-CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote")
+CLOSING_CHROME_RE = re.compile(
+    r"^\W*(?:share(?: this)?(?: (?:post|article|story|page|recipe|guide))?(?: on \w+)?|"
+    r"rate this (?:article|post|story|recipe|page)|"
+    r"(?:was|is|did you find) this (?:article |page |post |guide |information )?(?:helpful|useful)"
+    r"\??|(?:previous|next|older|newer)(?: (?:post|article|story|entry))?|follow(?: us)?|"
+    r"up next|thanks? (?:you )?for (?:visiting|reading)!?|back to top|top|back|"
+    r"pages?:?(?: \d+)+|\(?visited \d[\d,]* times?\b.*|\(?\d[\d,]* (?:reviews?|comments?|"
+    r"views?|shares?)\)?|print(?: this)?(?: article| page| recipe)?|leave a (?:comment|reply)|"
+    r"favou?rite on google news|(?:written|posted|published) by|about the (?:author|writer)|"
+    r"author|recent posts|view (?:author|profile)(?: page)?)\W*$"
+    r"|\bcomment(?:ing)? (?:policy|guidelines)\b|^\W*comments (?:are|have been) (?:closed|"
+    r"disabled)\b|^\W*republish (?:our|this) (?:articles?|story|stories)\b"
+    r"|\b(?:article|story|piece|review) (?:also |originally |first )?appeared in\b.{0,60}"
+    r"\b(?:issue|edition)\b",
+    re.I,
+)
+"""A line of page chrome that closes a post: share, rate, follow and pager labels, counters
+("Visited 1,902 times", "(0 Reviews)"), an author box's labels ("Written by", "Recent posts"),
+a comment policy, "Republish our articles",
+"This article also appeared in the May issue"."""
+
+CLOSING_CHROME_MAX_CHARS = 300
+"""A closing line of chrome is at most this long."""
+
+AUTHOR_ROLE_MAX_CHARS = 80
+"""The line under the author's name in an author box ("Veterinarian", "Founder and Dean")."""
+
+CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote", "h2", "h3", "h4", "h5", "h6")
 """Blocks that can be the lines closing a post."""
 
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
 """A year."""
 
 TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories|category|"
-                          r"topics)\s*:", re.I)
+                          r"topics?)\s*:", re.I)
 """A line of tags ("Tags: ...", "Filed under: ...")."""
 
 LEADING_TAGS = ("p", "div", "span", "time", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
@@ -537,17 +606,19 @@ HEADLINE_MAX_OFFSET = 40
 CARD_MAX_CHARS long, led by a linked headline of HEADLINE_MIN_WORDS or more that starts within
 HEADLINE_MAX_OFFSET characters of the card's text."""
 
+LABELLED_CARD_MAX_CHARS = 1000
+"""Under a "Related"/"Latest news" label, a card (with its excerpt) is at most this long."""
+
 CARDS_PROSE_CHARS = 150
 CARDS_MAX_SHARE = 0.5
 """Cards stay when a paragraph longer than CARDS_PROSE_CHARS follows them, or when they hold more
 than CARDS_MAX_SHARE of the text."""
 
-STANDFIRST_MIN_CHARS = 40
-STANDFIRST_SIMILARITY = 0.9
-"""A line above the text longer than this that repeats the description (`dom.similarity`)."""
-
 HEADER_LINE_MAX_CHARS = 120
 """A byline or date line is at most this long."""
+
+META_SEPARATOR_RE = re.compile(r"\s[|•·]\s|\s*\|\s*")
+"""What separates the fields of a byline ("By Jo | May 5, 2025 | News")."""
 
 DATELINE_MAX_OTHER_CHARS = 40
 """A date line is the date, or the date and at most this much else."""
@@ -557,7 +628,7 @@ LEADING_BLOCKS = 5
 """The header of the text: at most LEADING_BLOCKS blocks, before the first one longer than
 LEADING_BLOCK_MAX_CHARS."""
 
-CLOSING_LINES = 3
+CLOSING_LINES = 6
 BIO_MAX_CHARS = 700
 BIO_MAX_LINK_DENSITY = 0.5
 """The lines that close a post: up to CLOSING_LINES last blocks; a bio is at most BIO_MAX_CHARS

@@ -55,8 +55,10 @@ class ArticleFinder(Document):  # type: ignore[misc]
         page_prose = None
         for el in list(elements(self.html)):
             features = class_id(el).lower()
-            if el.tag in HEADING_TAGS:
-                features = features.replace("header", "")  # "header-anchor": an in-body heading
+            if el.tag in HEADING_TAGS or (
+                    "header" in features and rules.FOLDED_LOWER_RE.search(features)):
+                # "header-anchor": an in-body heading; "accordion-header": a folded panel's title
+                features = features.replace("header", "")
             unlikely = rules.UNLIKELY_RE.search(features) if len(features) > 1 else None
             if (
                 unlikely
@@ -119,17 +121,38 @@ class ArticleFinder(Document):  # type: ignore[misc]
                     best_candidate: dict[str, Any], html_partial: bool = False) -> HtmlElement:
         """readability-lxml's gathering of the winner's siblings, with Readability.js's bonus for
         a sibling of the winner's class (an article cut in blocks of one kind by images and
-        calls to action: its intro block holds fewer paragraphs than the body block)."""
+        calls to action: its intro block holds fewer paragraphs than the body block), and the
+        lead before the winner: a block of prose, barely linked, that scores less than the
+        fifth of the winner a sibling needs (an intro, a summary, a "quick insight" box above
+        the body, a heading or a byline between them)."""
         best = best_candidate["elem"]
         name = best.get("class")
         parent = best.getparent()
+        candidates = dict(candidates)
         if name and parent is not None:
             bonus = best_candidate["content_score"] * 0.2
-            candidates = dict(candidates)
             for sibling in parent:
                 if sibling is not best and sibling.get("class") == name and sibling in candidates:
                     score = candidates[sibling]["content_score"] + bonus
                     candidates[sibling] = {**candidates[sibling], "content_score": score}
+        threshold = max(10, best_candidate["content_score"] * 0.2)
+        for sibling in best.itersiblings(preceding=True):
+            if sibling not in candidates:
+                continue
+            score = candidates[sibling]["content_score"]
+            if (rules.LEAD_SCORE_SHARE * best_candidate["content_score"] <= score < threshold
+                    and prose_length(sibling) >= rules.LEAD_PROSE_CHARS
+                    and link_density(sibling) < rules.LEAD_MAX_LINK_DENSITY):
+                candidates[sibling] = {**candidates[sibling], "content_score": threshold}
+        leads = []
+        for ancestor in list(best.iterancestors())[:rules.LEAD_LEVELS]:
+            if ancestor.tag in ("body", "html", "article", "main"):
+                break
+            leads += [s for s in ancestor.itersiblings(preceding=True)
+                      if s in candidates and _is_lead(s, candidates[s]["content_score"],
+                                                      best_candidate["content_score"])]
+        for lead in leads:  # nearest first: each goes before the ones already in
+            best.insert(0, lead)
         return super().get_article(candidates, best_candidate, html_partial)
 
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
@@ -137,6 +160,11 @@ class ArticleFinder(Document):  # type: ignore[misc]
         self._node = node
         self.html = node
         return etree.tostring(node, encoding="unicode", method="html")
+
+
+def _is_lead(el: HtmlElement, score: float, best: float) -> bool:
+    return (rules.LEAD_SCORE_SHARE * best <= score and prose_length(el) >= rules.LEAD_PROSE_CHARS
+            and link_density(el) < rules.LEAD_MAX_LINK_DENSITY)
 
 
 def _names_text(el: HtmlElement, word: str, page_prose: int) -> bool:

@@ -24,6 +24,7 @@ from readability import Document
 
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
 from archiver.extract.dom import WORD_RE, word_runs
+from archiver.extract.normalize import may_hold_hover_cards, remove_hover_cards
 from archiver.extract.parse import parse
 from archiver.extract.scoring import ArticleFinder
 
@@ -73,10 +74,12 @@ def cleaned(root: HtmlElement) -> HtmlElement | None:
 
 
 def visible_page(html: str) -> HtmlElement:
-    """The page as it came, without what no reader sees or counts as the page: hidden nodes
-    and consent prompts (`boilerplate.clean_fragment`), for the extractors that do not know
-    them."""
+    """The page as it came, without what no reader sees or counts as the page: hidden nodes,
+    hover cards and consent prompts (`boilerplate.clean_fragment`), for the extractors that do
+    not know them."""
     root = parse(html)
+    if may_hold_hover_cards(html):
+        remove_hover_cards(root)
     clean_fragment(root)
     remove_consent_checkboxes(root)
     return root
