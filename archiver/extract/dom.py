@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from archiver.extract import rules
@@ -51,9 +52,7 @@ def remove(el: HtmlElement) -> None:
 
 def elements(root: HtmlElement) -> Iterator[HtmlElement]:
     """Every element under root, skipping comments/PIs (lxml yields those with a callable tag)."""
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            yield el
+    return root.iter(etree.Element)  # the filter in C: no Python call per node
 
 
 def link_density(el: HtmlElement) -> float:
