@@ -22,6 +22,17 @@ def text_of(el: HtmlElement) -> str:
     return norm(el.text_content())
 
 
+def short_text(el: HtmlElement, most: int) -> str | None:
+    """`text_of(el)` if it is at most `most` characters long, else None: a long text is told
+    from the start of it, without normalizing all of it (the words of a prefix of a text,
+    normalized, are never longer than the whole text's)."""
+    raw = el.text_content()
+    if len(raw) > 2 * most and len(norm(raw[:2 * most])) > most:
+        return None
+    text = norm(raw)
+    return text if len(text) <= most else None
+
+
 def class_id(el: HtmlElement) -> str:
     """The class and id of an element, the strings Readability's heuristics look at."""
     return f"{el.get('class') or ''} {node_id(el)}"
