@@ -110,7 +110,13 @@ about a tenth of the extraction's time."""
 
 
 def _parser(**options: bool) -> lxml.html.HTMLParser:
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, **options)
+    return plain_parser(remove_comments=True, remove_pis=True, **options)
+
+
+def plain_parser(**options: bool) -> lxml.html.HTMLParser:
+    """lxml.html's parser (its defaults, or `options`), with elements made as `parse` makes
+    them: for the trees built from other extractors' HTML, which `trim` walks as well."""
+    parser = lxml.html.HTMLParser(**options)
     parser.set_element_class_lookup(_CLASS_LOOKUP)
     return parser
 
