@@ -17,6 +17,7 @@ from archiver.extract.dom import (
     link_density,
     prose_length,
     remove,
+    short_text,
     similarity,
     text_of,
 )
@@ -64,9 +65,8 @@ def _is_cookie_category(el: HtmlElement) -> bool:
     the website to function"), which extractors that do not know the tool take for prose."""
     if el.tag not in ("p", "div", "li", "td", "span"):
         return False
-    text = text_of(el)
-    return len(text) < rules.COOKIE_CATEGORY_MAX_CHARS and bool(
-        rules.COOKIE_CATEGORY_RE.search(text))
+    text = short_text(el, rules.COOKIE_CATEGORY_MAX_CHARS - 1)
+    return text is not None and bool(rules.COOKIE_CATEGORY_RE.search(text))
 
 
 def _is_chrome(el: HtmlElement) -> bool:
