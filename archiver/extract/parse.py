@@ -37,6 +37,8 @@ _BINARY_SIGNATURES = {
     "RIFF": "a RIFF (WebP/WAV/AVI) file",
 }
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""_CONTROL_RE's characters as UTF-8 bytes (each its own byte, in no other character's)."""
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _META_CHARSET_RE = re.compile(r"<meta\b[^>]*charset[^>]*>", re.I)
@@ -90,8 +92,15 @@ def _is_json(text: str) -> bool:
 def repair_text(html: str) -> str:
     """Drop what the parser must not see: NULs, control characters, lone surrogates, encoding
     declarations (the input is already text, so a declared charset can only mislead)."""
-    html = _CONTROL_RE.sub("", html.lstrip("\ufeff"))
-    html = _SURROGATE_RE.sub("\ufffd", html)
+    html = html.lstrip("\ufeff")
+    try:  # most pages hold neither: two scans of the text in C, not two regular expressions
+        encoded: bytes | None = html.encode("utf-8")  # fails on lone surrogates only
+    except UnicodeEncodeError:
+        encoded = None
+    if encoded is None or len(encoded.translate(None, _CONTROL_BYTES)) != len(encoded):
+        html = _CONTROL_RE.sub("", html)
+    if encoded is None:
+        html = _SURROGATE_RE.sub("\ufffd", html)
     html = _XML_DECL_RE.sub("", html)
     return _META_CHARSET_RE.sub("", html)
 
