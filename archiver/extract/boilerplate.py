@@ -72,6 +72,9 @@ def _is_cookie_category(el: HtmlElement) -> bool:
 def _is_chrome(el: HtmlElement) -> bool:
     if _is_navigation(el) or _is_nosnippet(el):
         return True
+    if not (el.get("class") or el.get("id") or el.get("aria-label")
+            or el.get("aria-labelledby")):
+        return False  # nothing named: no chrome word to find (a link, an image)
     if not rules.ANY_CHROME_WORD_RE.search(
             f"{class_id(el)} {el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
             .lower()):
