@@ -113,4 +113,4 @@ def has_ancestor(el: HtmlElement, tag: str, max_depth: int = 3) -> bool:
 
 
 def in_article(el: HtmlElement) -> bool:
-    return any(a.tag in ("article", "main") for a in el.iterancestors())
+    return next(el.iterancestors("article", "main"), None) is not None  # tags tested in C
