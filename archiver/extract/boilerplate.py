@@ -17,6 +17,7 @@ from archiver.extract.dom import (
     link_density,
     prose_length,
     remove,
+    short_text,
     similarity,
     text_of,
 )
@@ -64,14 +65,16 @@ def _is_cookie_category(el: HtmlElement) -> bool:
     the website to function"), which extractors that do not know the tool take for prose."""
     if el.tag not in ("p", "div", "li", "td", "span"):
         return False
-    text = text_of(el)
-    return len(text) < rules.COOKIE_CATEGORY_MAX_CHARS and bool(
-        rules.COOKIE_CATEGORY_RE.search(text))
+    text = short_text(el, rules.COOKIE_CATEGORY_MAX_CHARS - 1)
+    return text is not None and bool(rules.COOKIE_CATEGORY_RE.search(text))
 
 
 def _is_chrome(el: HtmlElement) -> bool:
     if _is_navigation(el) or _is_nosnippet(el):
         return True
+    if not (el.get("class") or el.get("id") or el.get("aria-label")
+            or el.get("aria-labelledby")):
+        return False  # nothing named: no chrome word to find (a link, an image)
     if not rules.ANY_CHROME_WORD_RE.search(
             f"{class_id(el)} {el.get('aria-label') or ''} {el.get('aria-labelledby') or ''}"
             .lower()):

@@ -133,7 +133,7 @@ def _is_fishy(el: HtmlElement, tag: str, data_tables: set[HtmlElement]) -> bool:
     if text.count(",") >= 10:
         return False
     is_list = tag in ("ul", "ol") or _list_share(el, text) > 0.9
-    counts = Counter(d.tag for d in el.iterdescendants() if isinstance(d.tag, str))
+    counts = Counter(d.tag for d in el.iterdescendants("p", "li", "input"))  # those it needs
     p, li = counts["p"], counts["li"] - 100
     img = sum(1 for i in el.iter("img") if i is not el and not _is_icon(i))
     embeds = [e for e in el.iter("object", "embed", "iframe") if e is not el]

@@ -37,6 +37,8 @@ _BINARY_SIGNATURES = {
     "RIFF": "a RIFF (WebP/WAV/AVI) file",
 }
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+"""_CONTROL_RE's characters as UTF-8 bytes (each its own byte, in no other character's)."""
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _META_CHARSET_RE = re.compile(r"<meta\b[^>]*charset[^>]*>", re.I)
@@ -90,8 +92,15 @@ def _is_json(text: str) -> bool:
 def repair_text(html: str) -> str:
     """Drop what the parser must not see: NULs, control characters, lone surrogates, encoding
     declarations (the input is already text, so a declared charset can only mislead)."""
-    html = _CONTROL_RE.sub("", html.lstrip("\ufeff"))
-    html = _SURROGATE_RE.sub("\ufffd", html)
+    html = html.lstrip("\ufeff")
+    try:  # most pages hold neither: two scans of the text in C, not two regular expressions
+        encoded: bytes | None = html.encode("utf-8")  # fails on lone surrogates only
+    except UnicodeEncodeError:
+        encoded = None
+    if encoded is None or len(encoded.translate(None, _CONTROL_BYTES)) != len(encoded):
+        html = _CONTROL_RE.sub("", html)
+    if encoded is None:
+        html = _SURROGATE_RE.sub("\ufffd", html)
     html = _XML_DECL_RE.sub("", html)
     return _META_CHARSET_RE.sub("", html)
 
@@ -101,13 +110,32 @@ def repair_text(html: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+_CLASS_LOOKUP = etree.ElementDefaultClassLookup(
+    element=HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity)
+"""Every element an `HtmlElement`, chosen in C: lxml.html's own lookup (a Python call for
+each element object made, forms and inputs as their own classes, which no stage uses) took
+about a tenth of the extraction's time."""
+
+
+def _parser(**options: bool) -> lxml.html.HTMLParser:
+    return plain_parser(remove_comments=True, remove_pis=True, **options)
+
+
+def plain_parser(**options: bool) -> lxml.html.HTMLParser:
+    """lxml.html's parser (its defaults, or `options`), with elements made as `parse` makes
+    them: for the trees built from other extractors' HTML, which `trim` walks as well."""
+    parser = lxml.html.HTMLParser(**options)
+    parser.set_element_class_lookup(_CLASS_LOOKUP)
+    return parser
+
+
 def parse(html: str) -> HtmlElement:
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    parser = _parser()
     root = _parse_with(html, parser)
     if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):
         # libxml2 silently drops everything below depth 256: rebuild the markup flatter
-        huge = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
-        root = _parse_with(_flatten(html, MAX_DEPTH), huge)
+        root = _parse_with(_flatten(html, MAX_DEPTH), _parser(huge_tree=True))
     _gather_strays(root)
     return root
 

@@ -25,7 +25,7 @@ from readability import Document
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
 from archiver.extract.dom import WORD_RE, word_runs
 from archiver.extract.normalize import may_hold_hover_cards, remove_hover_cards
-from archiver.extract.parse import parse
+from archiver.extract.parse import parse, plain_parser
 from archiver.extract.scoring import ArticleFinder
 
 
@@ -122,7 +122,7 @@ def _fragment(html: str | None) -> HtmlElement | None:
     if not html or not html.strip():
         return None
     try:
-        node = lxml.html.document_fromstring(html).find("body")
+        node = lxml.html.document_fromstring(html, parser=plain_parser()).find("body")
     except Exception:  # noqa: BLE001 - what cannot be parsed gives no article
         return None
     if node is not None:

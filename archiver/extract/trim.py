@@ -34,9 +34,15 @@ from archiver.extract.dom import (
     has_prose,
     link_density,
     remove,
+    short_text,
     text_of,
 )
 from archiver.extract.output import html_to_text
+
+GALLERY_CHROME_RAW_RE = re.compile(
+    rules.GALLERY_CHROME_RE.pattern.replace(" ?", r"\s*").replace(" ", r"\s+"), re.I)
+"""GALLERY_CHROME_RE on an element's text as it is, not normalized (each space of the pattern
+any run of whitespace): every element is looked at, and most of them hold long texts."""
 
 Caption = tuple[HtmlElement, int, HtmlElement]
 """A caption taken out of the text: its figure, its place in the figure, the <figcaption>."""
@@ -122,9 +128,8 @@ def _is_toc_label(el: HtmlElement) -> bool:
     if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b",
                       "summary", "button", "label"):
         return False
-    text = text_of(el)
-    return (len(text) < rules.TOC_LABEL_MAX_CHARS and bool(rules.TOC_LABEL_RE.match(text))
-            and _is_alone(el))
+    text = short_text(el, rules.TOC_LABEL_MAX_CHARS - 1)
+    return text is not None and bool(rules.TOC_LABEL_RE.match(text)) and _is_alone(el)
 
 
 def _is_list_of_anchors(el: HtmlElement) -> bool:
@@ -156,8 +161,10 @@ def _remove_buttons(node: HtmlElement) -> None:
     for el in list(elements(node)):
         if el is node or el.getparent() is None:
             continue
-        text = text_of(el)
-        if len(text) > rules.SHORT or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            continue
+        text = short_text(el, rules.SHORT)
+        if text is None:
             continue
         if el.tag in ("a", "button") and (rules.BUTTON_CLASS_RE.search(class_id(el))
                                           or el.get("role") == "button"):
@@ -206,8 +213,8 @@ def _remove_notices(node: HtmlElement) -> None:
                              "h5", "h6")):
         if el.getparent() is None or any(c.tag in rules.BLOCK_TAGS for c in el):
             continue
-        text = text_of(el)
-        if len(text) < rules.NOTICE_MAX_CHARS and any(
+        text = short_text(el, rules.NOTICE_MAX_CHARS - 1)
+        if text is not None and any(
                 first.search(text) and second.search(text) for first, second in rules.NOTICES
         ) and (el.tag not in ("small", "em", "i", "span") or _is_alone(el)):
             remove(el)
@@ -226,8 +233,8 @@ def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
 
 def _remove_gallery_chrome(node: HtmlElement) -> None:
     """Inside a gallery or slideshow, everything but prose: counters, buttons, captions."""
-    for gallery in list(elements(node)):
-        if gallery is node or gallery.getparent() is None:
+    for gallery in node.xpath(".//*[@class or @id]"):  # a gallery is named so
+        if gallery.getparent() is None:
             continue
         if not rules.GALLERY_RE.search(class_id(gallery)) or has_prose(gallery):
             continue
@@ -238,8 +245,8 @@ def _remove_gallery_chrome(node: HtmlElement) -> None:
                         and not el.xpath(".//img")):
                     remove(el)
     for el in list(elements(node)):
-        if el is not node and el.getparent() is not None and rules.GALLERY_CHROME_RE.match(
-                text_of(el)) and not el.xpath(".//img"):
+        if el is not node and el.getparent() is not None and GALLERY_CHROME_RAW_RE.match(
+                el.text_content()) and not el.xpath(".//img"):
             remove(el)
 
 
@@ -253,8 +260,8 @@ def _remove_captions_and_credits(node: HtmlElement) -> None:
         ):
             remove(el)
         elif (el.tag in ("p", "div", "span", "small", "em", "i", "cite")
-              and len(text_of(el)) < rules.CREDIT_MAX_CHARS
-              and rules.CREDIT_TEXT_RE.match(text_of(el)) and _is_alone(el)):
+              and (text := short_text(el, rules.CREDIT_MAX_CHARS - 1)) is not None
+              and rules.CREDIT_TEXT_RE.match(text) and _is_alone(el)):
             remove(el)
 
 
@@ -271,9 +278,10 @@ def _is_alone(el: HtmlElement) -> bool:
 def _remove_related_tail(node: HtmlElement) -> None:
     """A heading like "Related posts" and the lists of links right after it."""
     for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
-        if heading.getparent() is None or len(text_of(heading)) > rules.RELATED_LABEL_MAX_CHARS:
+        if heading.getparent() is None:
             continue
-        if not rules.RELATED_LEAD_RE.match(text_of(heading)):
+        text = short_text(heading, rules.RELATED_LABEL_MAX_CHARS)
+        if text is None or not rules.RELATED_LEAD_RE.match(text):
             continue
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
@@ -352,6 +360,8 @@ def _label_before(first: HtmlElement, node: HtmlElement) -> HtmlElement | None:
 
 def _card_runs(parent: HtmlElement, loose: bool) -> list[list[HtmlElement]]:
     runs: list[list[HtmlElement]] = []
+    if len(parent) < rules.MIN_CARDS:
+        return runs  # too few children for a run of cards
     run: list[HtmlElement] = []
     for child in parent:
         if not isinstance(child.tag, str):
@@ -373,11 +383,8 @@ def _is_card(el: HtmlElement, loose: bool = False) -> bool:
     `loose` card may hold a long excerpt (up to LABELLED_CARD_MAX_CHARS)."""
     if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
         return False
-    text = text_of(el)
-    if loose:
-        if not rules.CARD_MIN_CHARS <= len(text) <= rules.LABELLED_CARD_MAX_CHARS:
-            return False
-    elif not rules.CARD_MIN_CHARS <= len(text) <= rules.CARD_MAX_CHARS or has_prose(el):
+    text = short_text(el, rules.LABELLED_CARD_MAX_CHARS if loose else rules.CARD_MAX_CHARS)
+    if text is None or len(text) < rules.CARD_MIN_CHARS or not loose and has_prose(el):
         return False
     for a in el.iter("a"):
         headline = text_of(a)
