@@ -63,6 +63,16 @@ def rows(db_path: Path, sql: str = "select count(*) from captures") -> Any:
         conn.close()
 
 
+def records(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows `sql` selects, each as a dict of its columns."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
 
 def page(**extra: Any) -> dict[str, Any]:
     return {"url": "https://example.org/news/posted", "title": "Posted page", "html": ARTICLE,
@@ -126,10 +136,12 @@ def save(db_path: Path, *urls: str) -> list[int]:
 PRETEND_PUBLIC = "93.184.216.34"
 
 
-def guarded_capture(url: str) -> Any:
-    settings = CaptureSettings(block_private=True, screenshot=False, consent_handling=False,
+def guarded_capture(url: str, guarded: bool = True, settle_time: float = 0.2) -> Any:
+    """One capture (no screenshot, no consent handling, short timeouts), with the SSRF guard
+    on unless not `guarded`."""
+    settings = CaptureSettings(block_private=guarded, screenshot=False, consent_handling=False,
                                nav_timeout=10, request_timeout=5, load_timeout=5,
-                               page_deadline=30, settle_time=0.2)
+                               page_deadline=30, settle_time=settle_time)
 
     async def run() -> Any:
         async with Browser(settings) as browser:

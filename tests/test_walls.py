@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from conftest import FixtureServer, Reply
+from helpers import records as rows
 
 from archiver import cookies, walls
 from archiver.cli import cli
@@ -32,15 +33,6 @@ SECRET = "s3ss10n-7f2c9a41e8b0d6"  # the session cookie's value: must never be s
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False, env=env)
-
-
-def rows(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 # --- realistic pages -------------------------------------------------------------------------

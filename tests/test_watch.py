@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import pytest
 from click.testing import Result
 from conftest import FixtureServer, Reply
 from helpers import Page, run
+from helpers import records as rows
 
 FAST = ["--timeout", "10", "--request-timeout", "2", "--no-screenshot", "--no-resources",
         "--no-consent-handling"]
@@ -38,15 +38,6 @@ def watch_run(db_path: Path, *args: str, now: str = DAY1) -> Result:
 
 def outcomes(result: Result) -> list[str]:
     return [line.split("\t")[1] for line in result.stdout.splitlines() if "\t" in line]
-
-
-def rows(db_path: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def changes(db_path: Path, now: str = DAY3, *args: str) -> list[dict[str, Any]]:

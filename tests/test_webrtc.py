@@ -6,7 +6,6 @@ them (the probe is real)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,8 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import FixtureServer, Reply
-
-from archiver.capture import Browser, CaptureSettings
+from helpers import guarded_capture
 
 
 class Listeners:
@@ -74,15 +72,7 @@ pc.createOffer().then((offer) => pc.setLocalDescription(offer));
 
 
 def capture(url: str, guarded: bool) -> Any:
-    settings = CaptureSettings(block_private=guarded, screenshot=False, consent_handling=False,
-                               nav_timeout=10, request_timeout=5, load_timeout=5,
-                               page_deadline=30, settle_time=1.0)
-
-    async def run() -> Any:
-        async with Browser(settings) as browser:
-            return await browser.capture(url)
-
-    return asyncio.run(run())
+    return guarded_capture(url, guarded=guarded, settle_time=1.0)
 
 
 def serve_probe(server: FixtureServer, listeners: Listeners, name: str) -> str:
