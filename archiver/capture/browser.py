@@ -14,7 +14,7 @@ from playwright.async_api import Browser as PWBrowser
 from playwright.async_api import BrowserContext, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from archiver.capture.launch import chromium_for, launch_args
+from archiver.capture.launch import browser_user_agent, chromium_for, launch_args
 from archiver.capture.page import Idle, PageCapture
 from archiver.capture.quietly import close_browser_quietly, close_quietly, friendly_error
 from archiver.capture.record import PageLog
@@ -116,10 +116,7 @@ class Browser:
     def user_agent(self) -> str:
         if self.settings.user_agent:
             return self.settings.user_agent
-        return (
-            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            f"Chrome/{self.version} Safari/537.36"
-        )
+        return browser_user_agent(self.version)
 
     async def capture(self, url: str, idle: Idle | None = None,
                       cookies: Cookies | None = None) -> Capture:

@@ -94,6 +94,13 @@ relay: no UDP at all. Builds differ in the switch's name (Debian's Chromium 156 
 first); both are given."""
 
 
+def browser_user_agent(version: str | None) -> str:
+    """Chromium's own User-Agent for `version`, without the "Headless" that headless mode
+    puts in it (sites answer that with a bot check)."""
+    return ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{version} Safari/537.36")
+
+
 def launch_args(settings: CaptureSettings) -> list[str]:
     """What Chromium is started with: LAUNCH_ARGS, the guard's and the user's extra ones."""
     guard = ["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,SitePerProcess",

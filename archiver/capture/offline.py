@@ -39,7 +39,12 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
-from archiver.capture.launch import LAUNCH_ARGS, WEBRTC_THROUGH_PROXY_ONLY, chromium_for
+from archiver.capture.launch import (
+    LAUNCH_ARGS,
+    WEBRTC_THROUGH_PROXY_ONLY,
+    browser_user_agent,
+    chromium_for,
+)
 from archiver.capture.quietly import close_browser_quietly
 from archiver.capture.snapshot import take_snapshot
 from archiver.models import Capture, FrameSnapshot, Resource
@@ -233,9 +238,7 @@ class OfflineRenderer:
             version = self._browser.version
             self._context = await self._browser.new_context(
                 viewport=self.viewport,  # type: ignore[arg-type]
-                user_agent=self.user_agent or (
-                    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                    f"Chrome/{version} Safari/537.36"),
+                user_agent=self.user_agent or browser_user_agent(version),
                 service_workers="block", accept_downloads=False,
                 proxy={"server": f"socks5://127.0.0.1:{self._refusing_port()}",
                        "bypass": "<-loopback>"})
