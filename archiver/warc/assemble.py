@@ -206,7 +206,7 @@ class Assembler:
             if resource is None:
                 continue
             capture.resources.append(resource)
-            if _is_frame_document(resource):
+            if is_frame_document(resource):
                 queue.extend((u, 1, None) for u in _nested_refs(resource))
                 queue.extend(self._referred(url, final["ms"]))
             elif depth < MAX_DEPTH:
@@ -287,7 +287,8 @@ class Assembler:
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
-def _is_frame_document(resource: Resource) -> bool:
+def is_frame_document(resource: Resource) -> bool:
+    """Whether the resource is an HTML document (a frame's, or the page's) with its body."""
     return (resource.kind == "document" and resource.body is not None
             and (_mime(resource.mime_type) or "") in HTML_TYPES)
 

@@ -32,7 +32,13 @@ from archiver.save import MAX_PLAIN_TEXT, SaveResult, extract_and_store
 from archiver.store import warc as warc_store
 from archiver.store.warc import RecordIndex
 from archiver.warc import WebArchiveError, dates, refs
-from archiver.warc.assemble import HTML_TYPES, MAX_PAGE_BYTES, NO_RESPONSE, Assembled, Assembler
+from archiver.warc.assemble import (
+    MAX_PAGE_BYTES,
+    NO_RESPONSE,
+    Assembled,
+    Assembler,
+    is_frame_document,
+)
 from archiver.warc.container import WarcSource, WebArchive
 from archiver.warc.pages import PageRef, PageSource, page_source, parse_json
 from archiver.warc.records import BadRecord, RecordInfo, scan
@@ -323,10 +329,9 @@ def _runs_scripts(capture: Capture) -> bool:
         return True
     final = capture.final_url or capture.url
     for resource in capture.resources:
-        mime = (resource.mime_type or "").split(";")[0].strip().lower()
         redirect = bool(resource.status and 300 <= resource.status < 400)
-        if (resource.kind == "document" and resource.url != final and resource.body
-                and not redirect and mime in HTML_TYPES
+        if (resource.url != final and not redirect and resource.body
+                and is_frame_document(resource)
                 and refs.runs_scripts(resource.body.decode("utf-8", errors="replace"))):
             return True
     return False
