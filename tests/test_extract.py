@@ -358,6 +358,19 @@ def test_adobe_experience_manager_components_are_not_consent_prompts() -> None:
     assert article.extraction_path == "cleaned"
 
 
+def test_webflow_conditionally_invisible_copy_is_not_read_twice() -> None:
+    """Webflow hides an element of class "w-condition-invisible" (display:none in its
+    stylesheet): here a second copy of the article, laid out for signed-in readers. The reader
+    sees the text once."""
+    html = (f"<html><body><div class='main'><div class='section'><div class='w-richtext'>"
+            f"{_paragraphs()}</div></div><div class='layout__gated w-condition-invisible'>"
+            f"<div class='section'><div class='w-richtext'>{_paragraphs()}</div></div></div>"
+            f"</div></body></html>")
+    text = extract(html, CASE_URL).text
+    for paragraph in PROSE:
+        assert text.count(paragraph) == 1
+
+
 def test_react_streamed_content_is_the_article() -> None:
     """React streams server-rendered content as <div hidden id="S:0">, which a script moves
     into place: the browser shows it, so it is not hidden content."""

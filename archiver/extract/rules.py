@@ -33,6 +33,11 @@ UNLIKELY_ROLES = frozenset(
 HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 """An inline style that hides the element."""
 
+HIDDEN_CLASS = "w-condition-invisible"
+"""Webflow's conditional visibility: its stylesheet hides an element of this class
+(display:none), a block whose CMS field is empty or a second copy of the article laid out for
+other readers (signed-in, gated)."""
+
 STREAMED_ID_RE = re.compile(r"^S:\d+$")
 """React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
 moves into place: hidden in the markup, the page's text in the browser."""
