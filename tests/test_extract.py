@@ -208,6 +208,22 @@ def test_related_stories_tail_goes() -> None:
         assert chrome not in text
 
 
+def test_flat_list_of_posts_after_a_related_heading_goes() -> None:
+    """A "Read this next" heading followed, in the same parent, by other posts laid out flat
+    (a linked headline each, its category, date and excerpt) goes to the end of the parent;
+    a listicle's linked headings without such a heading stay (the test after this one)."""
+    post = ("<h5><a href='/category/{n}'>Daily</a></h5><h5>Dec 19, 2025</h5><h3><a href="
+            "'/2025/{n}-story'>The {n} hotel opens a rooftop terrace for winter</a></h3><p>The "
+            "{n} hotel in the old town unveiled a terrace with heated booths, a fondue menu "
+            "and views over the river, open every evening through the end of February.</p>")
+    posts = "".join(post.format(n=n) for n in ("first", "second", "third"))
+    html = (f"<html><body><article><div class='body'>{_paragraphs()}<h3>Read This Next</h3>"
+            f"{posts}</div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1])
+    assert "Read This Next" not in text and "rooftop terrace" not in text
+
+
 def test_teaser_cards_after_the_text_go_without_a_heading() -> None:
     """Cards for other stories after the article (category, linked headline, author, date,
     excerpt; no "Related" label) go; a listicle's linked headings with their paragraphs stay."""

@@ -602,6 +602,10 @@ GALLERY_TEXT_MAX_CHARS = 300
 RELATED_LABEL_MAX_CHARS = 60
 """A "Related posts" heading is shorter than this."""
 
+RELATED_MIN_HEADLINES = 3
+"""After a "Related" heading, this many linked headings or more (the posts' titles) make what
+follows it a list of posts, with their excerpts."""
+
 MIN_CARDS = 3
 CARD_MIN_CHARS = 15
 CARD_MAX_CHARS = 500

@@ -286,10 +286,31 @@ def _remove_related_tail(node: HtmlElement) -> None:
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
         links = _linked_run(heading)
+        if heading.tag in HEADINGS:
+            links = max(links, _headlines_run(heading), key=len)
         if links:
             for el in links:
                 remove(el)
             remove(heading)
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _headlines_run(heading: HtmlElement) -> list[HtmlElement]:
+    """Everything after a "Related" heading to the end of its parent, when it is a list of
+    posts laid out flat: headings that are each a link to another page (the posts' titles,
+    RELATED_MIN_HEADLINES of them or more), with their excerpts, dates and categories."""
+    run = [el for el in heading.itersiblings() if isinstance(el.tag, str)]
+    headlines = 0
+    for el in run:
+        if el.tag not in HEADINGS:
+            continue
+        links = list(el.iter("a"))
+        if (len(links) == 1 and text_of(links[0]) == text_of(el) and _links_elsewhere(links[0])
+                and len(text_of(el).split()) >= rules.HEADLINE_MIN_WORDS):
+            headlines += 1
+    return run if headlines >= rules.RELATED_MIN_HEADLINES else []
 
 
 def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
