@@ -387,6 +387,24 @@ def test_webflow_conditionally_invisible_copy_is_not_read_twice() -> None:
         assert text.count(paragraph) == 1
 
 
+def test_callout_aside_between_paragraphs_stays_and_a_sidebar_goes() -> None:
+    """An <aside> in the text that holds prose (a callout: "Not all buses are the same.")
+    is the article's; an <aside> of links inside the same <article> (a sidebar) is not."""
+    callout = ("<aside class='center'><p><strong>Not all fares are the same.</strong></p><p>"
+               "Students, pensioners and children each pay a different fare, and the new plan "
+               "changes only the first of them, by a third, from the first day of January, "
+               "while the others stay as they were.</p></aside>")
+    sidebar = ("<aside class='more'><h3>Popular</h3><ul>" + "".join(
+        f"<li><a href='/s{n}'>Popular story number {n}</a></li>" for n in range(5))
+        + "</ul></aside>")
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{callout}{_paragraphs(PROSE[2:])}"
+            f"{sidebar}</article></body></html>")
+    article = extract(html, CASE_URL)
+    assert "Not all fares are the same." in article.text and "pensioners" in article.text
+    assert "Popular story" not in article.text
+    assert article.extraction_path == "cleaned"
+
+
 def test_react_streamed_content_is_the_article() -> None:
     """React streams server-rendered content as <div hidden id="S:0">, which a script moves
     into place: the browser shows it, so it is not hidden content."""

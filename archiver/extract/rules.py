@@ -387,6 +387,11 @@ WIDGET_PROSE_MAX_LINK_DENSITY = 0.25
 link density, holds prose and stays. On the tuning pages, such blocks held 2,750 ground-truth
 shingles to 480 others."""
 
+CALLOUT_PROSE_CHARS = 200
+CALLOUT_MAX_LINK_DENSITY = 0.25
+"""An <aside> inside the article with this many characters of paragraphs, at a lower link
+density, is a callout of the text (a note, a box between its paragraphs) and stays."""
+
 SENTENCE_OWN_CHARS = 80
 SENTENCE_MAX_LINK_DENSITY = 0.4
 """A block with a paragraph of more than SENTENCE_OWN_CHARS outside its links passes Reader
