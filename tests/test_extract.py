@@ -405,6 +405,26 @@ def test_callout_aside_between_paragraphs_stays_and_a_sidebar_goes() -> None:
     assert article.extraction_path == "cleaned"
 
 
+def test_short_segments_between_merged_segments_of_the_text_stay() -> None:
+    """A page builder cuts the text into blocks of one kind (here "html-content", each in its
+    own wrapper): readability merges the blocks that score a fifth of the winner; the short
+    blocks between them (a subheading and a short list: "Specification:") are the text too."""
+    def block(inner: str) -> str:
+        return (f"<div class='sqs-block'><div class='block-content'><div class='html-content'>"
+                f"{inner}</div></div></div>")
+    spec = ("<h3>Specification:</h3><ul><li><p>Type: Over-Ear (Circumaural)</p></li><li><p>"
+            "Battery Life: 30 hours, plus a quick charge</p></li><li><p>Codecs: SBC, AAC and "
+            "LDAC, all three</p></li></ul>")
+    body = block(_paragraphs(PROSE * 6)) + "".join(
+        block(spec) + block(f"<h2>Model {n}</h2>{_paragraphs()}") for n in range(4))
+    article = extract(f"<html><body><main><div class='col'>{body}</div></main></body></html>",
+                      CASE_URL)
+    assert article.extraction_path == "cleaned"
+    assert article.text.count("Specification:") == 4
+    assert article.text.count("Type: Over-Ear (Circumaural)") == 4
+    assert article.text.index("Specification:") < article.text.index("Model 0")
+
+
 def test_react_streamed_content_is_the_article() -> None:
     """React streams server-rendered content as <div hidden id="S:0">, which a script moves
     into place: the browser shows it, so it is not hidden content."""

@@ -323,6 +323,10 @@ LEAD_LEVELS = 1
 builder's row or column around the body): 1, its parent's (2 and 3: as many pages worse as
 better on the tuning split)."""
 
+SEGMENT_MAX_LINK_DENSITY = 0.2
+"""A block of the winner's tag and class between two of its segments that readability merged
+joins them, unscored, when at most this linked (readability's own limit for a segment)."""
+
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
 score are as good."""
