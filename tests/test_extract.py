@@ -224,6 +224,31 @@ def test_flat_list_of_posts_after_a_related_heading_goes() -> None:
     assert "Read This Next" not in text and "rooftop terrace" not in text
 
 
+def test_appeals_for_donations_and_paywall_boxes_after_the_text_go() -> None:
+    """A box after the text that asks for money ("Since you made it to the bottom of this
+    article, we have a small favor to ask", a plea to donate) or a sign-in ("This article is
+    exclusive to subscribers") goes; an article about a fundraising campaign stays."""
+    donation = ("<section class='below-content widget'><div class='wp-block-group'><h4><strong>"
+                "Since you made it to the bottom of this article, we have a small favor to ask."
+                "</strong></h4><p>We're in the midst of our end-of-year campaign, our most "
+                "important fundraising effort of the year, and every dollar you give is doubled."
+                "</p><p>If you believe stories like this one matter, please consider pitching in "
+                "what you can.</p><p>Thank you.</p></div></section>")
+    paywall = ("<div class='restricted-content-breaker'><h2>This article is exclusive to Plus "
+               "subscribers</h2><p>Unlock this article, plus in-depth analysis and newsletters."
+               "</p><p>Already have an account? Log in</p></div>")
+    for box in (donation, paywall):
+        _assert_whole_text_without(
+            f"<html><body><article>{_paragraphs()}{box}</article></body></html>",
+            "favor to ask", "pitching in", "exclusive to Plus", "Log in")
+    campaign = ("<p>Donate to the tram fund, the campaign's leaflets say: since the vote, "
+                "members of the committee have raised money for the extension at every market, "
+                "and the fundraising, they say, will go on until the work begins next year.</p>")
+    text = extract(f"<html><body><article>{_paragraphs()}{campaign}</article></body></html>",
+                   CASE_URL).text
+    assert "Donate to the tram fund" in text
+
+
 def test_teaser_cards_after_the_text_go_without_a_heading() -> None:
     """Cards for other stories after the article (category, linked headline, author, date,
     excerpt; no "Related" label) go; a listicle's linked headings with their paragraphs stay."""

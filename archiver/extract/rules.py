@@ -325,7 +325,7 @@ better on the tuning split)."""
 
 SEGMENT_MAX_LINK_DENSITY = 0.2
 """A block of the winner's tag and class between two of its segments that readability merged
-joins them, unscored, when at most this linked (readability's own limit for a segment)."""
+joins them whatever it scores, when at most this linked (readability's own limit for a segment)."""
 
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
@@ -525,6 +525,33 @@ CHANNEL_RE = re.compile(
 NOTICES = ((DISCLOSURE_RE, DISCLOSED_RE), (APPEAL_RE, CHANNEL_RE))
 """An affiliate disclosure (what it is, who discloses) and an appeal to follow the site (the
 appeal, the channel): each pair of patterns found together makes a notice."""
+
+APPEAL_LEAD_RE = re.compile(
+    r"^\W*(?:since you(?:'ve| have)? made it (?:to the (?:bottom|end)|this far)|"
+    r"(?:we have|can we ask you) a (?:small |quick )?(?:favou?r|question)\b|"
+    r"(?:this|our) (?:story|article|journalism|reporting|work|newsroom|site|coverage) (?:is|was) "
+    r"(?:funded|made possible|supported|powered|sustained) by (?:readers|you|members)|"
+    r"support (?:our|independent|nonprofit|local) (?:mission|journalism|newsroom|reporting|work)|"
+    r"(?:please )?consider (?:making a )?(?:donation|donating|supporting)|donate\b|"
+    r"(?:become|be) a (?:paid )?(?:member|supporter|subscriber|patron)\b|"
+    r"this (?:article|story|content|piece|post) is (?:exclusive|only available|reserved) "
+    r"(?:to|for)|"
+    r"unlock (?:this|the full|the rest of this) (?:article|story|piece|post)|"
+    r"subscribe (?:now )?to (?:continue|keep) reading)",
+    re.I,
+)
+APPEAL_WORDS_RE = re.compile(
+    r"\b(?:donat\w*|pitch(?:ing)? in|contribut\w*|fundrais\w*|members?(?:hip)?|supporters?|"
+    r"subscri\w*|log in|sign in|paid)\b",
+    re.I,
+)
+APPEAL_MAX_CHARS = 1500
+APPEAL_LINES = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+"""A box after the text that appeals for donations or a sign-in: it opens with APPEAL_LEAD_RE
+("Since you made it to the bottom of this article…", "This story is funded by readers like
+you", "This article is exclusive to subscribers"), speaks of donating, members or subscribing
+(APPEAL_WORDS_RE), is at most APPEAL_MAX_CHARS long, and has two APPEAL_LINES or more, the
+first of them the appeal."""
 
 BIO_RE = re.compile(
     r"^(?:about the (?:author|writer|contributor)s?\b|(?:(?:dr|mr|mrs|ms|prof)\.? )?"

@@ -73,6 +73,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
     captions = _take_figure_captions(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
+    _remove_appeals(node)
     _remove_teaser_tail(node)
     _remove_closing_lines(node, meta)
     _remove_repeated_header(node, meta)
@@ -218,6 +219,35 @@ def _remove_notices(node: HtmlElement) -> None:
                 first.search(text) and second.search(text) for first, second in rules.NOTICES
         ) and (el.tag not in ("small", "em", "i", "span") or _is_alone(el)):
             remove(el)
+
+
+def _remove_appeals(node: HtmlElement) -> None:
+    """A box after the text that asks the reader for money or a sign-in: an appeal for
+    donations ("Since you made it to the bottom of this article, we have a small favor to
+    ask…", "This story is funded by readers like you") or a paywall ("This article is exclusive
+    to subscribers"). Its first line is the appeal, it has more lines, speaks of donating,
+    members or subscribing, is short, and no paragraph of prose follows it (a line of tags,
+    mostly links, may): a paragraph that asks alone is the text's."""
+    order: dict[HtmlElement, int] | None = None
+    prose: list[int] = []
+    for el in list(node.iter("div", "section", "aside")):
+        if el is node or el.getparent() is None:
+            continue
+        text = short_text(el, rules.APPEAL_MAX_CHARS)
+        if (text is None or not rules.APPEAL_LEAD_RE.match(text)
+                or not rules.APPEAL_WORDS_RE.search(text)):
+            continue
+        lines = [t for t in (text_of(b) for b in el.iter(*rules.APPEAL_LINES)) if t]
+        if len(lines) < 2 or not rules.APPEAL_LEAD_RE.match(lines[0]):
+            continue
+        if order is None:
+            order = {e: n for n, e in enumerate(node.iter())}
+            prose = [order[p] for p in node.iter("p", "li", "blockquote")
+                     if len(text_of(p)) > rules.CARDS_PROSE_CHARS
+                     and link_density(p) < rules.LINK_LIST_MIN_DENSITY]
+        end = max(order.get(e, 0) for e in el.iter())
+        if not any(position > end for position in prose):
+            _remove_block_of(el, node)
 
 
 def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
