@@ -558,6 +558,18 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
     assert extract(html, CASE_URL).text.endswith(shop[3:-4])
 
 
+def test_author_label_and_the_bio_under_it_go_without_a_byline() -> None:
+    """"About the Author:" (or "Written by Sam Roe") on a line of its own, with a paragraph
+    about someone under it, closes the post even when the page names no author; a paragraph
+    about someone with no such label above it stays (the test above)."""
+    for label in ("About the Author:", "Written by Sam Roe"):
+        box = (f"<p>{label}</p><p>Sam Roe is a skilled writer with over five years of experience "
+               "in covering the city's budget and its transport plans.</p>")
+        _assert_whole_text_without(
+            f"<html><body><article>{_paragraphs()}{box}</article></body></html>",
+            label, "skilled writer")
+
+
 def test_chrome_lines_that_close_a_post_go() -> None:
     """The lines a theme puts under a post, inside the article's container: share and rate
     labels, a pager, a visit counter, the comment policy, an author box (its "Written by"

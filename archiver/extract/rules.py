@@ -588,6 +588,12 @@ CLOSING_CHROME_RE = re.compile(
 a comment policy, "Republish our articles",
 "This article also appeared in the May issue"."""
 
+AUTHOR_LABEL_RE = re.compile(
+    r"^\W*(?:about the (?:author|writer|contributor)s?|meet the (?:author|writer)|"
+    r"(?:written|posted|published) by(?: [A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})?)\W*$", re.I)
+"""An author box's label above a paragraph about the author ("About the author:", "Written by
+Jo Bloggs"): the two close the post, whoever the page says wrote it."""
+
 CLOSING_CHROME_MAX_CHARS = 300
 """A closing line of chrome is at most this long."""
 

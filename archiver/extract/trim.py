@@ -479,7 +479,8 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     box's label, name and role), a short paragraph about the author ("About the author: …",
     or the author named in the metadata, a person's name, the first name alone too, opening a
     sentence about them: "Jane Doe is a reporter who covers …"), a date line ("Last updated:
-    May 5, 2025", "Posted by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
+    May 5, 2025", "Posted by Jo at …") and a line of tags ("Tags: …", "Filed under: …"); an
+    author box's label ("About the author:") and the paragraph about someone under it."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = re.split(r"[,.|]| and ", byline)[0].strip()
     names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
@@ -490,9 +491,13 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
         if _closes_the_post(last, names):
             remove(last)
             continue
+        before = _block_before(node, last)
+        if before is not None and _is_bio(last) and rules.AUTHOR_LABEL_RE.match(text_of(before)):
+            remove(last)  # "About the author:", then a paragraph about someone
+            remove(before)
+            continue
         if not names or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS:
             return
-        before = _block_before(node, last)
         if before is None or not _names_the_author(text_of(before), author):
             return
         remove(last)  # the author's role under the name ("Veterinarian"), then the name
@@ -516,6 +521,15 @@ def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
     text = rules.HONORIFIC_RE.sub("", text)
     return opening.group().lower().startswith("about the") or any(
         text.startswith(name) for name in names)
+
+
+def _is_bio(el: HtmlElement) -> bool:
+    """A short paragraph about a person: it opens with their name and what they are or do."""
+    text = text_of(el)
+    opening = rules.BIO_RE.match(text)
+    return (opening is not None and not opening.group().lower().startswith("about the")
+            and len(text) <= rules.BIO_MAX_CHARS
+            and link_density(el) <= rules.BIO_MAX_LINK_DENSITY)
 
 
 def _names_the_author(text: str, author: str) -> bool:
