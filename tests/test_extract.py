@@ -450,6 +450,24 @@ def test_short_segments_between_merged_segments_of_the_text_stay() -> None:
     assert article.text.index("Specification:") < article.text.index("Model 0")
 
 
+def test_faq_section_after_the_article_joins_it_once() -> None:
+    """An FAQ in a section of its own after the article (its own wrapper, named "faq") is the
+    article's: it goes after the text, once, and not again when the article holds it."""
+    faq = ("<section class='blog-faq'><h2>Frequently Asked Questions</h2>"
+           "<h3>When do the night buses start?</h3><p>The night buses run again from the first "
+           "Monday of January, on the three lines that lost them, every half hour.</p>"
+           "<h3>Who pays less?</h3><p>Students pay a third less from January, with a card "
+           "from their school or university, on every line of the network.</p></section>")
+    html = (f"<html><body><main><article>{_paragraphs(PROSE * 3)}</article></main>"
+            f"<div class='container'><div class='wrap'>{faq}</div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0])
+    assert text.count("When do the night buses start?") == 1
+    assert text.endswith("on every line of the network.")
+    inside = f"<html><body><article>{_paragraphs()}{faq}</article></body></html>"
+    assert extract(inside, CASE_URL).text.count("Who pays less?") == 1
+
+
 def test_react_streamed_content_is_the_article() -> None:
     """React streams server-rendered content as <div hidden id="S:0">, which a script moves
     into place: the browser shows it, so it is not hidden content."""

@@ -402,6 +402,29 @@ SENTENCE_MAX_LINK_DENSITY = 0.4
 View's link-density check below SENTENCE_MAX_LINK_DENSITY (1,958 ground-truth shingles to 672)."""
 
 
+# candidates, faq: the FAQ section after the article
+# ---------------------------------------------------------------------------------------------
+
+FAQ_NAMES = ("faq", "FAQ", "Faq")
+"""How pages name an FAQ section in its class or id: a page whose markup holds none holds none."""
+
+FAQ_XPATH = ("|".join(f".//*[contains(@class, '{n}') or contains(@id, '{n}')]" for n in FAQ_NAMES))
+"""The elements named like an FAQ section."""
+
+QUESTION_TAGS = ("h2", "h3", "h4", "h5", "h6", "button", "summary", "dt", "strong", "p", "span",
+                 "div", "a")
+"""Elements that can hold an FAQ's question (the innermost one that holds its text)."""
+
+FAQ_MIN_QUESTIONS = 2
+FAQ_MIN_CHARS = 200
+FAQ_MAX_LINK_DENSITY = 0.3
+"""An FAQ section: two questions or more, this much text, at most this linked."""
+
+FAQ_HELD_SHARE = 0.1
+"""An FAQ section goes after the article unless more than this share of its runs of four words
+are in the article already."""
+
+
 # trim: the article body as people annotate it
 # ---------------------------------------------------------------------------------------------
 
