@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text, html_to_text, strategies
+from archiver.extract import extract, extract_text, html_to_text, strategies, trim
 from archiver.extract.choose import block_words, choose
 from archiver.extract.strategies import Candidate
 
@@ -222,6 +222,11 @@ def test_flat_list_of_posts_after_a_related_heading_goes() -> None:
     text = extract(html, CASE_URL).text
     assert text.endswith(PROSE[-1])
     assert "Read This Next" not in text and "rooftop terrace" not in text
+    section = "<h3>How the council will pay for the new night buses</h3>"  # the text goes on
+    body = lxml.html.fromstring(f"<div class='body'>{_paragraphs()}<h3>Read This Next</h3>"
+                                f"{posts}{section}<p>{PROSE[0]} Again.</p></div>")
+    text = trim.article_text(body, {}) or ""
+    assert "How the council will pay" in text and text.endswith(f"{PROSE[0]} Again.")
 
 
 def test_appeals_for_donations_and_paywall_boxes_after_the_text_go() -> None:
@@ -428,6 +433,14 @@ def test_callout_aside_between_paragraphs_stays_and_a_sidebar_goes() -> None:
     assert "Not all fares are the same." in article.text and "pensioners" in article.text
     assert "Popular story" not in article.text
     assert article.extraction_path == "cleaned"
+    teaser = ("<aside class='inline'><h3><a href='/2025/trams'>Read: the tram extension waits "
+              "another year</a></h3><p>The extension was promised for 2020, then for 2023; the "
+              "council now says the money will come once the bus plan has been paid for, after "
+              "the next election, and only if the region pays half of what it costs.</p>"
+              "</aside>")  # another story: a linked headline and its excerpt
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{teaser}{_paragraphs(PROSE[2:])}"
+            f"</article></body></html>")
+    assert "tram extension waits" not in extract(html, CASE_URL).text
 
 
 def test_short_segments_between_merged_segments_of_the_text_stay() -> None:

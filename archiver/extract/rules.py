@@ -392,9 +392,10 @@ link density, holds prose and stays. On the tuning pages, such blocks held 2,750
 shingles to 480 others."""
 
 CALLOUT_PROSE_CHARS = 200
-CALLOUT_MAX_LINK_DENSITY = 0.25
+CALLOUT_MAX_LINK_DENSITY = 0.1
 """An <aside> inside the article with this many characters of paragraphs, at a lower link
-density, is a callout of the text (a note, a box between its paragraphs) and stays."""
+density, is a callout of the text (a note, a box between its paragraphs) and stays; a teaser
+for another story (a linked headline and its excerpt) is linked more."""
 
 SENTENCE_OWN_CHARS = 80
 SENTENCE_MAX_LINK_DENSITY = 0.4

@@ -330,16 +330,20 @@ HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 def _headlines_run(heading: HtmlElement) -> list[HtmlElement]:
     """Everything after a "Related" heading to the end of its parent, when it is a list of
     posts laid out flat: headings that are each a link to another page (the posts' titles,
-    RELATED_MIN_HEADLINES of them or more), with their excerpts, dates and categories."""
+    RELATED_MIN_HEADLINES of them or more), with their excerpts, dates and categories. A
+    heading of the text's own (not a link, longer than a category's or a date's label) means
+    the text goes on: nothing is taken."""
     run = [el for el in heading.itersiblings() if isinstance(el.tag, str)]
     headlines = 0
     for el in run:
         if el.tag not in HEADINGS:
             continue
         links = list(el.iter("a"))
-        if (len(links) == 1 and text_of(links[0]) == text_of(el) and _links_elsewhere(links[0])
-                and len(text_of(el).split()) >= rules.HEADLINE_MIN_WORDS):
-            headlines += 1
+        text = text_of(el)
+        if len(links) == 1 and text_of(links[0]) == text and _links_elsewhere(links[0]):
+            headlines += len(text.split()) >= rules.HEADLINE_MIN_WORDS
+        elif len(text) > rules.RELATED_LABEL_MAX_CHARS // 2:
+            return []
     return run if headlines >= rules.RELATED_MIN_HEADLINES else []
 
 
