@@ -409,8 +409,9 @@ View's link-density check below SENTENCE_MAX_LINK_DENSITY (1,958 ground-truth sh
 FAQ_NAMES = ("faq", "FAQ", "Faq")
 """How pages name an FAQ section in its class or id: a page whose markup holds none holds none."""
 
-FAQ_XPATH = ("|".join(f".//*[contains(@class, '{n}') or contains(@id, '{n}')]" for n in FAQ_NAMES))
-"""The elements named like an FAQ section."""
+FAQ_XPATH = ".//*[@class or @id][" + " or ".join(
+    f"contains(@class, '{n}') or contains(@id, '{n}')" for n in FAQ_NAMES) + "]"
+"""The elements named like an FAQ section (one walk of the tree)."""
 
 QUESTION_TAGS = ("h2", "h3", "h4", "h5", "h6", "button", "summary", "dt", "strong", "p", "span",
                  "div", "a")
