@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 
 from archiver.errors import ExtractionError
-from archiver.extract import extract, extract_text, html_to_text, strategies
+from archiver.extract import extract, extract_text, html_to_text, strategies, trim
 from archiver.extract.choose import block_words, choose
 from archiver.extract.strategies import Candidate
 
@@ -208,6 +208,52 @@ def test_related_stories_tail_goes() -> None:
         assert chrome not in text
 
 
+def test_flat_list_of_posts_after_a_related_heading_goes() -> None:
+    """A "Read this next" heading followed, in the same parent, by other posts laid out flat
+    (a linked headline each, its category, date and excerpt) goes to the end of the parent;
+    a listicle's linked headings without such a heading stay (the test after this one)."""
+    post = ("<h5><a href='/category/{n}'>Daily</a></h5><h5>Dec 19, 2025</h5><h3><a href="
+            "'/2025/{n}-story'>The {n} hotel opens a rooftop terrace for winter</a></h3><p>The "
+            "{n} hotel in the old town unveiled a terrace with heated booths, a fondue menu "
+            "and views over the river, open every evening through the end of February.</p>")
+    posts = "".join(post.format(n=n) for n in ("first", "second", "third"))
+    html = (f"<html><body><article><div class='body'>{_paragraphs()}<h3>Read This Next</h3>"
+            f"{posts}</div></article></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.endswith(PROSE[-1])
+    assert "Read This Next" not in text and "rooftop terrace" not in text
+    section = "<h3>How the council will pay for the new night buses</h3>"  # the text goes on
+    body = lxml.html.fromstring(f"<div class='body'>{_paragraphs()}<h3>Read This Next</h3>"
+                                f"{posts}{section}<p>{PROSE[0]} Again.</p></div>")
+    text = trim.article_text(body, {}) or ""
+    assert "How the council will pay" in text and text.endswith(f"{PROSE[0]} Again.")
+
+
+def test_appeals_for_donations_and_paywall_boxes_after_the_text_go() -> None:
+    """A box after the text that asks for money ("Since you made it to the bottom of this
+    article, we have a small favor to ask", a plea to donate) or a sign-in ("This article is
+    exclusive to subscribers") goes; an article about a fundraising campaign stays."""
+    donation = ("<section class='below-content widget'><div class='wp-block-group'><h4><strong>"
+                "Since you made it to the bottom of this article, we have a small favor to ask."
+                "</strong></h4><p>We're in the midst of our end-of-year campaign, our most "
+                "important fundraising effort of the year, and every dollar you give is doubled."
+                "</p><p>If you believe stories like this one matter, please consider pitching in "
+                "what you can.</p><p>Thank you.</p></div></section>")
+    paywall = ("<div class='restricted-content-breaker'><h2>This article is exclusive to Plus "
+               "subscribers</h2><p>Unlock this article, plus in-depth analysis and newsletters."
+               "</p><p>Already have an account? Log in</p></div>")
+    for box in (donation, paywall):
+        _assert_whole_text_without(
+            f"<html><body><article>{_paragraphs()}{box}</article></body></html>",
+            "favor to ask", "pitching in", "exclusive to Plus", "Log in")
+    campaign = ("<p>Donate to the tram fund, the campaign's leaflets say: since the vote, "
+                "members of the committee have raised money for the extension at every market, "
+                "and the fundraising, they say, will go on until the work begins next year.</p>")
+    text = extract(f"<html><body><article>{_paragraphs()}{campaign}</article></body></html>",
+                   CASE_URL).text
+    assert "Donate to the tram fund" in text
+
+
 def test_teaser_cards_after_the_text_go_without_a_heading() -> None:
     """Cards for other stories after the article (category, linked headline, author, date,
     excerpt; no "Related" label) go; a listicle's linked headings with their paragraphs stay."""
@@ -358,6 +404,83 @@ def test_adobe_experience_manager_components_are_not_consent_prompts() -> None:
     assert article.extraction_path == "cleaned"
 
 
+def test_webflow_conditionally_invisible_copy_is_not_read_twice() -> None:
+    """Webflow hides an element of class "w-condition-invisible" (display:none in its
+    stylesheet): here a second copy of the article, laid out for signed-in readers. The reader
+    sees the text once."""
+    html = (f"<html><body><div class='main'><div class='section'><div class='w-richtext'>"
+            f"{_paragraphs()}</div></div><div class='layout__gated w-condition-invisible'>"
+            f"<div class='section'><div class='w-richtext'>{_paragraphs()}</div></div></div>"
+            f"</div></body></html>")
+    text = extract(html, CASE_URL).text
+    for paragraph in PROSE:
+        assert text.count(paragraph) == 1
+
+
+def test_callout_aside_between_paragraphs_stays_and_a_sidebar_goes() -> None:
+    """An <aside> in the text that holds prose (a callout: "Not all buses are the same.")
+    is the article's; an <aside> of links inside the same <article> (a sidebar) is not."""
+    callout = ("<aside class='center'><p><strong>Not all fares are the same.</strong></p><p>"
+               "Students, pensioners and children each pay a different fare, and the new plan "
+               "changes only the first of them, by a third, from the first day of January, "
+               "while the others stay as they were.</p></aside>")
+    sidebar = ("<aside class='more'><h3>Popular</h3><ul>" + "".join(
+        f"<li><a href='/s{n}'>Popular story number {n}</a></li>" for n in range(5))
+        + "</ul></aside>")
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{callout}{_paragraphs(PROSE[2:])}"
+            f"{sidebar}</article></body></html>")
+    article = extract(html, CASE_URL)
+    assert "Not all fares are the same." in article.text and "pensioners" in article.text
+    assert "Popular story" not in article.text
+    assert article.extraction_path == "cleaned"
+    teaser = ("<aside class='inline'><h3><a href='/2025/trams'>Read: the tram extension waits "
+              "another year</a></h3><p>The extension was promised for 2020, then for 2023; the "
+              "council now says the money will come once the bus plan has been paid for, after "
+              "the next election, and only if the region pays half of what it costs.</p>"
+              "</aside>")  # another story: a linked headline and its excerpt
+    html = (f"<html><body><article>{_paragraphs(PROSE[:2])}{teaser}{_paragraphs(PROSE[2:])}"
+            f"</article></body></html>")
+    assert "tram extension waits" not in extract(html, CASE_URL).text
+
+
+def test_short_segments_between_merged_segments_of_the_text_stay() -> None:
+    """A page builder cuts the text into blocks of one kind (here "html-content", each in its
+    own wrapper): readability merges the blocks that score a fifth of the winner; the short
+    blocks between them (a subheading and a short list: "Specification:") are the text too."""
+    def block(inner: str) -> str:
+        return (f"<div class='sqs-block'><div class='block-content'><div class='html-content'>"
+                f"{inner}</div></div></div>")
+    spec = ("<h3>Specification:</h3><ul><li><p>Type: Over-Ear (Circumaural)</p></li><li><p>"
+            "Battery Life: 30 hours, plus a quick charge</p></li><li><p>Codecs: SBC, AAC and "
+            "LDAC, all three</p></li></ul>")
+    body = block(_paragraphs(PROSE * 6)) + "".join(
+        block(spec) + block(f"<h2>Model {n}</h2>{_paragraphs()}") for n in range(4))
+    article = extract(f"<html><body><main><div class='col'>{body}</div></main></body></html>",
+                      CASE_URL)
+    assert article.extraction_path == "cleaned"
+    assert article.text.count("Specification:") == 4
+    assert article.text.count("Type: Over-Ear (Circumaural)") == 4
+    assert article.text.index("Specification:") < article.text.index("Model 0")
+
+
+def test_faq_section_after_the_article_joins_it_once() -> None:
+    """An FAQ in a section of its own after the article (its own wrapper, named "faq") is the
+    article's: it goes after the text, once, and not again when the article holds it."""
+    faq = ("<section class='blog-faq'><h2>Frequently Asked Questions</h2>"
+           "<h3>When do the night buses start?</h3><p>The night buses run again from the first "
+           "Monday of January, on the three lines that lost them, every half hour.</p>"
+           "<h3>Who pays less?</h3><p>Students pay a third less from January, with a card "
+           "from their school or university, on every line of the network.</p></section>")
+    html = (f"<html><body><main><article>{_paragraphs(PROSE * 3)}</article></main>"
+            f"<div class='container'><div class='wrap'>{faq}</div></div></body></html>")
+    text = extract(html, CASE_URL).text
+    assert text.startswith(PROSE[0])
+    assert text.count("When do the night buses start?") == 1
+    assert text.endswith("on every line of the network.")
+    inside = f"<html><body><article>{_paragraphs()}{faq}</article></body></html>"
+    assert extract(inside, CASE_URL).text.count("Who pays less?") == 1
+
+
 def test_react_streamed_content_is_the_article() -> None:
     """React streams server-rendered content as <div hidden id="S:0">, which a script moves
     into place: the browser shows it, so it is not hidden content."""
@@ -464,6 +587,18 @@ def test_author_bio_paragraph_at_the_end_goes() -> None:
     html = (f"<html><head><meta name='author' content='Acme Official'></head><body><article>"
             f"{_paragraphs()}{shop}</article></body></html>")  # a company, not a person
     assert extract(html, CASE_URL).text.endswith(shop[3:-4])
+
+
+def test_author_label_and_the_bio_under_it_go_without_a_byline() -> None:
+    """"About the Author:" (or "Written by Sam Roe") on a line of its own, with a paragraph
+    about someone under it, closes the post even when the page names no author; a paragraph
+    about someone with no such label above it stays (the test above)."""
+    for label in ("About the Author:", "Written by Sam Roe"):
+        box = (f"<p>{label}</p><p>Sam Roe is a skilled writer with over five years of experience "
+               "in covering the city's budget and its transport plans.</p>")
+        _assert_whole_text_without(
+            f"<html><body><article>{_paragraphs()}{box}</article></body></html>",
+            label, "skilled writer")
 
 
 def test_chrome_lines_that_close_a_post_go() -> None:

@@ -24,9 +24,11 @@ what it does:
    contents, buttons, captions and credits, related lists, repeated bylines, bios...).
 8. `choose` (`choose.py`): the cleaned candidate unless it is short next to the page; then
    the second opinions are found, and the first not much shorter than the longest wins.
-9. `complete` (`metadata.py`): what the page does not declare, from the article: the byline
-   in its markup, the language of its text, its first paragraph as description.
-10. `output` (`output.py`): absolute links, sanitized HTML (nh3), plain text.
+9. `faq` (`choose.py`): the page's FAQ sections that the article does not hold go after it
+   (`strategies.faq_sections` copied them before any strategy moved the page's blocks).
+10. `complete` (`metadata.py`): what the page does not declare, from the article: the byline
+    in its markup, the language of its text, its first paragraph as description.
+11. `output` (`output.py`): absolute links, sanitized HTML (nh3), plain text.
 
 The heuristics are named data in `rules.py` (patterns, phrase lists, thresholds), by stage;
 `dom.py` holds the helpers on trees that every stage uses.

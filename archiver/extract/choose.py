@@ -1,8 +1,9 @@
-"""Stage `choose`: which candidate is the article. The cleaned result is checked against the
-page: when it holds much less than the page's paragraphs (or than its blocks of text once the
-chrome is gone), the other strategies are asked too and the first result that is not much
-shorter than the longest one wins, lengths counted in distinct text. The second opinions cost
-time only on those pages."""
+"""Stages `choose` and `faq`: which candidate is the article, and the FAQ after it. The
+cleaned result is checked against the page: when it holds much less than the page's paragraphs
+(or than its blocks of text once the chrome is gone), the other strategies are asked too and
+the first result that is not much shorter than the longest one wins, lengths counted in
+distinct text. The second opinions cost time only on those pages. The page's FAQ sections
+that the article does not hold go after it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from archiver.extract import rules
-from archiver.extract.dom import WORD_RE
+from archiver.extract import rules, trim
+from archiver.extract.dom import WORD_RE, word_runs
 from archiver.extract.strategies import Candidate
 
 
@@ -43,3 +44,16 @@ def choose(candidates: Iterator[Candidate | None], expected_words: int) -> Candi
         return None
     longest = max(c.distinct for c in found)
     return next(c for c in found if c.distinct >= rules.KEEP_SHARE * longest)
+
+
+def add_faqs(found: Candidate, faqs: list[HtmlElement], meta: dict[str, str]) -> None:
+    """The page's FAQ sections (`strategies.faq_sections`) that the article does not hold go
+    after it, trimmed: an article's FAQ often sits in a section of its own after the body,
+    which no strategy takes with it (people who annotate articles count it)."""
+    held = set(word_runs(found.text)) if faqs else set()
+    for faq in faqs:
+        text = trim.article_text(faq, meta)
+        runs = set(word_runs(text or ""))
+        if text and len(runs & held) <= rules.FAQ_HELD_SHARE * len(runs):
+            found.node.append(faq)
+            found.text = f"{found.text}\n\n{text}"

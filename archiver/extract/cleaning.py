@@ -46,7 +46,17 @@ def _clean_tag(node: HtmlElement, tag: str) -> None:
     for el in list(node.iter(tag)):
         if tag in ("object", "embed", "iframe") and _is_video(el):
             continue
+        if tag == "aside" and _is_callout(el):
+            continue
         remove(el)
+
+
+def _is_callout(el: HtmlElement) -> bool:
+    """An <aside> in the text that holds prose (a callout box, a note between its paragraphs),
+    not a sidebar of widgets or links."""
+    return (prose_length(el) >= rules.CALLOUT_PROSE_CHARS
+            and link_density(el) <= rules.CALLOUT_MAX_LINK_DENSITY
+            and not rules.NEGATIVE_RE.search(class_id(el).lower()))
 
 
 def _is_video(el: HtmlElement) -> bool:

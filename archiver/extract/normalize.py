@@ -14,7 +14,8 @@ from archiver.extract.dom import HEADING_TAGS, class_id, link_density, remove, t
 def remove_hidden(root: HtmlElement, html: str) -> None:
     """Nodes no reader sees (hidden, display:none, aria-hidden, closed modal dialogs, hover
     cards: looked for only when the page's markup (`html`) names one)."""
-    for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal]"):
+    for el in root.xpath(".//*[@hidden or @style or @aria-hidden or @aria-modal or "
+                         "contains(@class, $hidden)]", hidden=rules.HIDDEN_CLASS):
         if el.getparent() is not None and is_hidden(el):
             remove(el)
     if may_hold_hover_cards(html):
@@ -95,7 +96,9 @@ def _is_hidden_in_markup(el: HtmlElement) -> bool:
         return True
     if rules.HIDDEN_STYLE_RE.search(el.get("style") or ""):
         return True
-    return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
+    if el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or ""):
+        return True
+    return rules.HIDDEN_CLASS in (el.get("class") or "").split()
 
 
 def _is_folded_panel(el: HtmlElement) -> bool:

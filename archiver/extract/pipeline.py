@@ -43,8 +43,10 @@ class Page:
     """candidates, trim: each strategy's article, found (and trimmed) when asked for."""
     fallbacks: Iterator[Candidate | None]
     """candidates, trim: the page's main regions, for when no strategy finds an article."""
+    faqs: list[HtmlElement]
+    """candidates: copies of the page's FAQ sections, as they were before any strategy ran."""
     found: Candidate
-    """choose: the article."""
+    """choose: the article (faq: with the FAQ that follows it)."""
     article: Article
     """complete, output: the result."""
 
@@ -88,6 +90,7 @@ def _remove_boilerplate(page: Page) -> None:
 
 
 def _find_candidates(page: Page) -> None:
+    page.faqs = strategies.faq_sections(page.root, page.html)
     page.candidates = strategies.candidates(page.root, page.html, page.url)
     page.fallbacks = strategies.fallbacks(page.root)
 
@@ -114,6 +117,10 @@ def _choose(page: Page) -> None:
     page.found = found
 
 
+def _add_faqs(page: Page) -> None:
+    choose.add_faqs(page.found, page.faqs, page.meta)
+
+
 def _complete(page: Page) -> None:
     page.article = metadata.describe(page.meta, page.byline, page.found.node, page.found.text)
 
@@ -131,6 +138,7 @@ STAGES: tuple[tuple[str, Callable[[Page], None]], ...] = (
     ("candidates", _find_candidates),
     ("trim", _trim),
     ("choose", _choose),
+    ("faq", _add_faqs),
     ("complete", _complete),
     ("output", _output),
 )

@@ -33,6 +33,11 @@ UNLIKELY_ROLES = frozenset(
 HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 """An inline style that hides the element."""
 
+HIDDEN_CLASS = "w-condition-invisible"
+"""Webflow's conditional visibility: its stylesheet hides an element of this class
+(display:none), a block whose CMS field is empty or a second copy of the article laid out for
+other readers (signed-in, gated)."""
+
 STREAMED_ID_RE = re.compile(r"^S:\d+$")
 """React's streamed server rendering sends content as <div hidden id="S:0"> that a script then
 moves into place: hidden in the markup, the page's text in the browser."""
@@ -318,6 +323,10 @@ LEAD_LEVELS = 1
 builder's row or column around the body): 1, its parent's (2 and 3: as many pages worse as
 better on the tuning split)."""
 
+SEGMENT_MAX_LINK_DENSITY = 0.2
+"""A block of the winner's tag and class between two of its segments that readability merged
+joins them whatever it scores, when at most this linked (readability's own limit for a segment)."""
+
 SECOND_LOOK_SHARE = 0.75
 """Readability.js's second look at the winner: candidates that score at least this share of its
 score are as good."""
@@ -382,10 +391,40 @@ WIDGET_PROSE_MAX_LINK_DENSITY = 0.25
 link density, holds prose and stays. On the tuning pages, such blocks held 2,750 ground-truth
 shingles to 480 others."""
 
+CALLOUT_PROSE_CHARS = 200
+CALLOUT_MAX_LINK_DENSITY = 0.1
+"""An <aside> inside the article with this many characters of paragraphs, at a lower link
+density, is a callout of the text (a note, a box between its paragraphs) and stays; a teaser
+for another story (a linked headline and its excerpt) is linked more."""
+
 SENTENCE_OWN_CHARS = 80
 SENTENCE_MAX_LINK_DENSITY = 0.4
 """A block with a paragraph of more than SENTENCE_OWN_CHARS outside its links passes Reader
 View's link-density check below SENTENCE_MAX_LINK_DENSITY (1,958 ground-truth shingles to 672)."""
+
+
+# candidates, faq: the FAQ section after the article
+# ---------------------------------------------------------------------------------------------
+
+FAQ_NAMES = ("faq", "FAQ", "Faq")
+"""How pages name an FAQ section in its class or id: a page whose markup holds none holds none."""
+
+FAQ_XPATH = ".//*[@class or @id][" + " or ".join(
+    f"contains(@class, '{n}') or contains(@id, '{n}')" for n in FAQ_NAMES) + "]"
+"""The elements named like an FAQ section (one walk of the tree)."""
+
+QUESTION_TAGS = ("h2", "h3", "h4", "h5", "h6", "button", "summary", "dt", "strong", "p", "span",
+                 "div", "a")
+"""Elements that can hold an FAQ's question (the innermost one that holds its text)."""
+
+FAQ_MIN_QUESTIONS = 2
+FAQ_MIN_CHARS = 200
+FAQ_MAX_LINK_DENSITY = 0.3
+"""An FAQ section: two questions or more, this much text, at most this linked."""
+
+FAQ_HELD_SHARE = 0.1
+"""An FAQ section goes after the article unless more than this share of its runs of four words
+are in the article already."""
 
 
 # trim: the article body as people annotate it
@@ -512,6 +551,33 @@ NOTICES = ((DISCLOSURE_RE, DISCLOSED_RE), (APPEAL_RE, CHANNEL_RE))
 """An affiliate disclosure (what it is, who discloses) and an appeal to follow the site (the
 appeal, the channel): each pair of patterns found together makes a notice."""
 
+APPEAL_LEAD_RE = re.compile(
+    r"^\W*(?:since you(?:'ve| have)? made it (?:to the (?:bottom|end)|this far)|"
+    r"(?:we have|can we ask you) a (?:small |quick )?(?:favou?r|question)\b|"
+    r"(?:this|our) (?:story|article|journalism|reporting|work|newsroom|site|coverage) (?:is|was) "
+    r"(?:funded|made possible|supported|powered|sustained) by (?:readers|you|members)|"
+    r"support (?:our|independent|nonprofit|local) (?:mission|journalism|newsroom|reporting|work)|"
+    r"(?:please )?consider (?:making a )?(?:donation|donating|supporting)|donate\b|"
+    r"(?:become|be) a (?:paid )?(?:member|supporter|subscriber|patron)\b|"
+    r"this (?:article|story|content|piece|post) is (?:exclusive|only available|reserved) "
+    r"(?:to|for)|"
+    r"unlock (?:this|the full|the rest of this) (?:article|story|piece|post)|"
+    r"subscribe (?:now )?to (?:continue|keep) reading)",
+    re.I,
+)
+APPEAL_WORDS_RE = re.compile(
+    r"\b(?:donat\w*|pitch(?:ing)? in|contribut\w*|fundrais\w*|members?(?:hip)?|supporters?|"
+    r"subscri\w*|log in|sign in|paid)\b",
+    re.I,
+)
+APPEAL_MAX_CHARS = 1500
+APPEAL_LINES = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+"""A box after the text that appeals for donations or a sign-in: it opens with APPEAL_LEAD_RE
+("Since you made it to the bottom of this article…", "This story is funded by readers like
+you", "This article is exclusive to subscribers"), speaks of donating, members or subscribing
+(APPEAL_WORDS_RE), is at most APPEAL_MAX_CHARS long, and has two APPEAL_LINES or more, the
+first of them the appeal."""
+
 BIO_RE = re.compile(
     r"^(?:about the (?:author|writer|contributor)s?\b|(?:(?:dr|mr|mrs|ms|prof)\.? )?"
     r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3},? (?:is|was|has been|has|an?|the|writes|covers) )",
@@ -546,6 +612,12 @@ CLOSING_CHROME_RE = re.compile(
 ("Visited 1,902 times", "(0 Reviews)"), an author box's labels ("Written by", "Recent posts"),
 a comment policy, "Republish our articles",
 "This article also appeared in the May issue"."""
+
+AUTHOR_LABEL_RE = re.compile(
+    r"^\W*(?:about the (?:author|writer|contributor)s?|meet the (?:author|writer)|"
+    r"(?:written|posted|published) by(?: [A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})?)\W*$", re.I)
+"""An author box's label above a paragraph about the author ("About the author:", "Written by
+Jo Bloggs"): the two close the post, whoever the page says wrote it."""
 
 CLOSING_CHROME_MAX_CHARS = 300
 """A closing line of chrome is at most this long."""
@@ -596,6 +668,10 @@ GALLERY_TEXT_MAX_CHARS = 300
 
 RELATED_LABEL_MAX_CHARS = 60
 """A "Related posts" heading is shorter than this."""
+
+RELATED_MIN_HEADLINES = 3
+"""After a "Related" heading, this many linked headings or more (the posts' titles) make what
+follows it a list of posts, with their excerpts."""
 
 MIN_CARDS = 3
 CARD_MIN_CHARS = 15

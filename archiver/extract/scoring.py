@@ -23,6 +23,7 @@ from archiver.extract.dom import (
     norm,
     prose_length,
     remove,
+    text_of,
     word_runs,
 )
 from archiver.extract.parse import plain_parser
@@ -157,6 +158,39 @@ class ArticleFinder(Document):  # type: ignore[misc]
             best.insert(0, lead)
         found = super().get_article(candidates, best_candidate, html_partial)
         return _as_parsed(found) if html_partial else found
+
+    def merge_article_segments(self, candidates: dict[HtmlElement, dict[str, Any]],
+                               best_candidate: dict[str, Any], score_threshold: float) -> None:
+        """readability-lxml's merge of the winner's segments (blocks of its tag and class
+        elsewhere in the article, that score a fifth of it), and, whatever they score, the
+        segments between two merged ones (a page builder's blocks of a subheading and a short
+        list between the blocks of prose: "Specification:", "Pros:", "Cons:")."""
+        best = best_candidate["elem"]
+        kind = (best.tag, best.get("class"))
+        segments = [el for el in best.getroottree().iter(best.tag)
+                    if (el.tag, el.get("class")) == kind] if kind[1] else []
+        super().merge_article_segments(candidates, best_candidate, score_threshold)
+        merged = [n for n, el in enumerate(segments) if el is best or el.getparent() is best]
+        if len(merged) < 2:
+            return
+        last = None  # the segment last put in before the winner's own blocks
+        for n in range(merged[0] + 1, merged[-1]):
+            el = segments[n]
+            if (el.getparent() is best or el is best or el not in candidates
+                    or best in el.iterancestors() or not text_of(el)
+                    or link_density(el) > rules.SEGMENT_MAX_LINK_DENSITY):
+                if el.getparent() is best:
+                    last = el
+                continue
+            after = next(s for s in segments[n + 1:] if s is best or s.getparent() is best)
+            if after is not best:
+                after.addprevious(el)
+            elif last is not None:
+                last.addnext(el)
+                last = el
+            else:
+                best.insert(0, el)
+                last = el
 
     def sanitize(self, node: HtmlElement, candidates: dict, keep_all_images: bool = False) -> str:
         clean_article(node)

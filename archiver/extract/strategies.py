@@ -14,6 +14,7 @@ The second opinions are found only when `choose` asks for them.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ import lxml.html
 from lxml.html import HtmlElement
 from readability import Document
 
+from archiver.extract import rules
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
-from archiver.extract.dom import WORD_RE, word_runs
+from archiver.extract.dom import WORD_RE, link_density, text_of, word_runs
 from archiver.extract.normalize import may_hold_hover_cards, remove_hover_cards
 from archiver.extract.parse import parse, plain_parser
 from archiver.extract.scoring import ArticleFinder
@@ -62,6 +64,26 @@ def fallbacks(root: HtmlElement) -> Iterator[Candidate | None]:
     """The page's main regions (`page_regions`), for when no strategy finds an article."""
     for node in page_regions(root):
         yield _candidate("page", node)
+
+
+def faq_sections(root: HtmlElement, html: str) -> list[HtmlElement]:
+    """Copies of the page's FAQ sections (named so, two questions or more, answered in text,
+    barely linked), taken before the strategies move the page's blocks: an article's FAQ often
+    sits in a section of its own after the body, which no strategy takes with it."""
+    if not any(name in html for name in rules.FAQ_NAMES):
+        return []
+    found: list[HtmlElement] = []
+    for el in root.xpath(rules.FAQ_XPATH):
+        if (el.tag in rules.NOT_TEXT_TAGS or any(f in found for f in el.iterancestors())
+                or len(text_of(el)) < rules.FAQ_MIN_CHARS
+                or link_density(el) > rules.FAQ_MAX_LINK_DENSITY):
+            continue
+        questions = [q for q in el.iter(*rules.QUESTION_TAGS)
+                     if (text := text_of(q)).endswith("?") and len(text) <= rules.QUESTION_MAX_CHARS
+                     and not any(text_of(d) == text for d in q.iterdescendants())]
+        if len(questions) >= rules.FAQ_MIN_QUESTIONS:
+            found.append(el)
+    return [copy.deepcopy(el) for el in found]
 
 
 def _candidate(path: str, node: HtmlElement | None) -> Candidate | None:

@@ -73,6 +73,7 @@ def trim(node: HtmlElement, meta: dict[str, str]) -> list[Caption]:
     captions = _take_figure_captions(node)
     _remove_captions_and_credits(node)
     _remove_related_tail(node)
+    _remove_appeals(node)
     _remove_teaser_tail(node)
     _remove_closing_lines(node, meta)
     _remove_repeated_header(node, meta)
@@ -220,6 +221,35 @@ def _remove_notices(node: HtmlElement) -> None:
             remove(el)
 
 
+def _remove_appeals(node: HtmlElement) -> None:
+    """A box after the text that asks the reader for money or a sign-in: an appeal for
+    donations ("Since you made it to the bottom of this article, we have a small favor to
+    ask…", "This story is funded by readers like you") or a paywall ("This article is exclusive
+    to subscribers"). Its first line is the appeal, it has more lines, speaks of donating,
+    members or subscribing, is short, and no paragraph of prose follows it (a line of tags,
+    mostly links, may): a paragraph that asks alone is the text's."""
+    order: dict[HtmlElement, int] | None = None
+    prose: list[int] = []
+    for el in list(node.iter("div", "section", "aside")):
+        if el is node or el.getparent() is None:
+            continue
+        text = short_text(el, rules.APPEAL_MAX_CHARS)
+        if (text is None or not rules.APPEAL_LEAD_RE.match(text)
+                or not rules.APPEAL_WORDS_RE.search(text)):
+            continue
+        lines = [t for t in (text_of(b) for b in el.iter(*rules.APPEAL_LINES)) if t]
+        if len(lines) < 2 or not rules.APPEAL_LEAD_RE.match(lines[0]):
+            continue
+        if order is None:
+            order = {e: n for n, e in enumerate(node.iter())}
+            prose = [order[p] for p in node.iter("p", "li", "blockquote")
+                     if len(text_of(p)) > rules.CARDS_PROSE_CHARS
+                     and link_density(p) < rules.LINK_LIST_MIN_DENSITY]
+        end = max(order.get(e, 0) for e in el.iter())
+        if not any(position > end for position in prose):
+            _remove_block_of(el, node)
+
+
 def _remove_block_of(el: HtmlElement, node: HtmlElement) -> None:
     """Remove an element with the wrappers that hold nothing else."""
     block = el
@@ -286,10 +316,35 @@ def _remove_related_tail(node: HtmlElement) -> None:
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
         links = _linked_run(heading)
+        if heading.tag in HEADINGS:
+            links = max(links, _headlines_run(heading), key=len)
         if links:
             for el in links:
                 remove(el)
             remove(heading)
+
+
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _headlines_run(heading: HtmlElement) -> list[HtmlElement]:
+    """Everything after a "Related" heading to the end of its parent, when it is a list of
+    posts laid out flat: headings that are each a link to another page (the posts' titles,
+    RELATED_MIN_HEADLINES of them or more), with their excerpts, dates and categories. A
+    heading of the text's own (not a link, longer than a category's or a date's label) means
+    the text goes on: nothing is taken."""
+    run = [el for el in heading.itersiblings() if isinstance(el.tag, str)]
+    headlines = 0
+    for el in run:
+        if el.tag not in HEADINGS:
+            continue
+        links = list(el.iter("a"))
+        text = text_of(el)
+        if len(links) == 1 and text_of(links[0]) == text and _links_elsewhere(links[0]):
+            headlines += len(text.split()) >= rules.HEADLINE_MIN_WORDS
+        elif len(text) > rules.RELATED_LABEL_MAX_CHARS // 2:
+            return []
+    return run if headlines >= rules.RELATED_MIN_HEADLINES else []
 
 
 def _linked_run(heading: HtmlElement) -> list[HtmlElement]:
@@ -428,7 +483,8 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     box's label, name and role), a short paragraph about the author ("About the author: …",
     or the author named in the metadata, a person's name, the first name alone too, opening a
     sentence about them: "Jane Doe is a reporter who covers …"), a date line ("Last updated:
-    May 5, 2025", "Posted by Jo at …") and a line of tags ("Tags: …", "Filed under: …")."""
+    May 5, 2025", "Posted by Jo at …") and a line of tags ("Tags: …", "Filed under: …"); an
+    author box's label ("About the author:") and the paragraph about someone under it."""
     byline = re.sub(r"^\W*by\s+", "", meta.get("byline") or "", flags=re.I)
     author = re.split(r"[,.|]| and ", byline)[0].strip()
     names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
@@ -439,9 +495,13 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
         if _closes_the_post(last, names):
             remove(last)
             continue
+        before = _block_before(node, last)
+        if before is not None and _is_bio(last) and rules.AUTHOR_LABEL_RE.match(text_of(before)):
+            remove(last)  # "About the author:", then a paragraph about someone
+            remove(before)
+            continue
         if not names or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS:
             return
-        before = _block_before(node, last)
         if before is None or not _names_the_author(text_of(before), author):
             return
         remove(last)  # the author's role under the name ("Veterinarian"), then the name
@@ -465,6 +525,15 @@ def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
     text = rules.HONORIFIC_RE.sub("", text)
     return opening.group().lower().startswith("about the") or any(
         text.startswith(name) for name in names)
+
+
+def _is_bio(el: HtmlElement) -> bool:
+    """A short paragraph about a person: it opens with their name and what they are or do."""
+    text = text_of(el)
+    opening = rules.BIO_RE.match(text)
+    return (opening is not None and not opening.group().lower().startswith("about the")
+            and len(text) <= rules.BIO_MAX_CHARS
+            and link_density(el) <= rules.BIO_MAX_LINK_DENSITY)
 
 
 def _names_the_author(text: str, author: str) -> bool:
