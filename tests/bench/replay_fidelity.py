@@ -30,7 +30,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -46,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops
+
+from tests.bench.api import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYWB = ROOT / ".venv-pywb" / "bin"
@@ -64,12 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # --- small servers
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -197,7 +192,7 @@ def record(folder: Path, pywb: Path, browser: Any, pages: list[str]) -> Path:
     subprocess.run([str(pywb / "wb-manager"), "init", "rec"], cwd=work, env=env, check=True,
                    capture_output=True)
     (work / "config.yaml").write_text("framed_replay: false\n")
-    port = _free_port()
+    port = free_port()
     command = [str(pywb / "wayback"), "--live", "--record", "-p", str(port), "-b", "127.0.0.1"]
     with process(command, f"http://127.0.0.1:{port}/", folder / "wayback.log", cwd=work):
         context = browser.new_context(viewport=VIEWPORT)
@@ -366,7 +361,7 @@ def run(args: argparse.Namespace) -> int:
             executable_path=find_browser(os.environ.get("ARCHIVER_BROWSER"),
                                          pw.chromium.executable_path),
             args=["--disable-gpu", "--hide-scrollbars"])
-        second_port = _free_port()
+        second_port = free_port()
         first, second = routes(f"http://127.0.0.1:{second_port}")
         with serving(table_handler(first)) as first_port:
             site = f"http://127.0.0.1:{first_port}"
@@ -403,7 +398,7 @@ def compare(folder: Path, wacz: Path, pages: list[str], browser: Any, render: st
     from archiver import store
 
     ids = {row[1]: row[0] for row in store.open_db(db).execute("SELECT id, url FROM captures")}
-    port = _free_port()
+    port = free_port()
     serve_log = folder / "serve.log"
     rows = []
     with process([sys.executable, "-m", "archiver", "serve", "--db", str(db), "--port",
