@@ -245,7 +245,7 @@ def _teaser_block(el: HtmlElement) -> HtmlElement:
         if (ancestor.tag in ("body", "article", "main")
                 or len(text) > rules.TEASER_BLOCK_MAX_CHARS
                 or (len(text) >= rules.TEASER_LABEL_MAX_CHARS
-                    and link_density(ancestor) <= rules.TEASER_MIN_LINK_DENSITY)):
+                    and link_density(ancestor, text) <= rules.TEASER_MIN_LINK_DENSITY)):
             break  # a sentence that ends with a "Read more here" link is not a teaser
         block = ancestor
     return block

@@ -66,8 +66,9 @@ def elements(root: HtmlElement) -> Iterator[HtmlElement]:
     return root.iter(etree.Element)  # the filter in C: no Python call per node
 
 
-def link_density(el: HtmlElement) -> float:
-    length = len(text_of(el))
+def link_density(el: HtmlElement, text: str | None = None) -> float:
+    """The share of `el`'s text (`text`, when the caller has it already) in its links."""
+    length = len(text_of(el) if text is None else text)
     if not length:
         return 0.0
     linked = 0.0

@@ -18,8 +18,7 @@ def remove_hidden(root: HtmlElement, html: str) -> None:
                          "contains(@class, $hidden)]", hidden=rules.HIDDEN_CLASS):
         if el.getparent() is not None and is_hidden(el):
             remove(el)
-    if may_hold_hover_cards(html):
-        remove_hover_cards(root)
+    remove_hover_cards(root, html)
     read_accordion_questions(root)
 
 
@@ -34,6 +33,7 @@ def read_accordion_questions(root: HtmlElement) -> None:
     a heading whose words are its button's, or a button with `aria-expanded` that asks a
     question) is read as the words of its heading, not as a control the text leaves out, when
     its answer is there to read (the panel it controls, or the block right after it)."""
+    ids: dict[str, HtmlElement] | None = None
     for button in list(root.iter("button")):
         text = text_of(button)
         if not text or len(text) > rules.QUESTION_MAX_CHARS:
@@ -44,18 +44,24 @@ def read_accordion_questions(root: HtmlElement) -> None:
         if not in_heading and not (button.get("aria-expanded") is not None
                                    and text.endswith("?")):
             continue
-        if _answer_of(button, parent if in_heading else button) is not None:
+        if ids is None and button.get("aria-controls"):  # one walk for all the buttons
+            ids = {}
+            for el in root.iterdescendants():
+                if (name := el.get("id")) is not None:
+                    ids.setdefault(name, el)
+        if _answer_of(button, parent if in_heading else button, ids) is not None:
             button.tag = "span"
 
 
-def _answer_of(button: HtmlElement, question: HtmlElement | None) -> HtmlElement | None:
+def _answer_of(button: HtmlElement, question: HtmlElement | None,
+               ids: dict[str, HtmlElement] | None) -> HtmlElement | None:
     """The panel a question's button opens, if it holds an answer: the element its
-    `aria-controls` names, else the block right after the question."""
+    `aria-controls` names (`ids`: the page's elements by id, the first of each), else the
+    block right after the question."""
     controls = (button.get("aria-controls") or "").split()
     panel = None
     if controls:
-        found = button.getroottree().getroot().xpath(".//*[@id=$id]", id=controls[0])
-        panel = found[0] if found else None
+        panel = ids.get(controls[0]) if ids is not None else None
     elif question is not None:
         panel = question.getnext()
     if panel is None or len(text_of(panel)) < rules.FOLDED_PANEL_MIN_CHARS:
@@ -63,11 +69,13 @@ def _answer_of(button: HtmlElement, question: HtmlElement | None) -> HtmlElement
     return panel
 
 
-def remove_hover_cards(root: HtmlElement) -> None:
+def remove_hover_cards(root: HtmlElement, html: str) -> None:
     """Hover cards: a tooltip or popover that shows a term's definition, a footnote or a
     button's help while the pointer is on it (`role="tooltip"`, or a block named so that the
     term points to with `aria-describedby`/`aria-labelledby`/`aria-controls`). Written into the
     paragraph next to the term, it would read as part of the sentence."""
+    if not may_hold_hover_cards(html):
+        return
     pointed: set[str] = set()
     for el in root.xpath(".//*[@role='tooltip' or @aria-describedby or @aria-labelledby or "
                          "@aria-controls]"):

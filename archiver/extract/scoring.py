@@ -4,6 +4,7 @@ winner is cleaned by `cleaning`."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,12 +144,10 @@ class ArticleFinder(Document):  # type: ignore[misc]
             if sibling not in candidates:
                 continue
             score = candidates[sibling]["content_score"]
-            if (rules.LEAD_SCORE_SHARE * best_candidate["content_score"] <= score < threshold
-                    and prose_length(sibling) >= rules.LEAD_PROSE_CHARS
-                    and link_density(sibling) < rules.LEAD_MAX_LINK_DENSITY):
+            if score < threshold and _is_lead(sibling, score, best_candidate["content_score"]):
                 candidates[sibling] = {**candidates[sibling], "content_score": threshold}
         leads = []
-        for ancestor in list(best.iterancestors())[:rules.LEAD_LEVELS]:
+        for ancestor in itertools.islice(best.iterancestors(), rules.LEAD_LEVELS):
             if ancestor.tag in ("body", "html", "article", "main"):
                 break
             leads += [s for s in ancestor.itersiblings(preceding=True)
@@ -177,8 +176,8 @@ class ArticleFinder(Document):  # type: ignore[misc]
         for n in range(merged[0] + 1, merged[-1]):
             el = segments[n]
             if (el.getparent() is best or el is best or el not in candidates
-                    or best in el.iterancestors() or not text_of(el)
-                    or link_density(el) > rules.SEGMENT_MAX_LINK_DENSITY):
+                    or best in el.iterancestors() or not (text := text_of(el))
+                    or link_density(el, text) > rules.SEGMENT_MAX_LINK_DENSITY):
                 if el.getparent() is best:
                     last = el
                 continue

@@ -15,6 +15,7 @@ The second opinions are found only when `choose` asks for them.
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from readability import Document
 from archiver.extract import rules
 from archiver.extract.boilerplate import clean_fragment, remove_consent_checkboxes
 from archiver.extract.dom import WORD_RE, link_density, text_of, word_runs
-from archiver.extract.normalize import may_hold_hover_cards, remove_hover_cards
+from archiver.extract.normalize import remove_hover_cards
 from archiver.extract.parse import parse, plain_parser
 from archiver.extract.scoring import ArticleFinder
 
@@ -75,13 +76,14 @@ def faq_sections(root: HtmlElement, html: str) -> list[HtmlElement]:
     found: list[HtmlElement] = []
     for el in root.xpath(rules.FAQ_XPATH):
         if (el.tag in rules.NOT_TEXT_TAGS or any(f in found for f in el.iterancestors())
-                or len(text_of(el)) < rules.FAQ_MIN_CHARS
-                or link_density(el) > rules.FAQ_MAX_LINK_DENSITY):
+                or len(whole := text_of(el)) < rules.FAQ_MIN_CHARS
+                or link_density(el, whole) > rules.FAQ_MAX_LINK_DENSITY):
             continue
-        questions = [q for q in el.iter(*rules.QUESTION_TAGS)
+        questions = (q for q in el.iter(*rules.QUESTION_TAGS)
                      if (text := text_of(q)).endswith("?") and len(text) <= rules.QUESTION_MAX_CHARS
-                     and not any(text_of(d) == text for d in q.iterdescendants())]
-        if len(questions) >= rules.FAQ_MIN_QUESTIONS:
+                     and not any(text_of(d) == text for d in q.iterdescendants()))
+        enough = itertools.islice(questions, rules.FAQ_MIN_QUESTIONS)  # no need to count on
+        if len(list(enough)) >= rules.FAQ_MIN_QUESTIONS:
             found.append(el)
     return [copy.deepcopy(el) for el in found]
 
@@ -100,8 +102,7 @@ def visible_page(html: str) -> HtmlElement:
     hover cards and consent prompts (`boilerplate.clean_fragment`), for the extractors that do
     not know them."""
     root = parse(html)
-    if may_hold_hover_cards(html):
-        remove_hover_cards(root)
+    remove_hover_cards(root, html)
     clean_fragment(root)
     remove_consent_checkboxes(root)
     return root

@@ -22,6 +22,7 @@ link-heavy or labelled blocks only.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
@@ -243,10 +244,10 @@ def _remove_appeals(node: HtmlElement) -> None:
         if order is None:
             order = {e: n for n, e in enumerate(node.iter())}
             prose = [order[p] for p in node.iter("p", "li", "blockquote")
-                     if len(text_of(p)) > rules.CARDS_PROSE_CHARS
-                     and link_density(p) < rules.LINK_LIST_MIN_DENSITY]
+                     if len(t := text_of(p)) > rules.CARDS_PROSE_CHARS
+                     and link_density(p, t) < rules.LINK_LIST_MIN_DENSITY]
         end = max(order.get(e, 0) for e in el.iter())
-        if not any(position > end for position in prose):
+        if not (prose and prose[-1] > end):
             _remove_block_of(el, node)
 
 
@@ -389,7 +390,7 @@ def _remove_teaser_tail(node: HtmlElement) -> None:
             continue
         end = max(order[el] for el in run[-1].iter())  # the run's last element, in page order
         label = _label_before(run[0], node)
-        if label is None and (any(position > end for position in prose) or sum(
+        if label is None and ((prose and prose[-1] > end) or sum(
                 len(text_of(el)) for el in run) > rules.CARDS_MAX_SHARE * total):
             continue  # text after the cards, or many cards, and no "Related" label: the text's
         for el in run:
@@ -489,51 +490,57 @@ def _remove_closing_lines(node: HtmlElement, meta: dict[str, str]) -> None:
     author = re.split(r"[,.|]| and ", byline)[0].strip()
     names = {author, author.split()[0]} if rules.PERSON_RE.match(author) else set()
     for _ in range(rules.CLOSING_LINES):
-        last = _last_block(node)
-        if last is None or last is node:
+        blocks = _blocks_from_the_end(node)
+        found = next(blocks, None)
+        if found is None or found[0] is node:
             return
-        if _closes_the_post(last, names):
+        last, text = found
+        if _closes_the_post(last, text, names, author):
             remove(last)
             continue
-        before = _block_before(node, last)
-        if before is not None and _is_bio(last) and rules.AUTHOR_LABEL_RE.match(text_of(before)):
+        holders = set(last.iterancestors())
+        before, before_text = next(((el, t) for el, t in blocks if el not in holders),
+                                   (None, ""))
+        if before is not None and _bio_opening(last, text, about=False) \
+                and rules.AUTHOR_LABEL_RE.match(before_text):
             remove(last)  # "About the author:", then a paragraph about someone
             remove(before)
             continue
-        if not names or len(text_of(last)) > rules.AUTHOR_ROLE_MAX_CHARS:
+        if not names or len(text) > rules.AUTHOR_ROLE_MAX_CHARS:
             return
-        if before is None or not _names_the_author(text_of(before), author):
+        if before is None or not _names_the_author(before_text, author):
             return
         remove(last)  # the author's role under the name ("Veterinarian"), then the name
         remove(before)
 
 
-def _closes_the_post(el: HtmlElement, names: set[str]) -> bool:
-    text = text_of(el)
+def _closes_the_post(el: HtmlElement, text: str, names: set[str], author: str) -> bool:
     if len(text) <= rules.HEADER_LINE_MAX_CHARS and (
             (_is_dateline(text) and rules.YEAR_RE.search(text))
                              or rules.TAGS_LINE_RE.match(text)):
         return True  # a date line with its date ("By keeping an eye on …" is a sentence)
     if len(text) <= rules.CLOSING_CHROME_MAX_CHARS and rules.CLOSING_CHROME_RE.search(text):
         return True  # share, rate and pager labels, counters, a comment policy
-    if names and _names_the_author(text, next(iter(sorted(names, key=len, reverse=True)))):
+    if names and _names_the_author(text, author):
         return True  # the author's name alone, or "Written by" it: an author box's heading
-    opening = rules.BIO_RE.match(text)
-    if (opening is None or len(text) > rules.BIO_MAX_CHARS
-            or link_density(el) > rules.BIO_MAX_LINK_DENSITY):
+    opening = _bio_opening(el, text)
+    if opening is None:
         return False
     text = rules.HONORIFIC_RE.sub("", text)
     return opening.group().lower().startswith("about the") or any(
         text.startswith(name) for name in names)
 
 
-def _is_bio(el: HtmlElement) -> bool:
-    """A short paragraph about a person: it opens with their name and what they are or do."""
-    text = text_of(el)
+def _bio_opening(el: HtmlElement, text: str, about: bool = True) -> re.Match[str] | None:
+    """The opening of a short paragraph about a person (`text`, the text of `el`): their name
+    and what they are or do, or (with `about`) "About the author"; None if it is no bio."""
     opening = rules.BIO_RE.match(text)
-    return (opening is not None and not opening.group().lower().startswith("about the")
-            and len(text) <= rules.BIO_MAX_CHARS
-            and link_density(el) <= rules.BIO_MAX_LINK_DENSITY)
+    if (opening is None or len(text) > rules.BIO_MAX_CHARS
+            or link_density(el) > rules.BIO_MAX_LINK_DENSITY):
+        return None
+    if not about and opening.group().lower().startswith("about the"):
+        return None
+    return opening
 
 
 def _names_the_author(text: str, author: str) -> bool:
@@ -547,19 +554,11 @@ def _names_the_author(text: str, author: str) -> bool:
     return found is not None
 
 
-def _block_before(node: HtmlElement, last: HtmlElement) -> HtmlElement | None:
-    """The innermost block with text before `last` in page order, not one that holds it."""
-    holders = set(last.iterancestors())
-    blocks = reversed(list(node.iter(*rules.CLOSING_BLOCKS)))
-    return next((el for el in blocks if el is not last and el not in holders
-                 and last not in el.iterancestors() and text_of(el)), None)
-
-
-def _last_block(node: HtmlElement) -> HtmlElement | None:
-    """The innermost block that holds the text's last words: the first block with text in
-    reverse page order (a block comes after the blocks inside it in that order)."""
-    blocks = reversed(list(node.iter(*rules.CLOSING_BLOCKS)))
-    return next((el for el in blocks if text_of(el)), None)
+def _blocks_from_the_end(node: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
+    """The blocks with text, with their text, in reverse page order: the first holds the
+    text's last words (a block comes after the blocks inside it in that order)."""
+    return ((el, t) for el in reversed(list(node.iter(*rules.CLOSING_BLOCKS)))
+            if (t := text_of(el)))
 
 
 def _is_dateline(text: str) -> bool:
