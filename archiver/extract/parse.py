@@ -37,7 +37,7 @@ _BINARY_SIGNATURES = {
     "RIFF": "a RIFF (WebP/WAV/AVI) file",
 }
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_BYTES = bytes(c for c in range(0x80) if _CONTROL_RE.match(chr(c)))
 """_CONTROL_RE's characters as UTF-8 bytes (each its own byte, in no other character's)."""
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)

@@ -30,6 +30,9 @@ UNLIKELY_ROLES = frozenset(
 )
 """ARIA roles of what is not the article: menus, navigation, alerts, dialogs, banners."""
 
+SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
+"""The headings inside a text, below its title."""
+
 HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 """An inline style that hides the element."""
 
@@ -413,7 +416,7 @@ FAQ_XPATH = ".//*[@class or @id][" + " or ".join(
     f"contains(@class, '{n}') or contains(@id, '{n}')" for n in FAQ_NAMES) + "]"
 """The elements named like an FAQ section (one walk of the tree)."""
 
-QUESTION_TAGS = ("h2", "h3", "h4", "h5", "h6", "button", "summary", "dt", "strong", "p", "span",
+QUESTION_TAGS = (*SUBHEADINGS, "button", "summary", "dt", "strong", "p", "span",
                  "div", "a")
 """Elements that can hold an FAQ's question (the innermost one that holds its text)."""
 
@@ -429,6 +432,13 @@ are in the article already."""
 
 # trim: the article body as people annotate it
 # ---------------------------------------------------------------------------------------------
+
+TOC_LABEL_TAGS = frozenset({*SUBHEADINGS, "p", "div", "span", "strong", "b", "summary",
+                            "button", "label"})
+"""Elements a lone "Table of contents" label stands in."""
+
+NOT_CARD_TAGS = frozenset({"li", "p", "tr", "a", *SUBHEADINGS, "span", "strong"})
+"""Elements that are lines of a card, never a card."""
 
 TOC_RE = re.compile(r"(?:^|[\s_-])(?:toc|table-of-contents|tableofcontents|ez-toc\w*|"
                     r"lwptoc\w*|rank-math-toc\w*|jump-links?|on-this-page)(?:$|[\s_-])", re.I)
@@ -475,6 +485,11 @@ GALLERY_CHROME_RE = re.compile(
     re.I,
 )
 """Gallery chrome ("Image 1 of 23", "Close", "Caption")."""
+
+GALLERY_CHROME_RAW_RE = re.compile(
+    GALLERY_CHROME_RE.pattern.replace(" ?", r"\s*").replace(" ", r"\s+"), re.I)
+"""GALLERY_CHROME_RE on an element's text as it is, not normalized (each space of the pattern
+any run of whitespace): every element is looked at, and most of them hold long texts."""
 
 CREDIT_CLASS_RE = re.compile(r"credit|caption|attribution|copyright|photo-source|image-source",
                              re.I)
@@ -571,7 +586,7 @@ APPEAL_WORDS_RE = re.compile(
     re.I,
 )
 APPEAL_MAX_CHARS = 1500
-APPEAL_LINES = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+APPEAL_LINES = ("p", *SUBHEADINGS, "li")
 """A box after the text that appeals for donations or a sign-in: it opens with APPEAL_LEAD_RE
 ("Since you made it to the bottom of this article…", "This story is funded by readers like
 you", "This article is exclusive to subscribers"), speaks of donating, members or subscribing
@@ -625,7 +640,7 @@ CLOSING_CHROME_MAX_CHARS = 300
 AUTHOR_ROLE_MAX_CHARS = 80
 """The line under the author's name in an author box ("Veterinarian", "Founder and Dean")."""
 
-CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote", "h2", "h3", "h4", "h5", "h6")
+CLOSING_BLOCKS = ("p", "div", "section", "aside", "blockquote", *SUBHEADINGS)
 """Blocks that can be the lines closing a post."""
 
 YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -635,7 +650,7 @@ TAGS_LINE_RE = re.compile(r"^\W*(?:tags|tagged(?: with)?|filed under|categories|
                           r"topics?)\s*:", re.I)
 """A line of tags ("Tags: ...", "Filed under: ...")."""
 
-LEADING_TAGS = ("p", "div", "span", "time", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+LEADING_TAGS = ("p", "div", "span", "time", *SUBHEADINGS, "ul", "ol", "table",
                 "section", "header")
 """Blocks that can be the header of the text (byline, date line, standfirst)."""
 

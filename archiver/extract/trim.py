@@ -29,6 +29,7 @@ from lxml.html import HtmlElement
 from archiver.extract import rules
 from archiver.extract.boilerplate import remove_signup_forms, remove_title_heading
 from archiver.extract.dom import (
+    HEADING_TAGS,
     WORD_RE,
     class_id,
     elements,
@@ -39,11 +40,6 @@ from archiver.extract.dom import (
     text_of,
 )
 from archiver.extract.output import html_to_text
-
-GALLERY_CHROME_RAW_RE = re.compile(
-    rules.GALLERY_CHROME_RE.pattern.replace(" ?", r"\s*").replace(" ", r"\s+"), re.I)
-"""GALLERY_CHROME_RE on an element's text as it is, not normalized (each space of the pattern
-any run of whitespace): every element is looked at, and most of them hold long texts."""
 
 Caption = tuple[HtmlElement, int, HtmlElement]
 """A caption taken out of the text: its figure, its place in the figure, the <figcaption>."""
@@ -127,8 +123,7 @@ def _remove_tables_of_contents(node: HtmlElement) -> None:
 def _is_toc_label(el: HtmlElement) -> bool:
     """A "Table of contents" line left alone (its list folded away, or built by a script):
     a block of its own that says only that."""
-    if el.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b",
-                      "summary", "button", "label"):
+    if el.tag not in rules.TOC_LABEL_TAGS:
         return False
     text = short_text(el, rules.TOC_LABEL_MAX_CHARS - 1)
     return text is not None and bool(rules.TOC_LABEL_RE.match(text)) and _is_alone(el)
@@ -163,7 +158,7 @@ def _remove_buttons(node: HtmlElement) -> None:
     for el in list(elements(node)):
         if el is node or el.getparent() is None:
             continue
-        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if el.tag in HEADING_TAGS:
             continue
         text = short_text(el, rules.SHORT)
         if text is None:
@@ -276,7 +271,7 @@ def _remove_gallery_chrome(node: HtmlElement) -> None:
                         and not el.xpath(".//img")):
                     remove(el)
     for el in list(elements(node)):
-        if el is not node and el.getparent() is not None and GALLERY_CHROME_RAW_RE.match(
+        if el is not node and el.getparent() is not None and rules.GALLERY_CHROME_RAW_RE.match(
                 el.text_content()) and not el.xpath(".//img"):
             remove(el)
 
@@ -308,7 +303,7 @@ def _is_alone(el: HtmlElement) -> bool:
 
 def _remove_related_tail(node: HtmlElement) -> None:
     """A heading like "Related posts" and the lists of links right after it."""
-    for heading in list(node.iter("h2", "h3", "h4", "h5", "h6", "p", "strong", "div", "span")):
+    for heading in list(node.iter(*rules.SUBHEADINGS, "p", "strong", "div", "span")):
         if heading.getparent() is None:
             continue
         text = short_text(heading, rules.RELATED_LABEL_MAX_CHARS)
@@ -317,7 +312,7 @@ def _remove_related_tail(node: HtmlElement) -> None:
         if heading.tag in ("strong", "span") and not _is_alone(heading):
             continue
         links = _linked_run(heading)
-        if heading.tag in HEADINGS:
+        if heading.tag in rules.SUBHEADINGS:
             links = max(links, _headlines_run(heading), key=len)
         if links:
             for el in links:
@@ -325,7 +320,6 @@ def _remove_related_tail(node: HtmlElement) -> None:
             remove(heading)
 
 
-HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
 
 def _headlines_run(heading: HtmlElement) -> list[HtmlElement]:
@@ -337,7 +331,7 @@ def _headlines_run(heading: HtmlElement) -> list[HtmlElement]:
     run = [el for el in heading.itersiblings() if isinstance(el.tag, str)]
     headlines = 0
     for el in run:
-        if el.tag not in HEADINGS:
+        if el.tag not in rules.SUBHEADINGS:
             continue
         links = list(el.iter("a"))
         text = text_of(el)
@@ -437,7 +431,7 @@ def _card_runs(parent: HtmlElement, loose: bool) -> list[list[HtmlElement]]:
 def _is_card(el: HtmlElement, loose: bool = False) -> bool:
     """A short block led by a link of three words or more (its headline) to another page; a
     `loose` card may hold a long excerpt (up to LABELLED_CARD_MAX_CHARS)."""
-    if el.tag in ("li", "p", "tr", "a", "h2", "h3", "h4", "h5", "h6", "span", "strong"):
+    if el.tag in rules.NOT_CARD_TAGS:
         return False
     text = short_text(el, rules.LABELLED_CARD_MAX_CHARS if loose else rules.CARD_MAX_CHARS)
     if text is None or len(text) < rules.CARD_MIN_CHARS or not loose and has_prose(el):
