@@ -295,6 +295,52 @@ def test_screenshot_formats(server: FixtureServer, db_path: Path) -> None:
     assert len(webp) < len(compact) / 2
 
 
+def webp_chunk(data: bytes) -> bytes:
+    """A WebP's image chunk: b"VP8 " lossy, b"VP8L" lossless (after VP8X and the like)."""
+    assert is_webp(data), f"not a WebP: {data[:16]!r}"
+    at = 12
+    while at + 8 <= len(data):
+        fourcc, size = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "little")
+        if fourcc in (b"VP8 ", b"VP8L"):
+            return fourcc
+        at += 8 + size + (size & 1)
+    raise AssertionError("a WebP without an image chunk")
+
+
+def test_default_screenshot_encoding_follows_the_page(server: FixtureServer,
+                                                      db_path: Path) -> None:
+    """By default a page of grey text is a lossless WebP, a page with a photo a JPEG (Chromium
+    encodes it in a third of the CPU of a lossy WebP) and a page of coloured text a lossy WebP;
+    --screenshot-format webp keeps the photo's page a lossy WebP."""
+    import io
+    import random
+
+    from PIL import Image
+
+    noise = random.Random(7)
+    photo = Image.frombytes("RGB", (600, 400), bytes(noise.randrange(256) for _ in range(720000)))
+    out = io.BytesIO()
+    photo.save(out, "PNG")
+    server.add("/photo.png", Reply(body=out.getvalue(), content_type="image/png"))
+    words = "<p>Grey words of a page that is mostly text, set in the usual way.</p>" * 30
+    grey = server.add_page("/grey", f"<title>Grey</title><article>{words}</article>")
+    with_photo = server.add_page("/with-photo", "<title>Photo</title><article>"
+                                 f"<img src='/photo.png' width=600 height=400>{words}</article>")
+    hues = "".join(f"<p style='color:hsl({n * 9}, 70%, 35%)'>Words in a colour of their own.</p>"
+                   for n in range(40))
+    coloured = server.add_page("/hues", f"<title>Hues</title><article>{hues}</article>")
+    for url, options in ((grey, []), (with_photo, []), (coloured, []),
+                         (with_photo, ["--screenshot-format", "webp"])):
+        result = run("save", url, "--recapture", *options, "--db", str(db_path), *FAST)
+        assert result.exit_code == 0, result.output
+    shots = [blob(db_path, row["screenshot_hash"]) for row in rows(db_path)]
+    assert [shot_type(db_path, row["screenshot_hash"]) for row in rows(db_path)] == [
+        "image/webp", "image/jpeg", "image/webp", "image/webp"]
+    assert webp_chunk(shots[0]) == b"VP8L" and shots[1][:3] == b"\xff\xd8\xff"
+    assert webp_chunk(shots[2]) == b"VP8 " and webp_chunk(shots[3]) == b"VP8 "
+    assert shot_size(shots[1]) == shot_size(shots[3])  # the same page, the same picture size
+
+
 def test_very_tall_page_is_cut_at_16000_px(server: FixtureServer, db_path: Path) -> None:
     url = server.add_page("/very-tall", "<title>Very tall</title><body style='margin:0'>"
                           "<p>top of a very tall page</p><div style='height:30000px; "

@@ -1,13 +1,16 @@
-"""Full-page screenshots through the DevTools protocol, encoded by Chromium itself: WebP by
-default, or lossless PNG (Chromium's fast encoder), or JPEG. Nothing is decoded or encoded
-again here.
+"""Full-page screenshots through the DevTools protocol, encoded by Chromium itself: by default
+("auto") lossless WebP or JPEG or lossy WebP as the page is, or always WebP, or lossless PNG
+(Chromium's fast encoder), or JPEG. Nothing is decoded or encoded again here.
 
-WebP is lossless where the page is grey text and drawings, lossy at `screenshot_quality` where
-photos (raster images, video, canvas, background pictures) cover at least `PHOTO_SHARE` of it
-or at least `COLOURED_TEXT` of its text is coloured: Chromium's lossless WebP of a page of
-black text is 15-40 % smaller than its lossy one at quality 80, and quicker to encode; with
-photos, or text in many hues, lossy is a third to two thirds smaller (`python -m tests.bench
-screenshots`). Quality 100 is lossless throughout."""
+What the page is, measured in it just before the shot: grey text and drawings (lossless WebP:
+15-40 % smaller than lossy WebP at quality 80 and quicker to encode), photos (raster images,
+video, canvas, background pictures) over at least `PHOTO_SHARE` of it, or at least
+`COLOURED_TEXT` of its text coloured (lossy: a third to two thirds smaller than lossless).
+"auto" takes the photos' pages as JPEG at `screenshot_quality`: Chromium's lossy WebP of a tall
+page with pictures costs about three times the CPU of its JPEG (0.38 against 0.13 s at scale
+0.75), which on a busy machine is a tenth of the capture rate, for a third fewer bytes; text in
+many hues stays lossy WebP, where JPEG's ringing shows most (`python -m tests.bench
+screenshots`). "webp" is lossy WebP for both. Quality 100 is lossless WebP throughout."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from archiver.settings import CaptureSettings
 MAX_SCREENSHOT_WIDTH = 4000
 
 
-FORMATS = ("webp", "png", "jpeg")
+FORMATS = ("auto", "webp", "png", "jpeg")
 
 
 MAX_SIDE = {"webp": 16383, "jpeg": 65535, "png": 1 << 31}
@@ -135,14 +138,30 @@ async def full_page_png(page: Page, max_height: int, max_width: int = MAX_SCREEN
     return await full_page_shot(page, max_height, max_width, fast=fast)
 
 
-def _grey_text_and_drawings(found: Any) -> bool:
-    """Whether the page (as FINISH_ANIMATIONS_JS measured it) is mostly grey text and
-    drawings, with few photos: what lossless WebP holds in fewer bytes than lossy."""
+def _kind_of_page(found: Any) -> str:
+    """What the page is, as FINISH_ANIMATIONS_JS measured it: "drawings" (grey text and
+    drawings, few photos: what lossless WebP holds in fewer bytes than lossy), "photos" (at
+    least `PHOTO_SHARE` of it), "coloured" (text in many hues) or "unknown"."""
     if not isinstance(found, dict):
-        return False
+        return "unknown"
     photos, coloured = found.get("photos"), found.get("coloured")
-    return (isinstance(photos, (int, float)) and isinstance(coloured, (int, float))
-            and photos < PHOTO_SHARE and coloured < COLOURED_TEXT)
+    if not isinstance(photos, (int, float)) or not isinstance(coloured, (int, float)):
+        return "unknown"
+    if photos >= PHOTO_SHARE:
+        return "photos"
+    return "coloured" if coloured >= COLOURED_TEXT else "drawings"
+
+
+def choose_encoding(image_format: str, quality: int, kind: str) -> tuple[str, int]:
+    """The format and quality to ask Chromium for, for `image_format` (one of FORMATS) at
+    `quality`, on a page of `kind` (see `_kind_of_page`)."""
+    if image_format not in ("auto", "webp"):
+        return image_format, quality
+    if kind == "drawings" or quality >= 100:
+        return "webp", 100  # lossless: smaller here, and quicker
+    if image_format == "auto" and kind == "photos":
+        return "jpeg", min(quality, 90)
+    return "webp", quality
 
 
 def _bounded(value: float, least: float, most: int) -> int:
@@ -156,13 +175,12 @@ async def take_screenshot(page: Page, settings: CaptureSettings, log: PageLog) -
     as a JPEG); else what the viewport shows, as a PNG; else None (and why in the log)."""
     timeout = settings.request_timeout + 10
     image_format = settings.screenshot_format if settings.screenshot_format in FORMATS else "png"
-    quality = settings.screenshot_quality
-    measure = image_format == "webp" and quality < 100
+    measure = image_format in ("auto", "webp") and settings.screenshot_quality < 100
     found = await evaluate_quietly(page, FINISH_ANIMATIONS_JS,
                                    {"measure": measure,
                                     "maxHeight": settings.max_screenshot_height})
-    if measure and _grey_text_and_drawings(found):
-        quality = 100  # lossless is smaller here, and quicker
+    image_format, quality = choose_encoding(image_format, settings.screenshot_quality,
+                                            _kind_of_page(found))
     problem = ""
     for attempt in (image_format, "jpeg") if image_format == "webp" else (image_format,):
         try:

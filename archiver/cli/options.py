@@ -52,14 +52,16 @@ def capture_options(func: F) -> F:
                      show_default=True, help="Viewport height in pixels."),
         click.option("--user-agent", help="User-Agent header (default: the browser's own)."),
         click.option("--no-screenshot", is_flag=True, help="Don't take a screenshot."),
-        click.option("--screenshot-format", type=click.Choice(["webp", "png", "jpeg"]),
+        click.option("--screenshot-format",
+                     type=click.Choice(["auto", "webp", "png", "jpeg"]),
                      default=CaptureSettings.screenshot_format, show_default=True,
-                     help="webp: lossless for grey text and drawings, lossy where photos or "
-                          "coloured text are; jpeg: lossy; png: lossless, twice the bytes or "
-                          "more."),
+                     help="auto: lossless WebP for grey text and drawings, JPEG where photos "
+                          "are, lossy WebP where text is coloured; webp: lossy WebP for photos "
+                          "too (smaller, slower); jpeg: lossy; png: lossless, twice the bytes "
+                          "or more."),
         click.option("--screenshot-quality", type=click.IntRange(1, 100),
                      default=CaptureSettings.screenshot_quality, show_default=True,
-                     help="Of lossy WebP and JPEG; 100: WebP always lossless."),
+                     help="Of lossy WebP and JPEG; 100: lossless WebP throughout."),
         click.option("--screenshot-scale", type=click.FloatRange(0.25, 1.0),
                      default=CaptureSettings.screenshot_scale, show_default=True,
                      help="Image pixels a CSS pixel: 1.0 full size; 0.75 draws the page at "

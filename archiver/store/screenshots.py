@@ -1,8 +1,9 @@
 """Screenshots as stored: their type and size read from the bytes (nothing is decoded), and
 `recompress`, which converts an archive's PNG screenshots to WebP.
 
-A capture's screenshot is WebP by default (encoded by Chromium), PNG with `--screenshot-format
-png`, JPEG as the browser extension may send it; older archives hold PNGs. The blob keeps the
+A capture's screenshot is WebP by default (encoded by Chromium), or JPEG where the page has
+photos, PNG with `--screenshot-format png`, JPEG as the browser extension may send it; older
+archives hold PNGs. The blob keeps the
 type its bytes have (`blobs.content_type`), and whoever serves or exports a screenshot asks
 `screenshot_type`, which trusts the bytes over the label (before WebP, a JPEG upload was
 labelled image/png).

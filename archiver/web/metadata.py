@@ -36,8 +36,9 @@ CAPTURE_COLUMNS = {
     "consent_action": "What the capture browser did about the consent prompt",
     "snapshot_hash": "The rendered HTML as captured (a blob)",
     "body_hash": "The response body as served, for non-HTML pages (a blob)",
-    "screenshot_hash": "Full-page screenshot, WebP (PNG with --screenshot-format png, older "
-                       "captures and uploads PNG or JPEG; a blob)",
+    "screenshot_hash": "Full-page screenshot, WebP, or JPEG where the page has photos (PNG "
+                       "with --screenshot-format png, older captures and uploads PNG or "
+                       "JPEG; a blob)",
     "thumbnail_hash": "The top of the screenshot, 320 px wide, JPEG (a blob, made when first "
                       "shown)",
     "page_id": "The page (normalized URL) this is a capture of",

@@ -390,7 +390,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(22 KB of HTML, inline SVG, one stylesheet, no scripts), or both, "
                              "one after the other (default heavy)")
     parser.add_argument("--light", action="store_true", help="the same as --kind light")
-    parser.add_argument("--screenshot-format", choices=("webp", "jpeg", "png"),
+    parser.add_argument("--screenshot-format", choices=("auto", "webp", "jpeg", "png"),
                         help="end-to-end screenshots in this format (default: the archiver's)")
     parser.add_argument("--screenshot-scale", type=float,
                         help="end-to-end screenshots at this scale (default: the archiver's)")
