@@ -358,31 +358,40 @@ def vacuum(db_path: Path) -> None:
 @click.option("--scale", type=click.FloatRange(0.25, 1.0), default=1.0, show_default=True,
               help="Also shrink them to this share of their width and height (new captures "
                    "are drawn at 0.75); 1.0 keeps every pixel.")
+@click.option("--lossless-webp", is_flag=True,
+              help="Also repack the lossless WebP screenshots (pages of text and drawings; "
+                   "Chromium encodes them quickly, not small) at their size: about half the "
+                   "bytes, the picture kept (a palette of 256 colours only where no colour "
+                   "moves visibly).")
 @click.option("--dry-run", is_flag=True,
               help="Convert, count the bytes, change nothing.")
 @json_option
-def recompress(db_path: Path, image_format: str, quality: int, scale: float, dry_run: bool,
-               as_json: bool) -> None:
+def recompress(db_path: Path, image_format: str, quality: int, scale: float,
+               lossless_webp: bool, dry_run: bool, as_json: bool) -> None:
     """Convert the archive's PNG screenshots (captures made before WebP was the default, or
     with --screenshot-format png) to WebP or JPEG, and delete the PNGs nothing else refers
-    to. Reports the bytes before and after; a PNG that would not get smaller stays. About a
-    second of CPU a screenshot; the file shrinks with `archiver vacuum`.
+    to; with --lossless-webp, repack its lossless WebPs into smaller ones too. Reports the
+    bytes before and after; a screenshot that would not get smaller stays. About a second of
+    CPU a screenshot; the file shrinks with `archiver vacuum`.
 
     \b
     Example:
         archiver recompress --dry-run
-        archiver recompress && archiver vacuum
+        archiver recompress --lossless-webp && archiver vacuum
     """
     db = open_archive(db_path)
-    done = store.recompress(db, image_format, quality, dry_run=dry_run, scale=scale)
+    done = store.recompress(db, image_format, quality, dry_run=dry_run, scale=scale,
+                            lossless_webp=lossless_webp)
     if as_json:
         click.echo(json.dumps(done.as_json()))
     verb = "Would convert" if dry_run else "Converted"
     how = f"quality {quality}" + (f", scale {scale:g}" if scale < 1 else "")
-    click.echo(f"{verb} {done.screenshots} PNG screenshot(s) of {done.captures} capture(s) to "
-               f"{image_format} ({how}): {done.bytes_before / 1e6:.1f} MB -> "
+    repacked = (f" and {'repack' if dry_run else 'repacked'} {done.repacked} lossless WebP "
+                "screenshot(s)" if lossless_webp else "")
+    click.echo(f"{verb} {done.screenshots} PNG screenshot(s){repacked} of {done.captures} "
+               f"capture(s) to {image_format} ({how}): {done.bytes_before / 1e6:.1f} MB -> "
                f"{done.bytes_after / 1e6:.1f} MB"
-               + (f"; deleted {done.blobs_deleted} PNG(s)" if not dry_run else "")
+               + (f"; deleted {done.blobs_deleted} old picture(s)" if not dry_run else "")
                + (f"; {len(done.failed)} left as they were" if done.failed else "") + ".",
                err=True)
     for reason in done.failed[:10]:

@@ -1,5 +1,6 @@
 """Screenshots as stored: their type and size read from the bytes (nothing is decoded), and
-`recompress`, which converts an archive's PNG screenshots to WebP.
+`recompress`, which converts an archive's PNG screenshots to WebP and, if asked, repacks its
+lossless WebPs (Chromium encodes them quickly, not small) into smaller ones.
 
 A capture's screenshot is WebP by default (encoded by Chromium), or JPEG where the page has
 photos, PNG with `--screenshot-format png`, JPEG as the browser extension may send it; older
@@ -120,15 +121,17 @@ class Recompressed:
     """What `recompress` did (or, in a dry run, would do)."""
 
     screenshots: int = 0  # PNG screenshots converted
+    repacked: int = 0  # lossless WebP screenshots repacked (with `lossless_webp`)
     captures: int = 0  # captures that now point at the new images
-    bytes_before: int = 0  # the PNGs, as stored
+    bytes_before: int = 0  # the PNGs and WebPs replaced, as stored
     bytes_after: int = 0  # what replaces them
-    blobs_deleted: int = 0  # PNGs no longer referenced, deleted
+    blobs_deleted: int = 0  # PNGs and WebPs no longer referenced, deleted
     failed: list[str] = field(default_factory=list)  # blob hash: why it was left as it is
     dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"screenshots": self.screenshots, "captures": self.captures,
+        return {"screenshots": self.screenshots, "repacked": self.repacked,
+                "captures": self.captures,
                 "bytes_before": self.bytes_before, "bytes_after": self.bytes_after,
                 "blobs_deleted": self.blobs_deleted, "failed": self.failed,
                 "dry_run": self.dry_run}
@@ -142,6 +145,71 @@ def png_screenshots(db: Database) -> list[tuple[str, int]]:
         "AND (b.content_type = 'image/png' OR b.content_type IS NULL) ORDER BY b.hash"
     ).fetchall()
     return [(str(h), int(n or 0)) for h, n in rows]
+
+
+def lossless_webp_screenshots(db: Database) -> list[tuple[str, int]]:
+    """(hash, bytes as stored) of every screenshot blob that is a lossless WebP (what
+    Chromium makes of a page of text and drawings)."""
+    rows = db.execute(
+        "SELECT b.hash, length(b.content), substr(b.content, 1, 4096) FROM blobs b "
+        "WHERE b.hash IN (SELECT DISTINCT screenshot_hash FROM captures "
+        "WHERE screenshot_hash IS NOT NULL) AND b.content_type = 'image/webp' "
+        "AND b.encoding = 'identity' ORDER BY b.hash"
+    ).fetchall()
+    return [(str(h), int(n or 0)) for h, n, head in rows
+            if isinstance(head, bytes) and webp_image_chunk(head) == b"VP8L"]
+
+
+def webp_image_chunk(data: bytes) -> bytes | None:
+    """The WebP's image chunk: b"VP8L" (lossless) or b"VP8 " (lossy), after VP8X, ICCP and
+    the like; None if `data` (or its start) shows none."""
+    if image_type(data) != "image/webp":
+        return None
+    at = 12
+    while at + 8 <= len(data):
+        fourcc, size = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "little")
+        if fourcc in (b"VP8 ", b"VP8L"):
+            return fourcc
+        at += 8 + size + (size & 1)
+    return None
+
+
+# A lossless screenshot of text and drawings has thousands of colours, nearly all of them the
+# antialiased edges of letters and shapes: reduced to a palette of 256, libwebp packs it in
+# about half the bytes. Only where the picture stays what it was: the colours' mean change at
+# most PALETTE_MEAN_ERROR levels (of 255) and at most PALETTE_OFF_SHARE of the pixels off by
+# more than PALETTE_OFF levels (a page of text and figures: 1.2 levels, 0.007 %; a page with
+# photos or gradients goes past these and is repacked without a palette).
+PALETTE_MEAN_ERROR = 2.0
+PALETTE_OFF = 15
+PALETTE_OFF_SHARE = 0.001
+REPACK_GAIN = 0.9  # a lossless WebP is replaced by its repacked one only if a tenth smaller
+
+
+def repack_lossless(data: bytes) -> bytes:
+    """The lossless screenshot `data` (WebP or PNG) as libwebp's thorough lossless WebP (method
+    4; Chromium's is its quickest, method 0), from a palette of at most 256 colours where that
+    keeps the picture (see PALETTE_MEAN_ERROR). By Pillow."""
+    from PIL import Image, ImageChops  # imported when needed: only recompress converts
+
+    with Image.open(io.BytesIO(data)) as original:
+        original.load()
+        image: Image.Image = original.convert("RGBA")
+    lowest = image.getchannel("A").getextrema()[0]
+    alpha = not isinstance(lowest, (int, float)) or lowest < 255
+    picture = image if alpha else image.convert("RGB")
+    if not alpha:
+        palette = picture.quantize(256, method=Image.Quantize.FASTOCTREE,
+                                   dither=Image.Dither.NONE)
+        counts = ImageChops.difference(picture, palette.convert("RGB")).convert("L").histogram()
+        pixels = max(1, sum(counts))
+        mean = sum(level * n for level, n in enumerate(counts)) / pixels
+        if (mean <= PALETTE_MEAN_ERROR
+                and sum(counts[PALETTE_OFF + 1:]) / pixels <= PALETTE_OFF_SHARE):
+            picture = palette
+    out = io.BytesIO()
+    picture.save(out, "WEBP", lossless=True, quality=80, method=4)
+    return out.getvalue()
 
 
 def convert_png(png: bytes, image_format: str = "webp", quality: int = 80,
@@ -180,23 +248,34 @@ def convert_png(png: bytes, image_format: str = "webp", quality: int = 80,
 
 def recompress(db: Database, image_format: str = "webp", quality: int = 80,
                dry_run: bool = False, scale: float = 1.0,
-               progress: Callable[[int, int], None] | None = None) -> Recompressed:
+               progress: Callable[[int, int], None] | None = None,
+               lossless_webp: bool = False) -> Recompressed:
     """Convert every PNG screenshot to `image_format` at `quality` (one transaction per
     screenshot, so that an interrupted run keeps what it did); the PNGs nothing refers to any
     more are deleted. A PNG that does not convert, or converts to more bytes, stays. `scale`
-    below 1 also makes them smaller in pixels (what new captures get by default: 0.75)."""
+    below 1 also makes them smaller in pixels (what new captures get by default: 0.75). With
+    `lossless_webp`, the lossless WebP screenshots are repacked too (`repack_lossless`), at
+    their size, and kept where that is smaller."""
     report = Recompressed(dry_run=dry_run)
-    found = png_screenshots(db)
-    for done, (key, stored) in enumerate(found, 1):
+    found = [(key, stored, False) for key, stored in png_screenshots(db)]
+    if lossless_webp:
+        found += [(key, stored, True) for key, stored in lossless_webp_screenshots(db)]
+    for done, (key, stored, webp) in enumerate(found, 1):
         try:
-            new = convert_png(get_blob(db, key).content, image_format, quality, scale)
-        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds; keep the PNG
+            content = get_blob(db, key).content
+            new = (repack_lossless(content) if webp
+                   else convert_png(content, image_format, quality, scale))
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds; keep the picture
             report.failed.append(f"{key}: {type(exc).__name__}: {exc}"[:300])
             continue
-        if len(new) >= stored:
-            report.failed.append(f"{key}: {image_format} would not be smaller")
+        if len(new) >= stored * (REPACK_GAIN if webp else 1):
+            report.failed.append(f"{key}: {'a repacked WebP' if webp else image_format} "
+                                 "would not be smaller" + (" by a tenth" if webp else ""))
             continue
-        report.screenshots += 1
+        if webp:
+            report.repacked += 1
+        else:
+            report.screenshots += 1
         report.bytes_before += stored
         report.bytes_after += len(new)
         report.captures += db.execute("SELECT count(*) FROM captures WHERE screenshot_hash = ?",
