@@ -33,20 +33,22 @@ def picture(width: int, height: int, image_format: str, **options: object) -> by
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("image_format", "options", "kind"), [
-    ("PNG", {}, "image/png"),
-    ("JPEG", {"quality": 80}, "image/jpeg"),
-    ("JPEG", {"quality": 80, "progressive": True}, "image/jpeg"),
-    ("WEBP", {"quality": 80}, "image/webp"),  # lossy: VP8
-    ("WEBP", {"lossless": True}, "image/webp"),  # VP8L
-    ("WEBP", {"quality": 80, "icc_profile": b"\0" * 40}, "image/webp"),  # extended: VP8X
+@pytest.mark.parametrize(("image_format", "options", "kind", "chunk"), [
+    ("PNG", {}, "image/png", None),
+    ("JPEG", {"quality": 80}, "image/jpeg", None),
+    ("JPEG", {"quality": 80, "progressive": True}, "image/jpeg", None),
+    ("WEBP", {"quality": 80}, "image/webp", b"VP8 "),  # lossy
+    ("WEBP", {"lossless": True}, "image/webp", b"VP8L"),
+    ("WEBP", {"quality": 80, "icc_profile": b"\0" * 40}, "image/webp", b"VP8 "),  # VP8X first
+    ("WEBP", {"lossless": True, "icc_profile": b"\0" * 41}, "image/webp", b"VP8L"),
 ])
 def test_type_and_size_come_from_the_bytes(image_format: str, options: dict[str, object],
-                                           kind: str) -> None:
+                                           kind: str, chunk: bytes | None) -> None:
     data = picture(321, 4567, image_format, **options)
     assert store.image_type(data) == kind
     assert store.image_size(data) == (321, 4567)
     assert store.screenshot_type(data, "image/png") == kind  # the bytes win over a label
+    assert store.screenshots.webp_image_chunk(data) == chunk  # lossless or lossy
 
 
 def test_what_is_not_a_screenshot_is_served_as_png() -> None:
