@@ -183,3 +183,24 @@ def test_a_photo_is_repacked_without_a_palette(db_path: Path) -> None:
     repacked = store.screenshots.repack_lossless(out.getvalue())
     with Image.open(io.BytesIO(repacked)) as again:
         assert again.convert("RGB").tobytes() == image.tobytes()
+
+
+def test_recompress_leaves_a_screenshot_too_large_to_decode(db_path: Path) -> None:
+    """A lossless WebP whose header claims 10,000 x 10,000 pixels (an imported archive's, say:
+    more than any capture takes, less than what Pillow itself refuses) is not inflated: it is
+    left as it was, with the reason."""
+    bits = (10000 - 1) | ((10000 - 1) << 14)
+    chunk = b"\x2f" + bits.to_bytes(4, "little") + b"\0" * 32
+    bomb = (b"RIFF" + (4 + 8 + len(chunk)).to_bytes(4, "little") + b"WEBP" + b"VP8L"
+            + len(chunk).to_bytes(4, "little") + chunk)
+    assert store.image_size(bomb) == (10000, 10000)
+    db = store.open_db(db_path)
+    store.save_capture(db, Capture(url="https://e.org/", html="<p>x</p>", screenshot=bomb,
+                                   captured_at="2026-01-01"), None)
+    done = run("recompress", "--db", str(db_path), "--lossless-webp", "--json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["repacked"] == 0 and "ImageTooLarge" in report["failed"][0]
+    assert "10000x10000 pixels; the limit is" in report["failed"][0]
+    [key] = [row[0] for row in db.execute("SELECT screenshot_hash FROM captures")]
+    assert store.get_blob(db, key).content == bomb

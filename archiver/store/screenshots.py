@@ -256,6 +256,8 @@ def recompress(db: Database, image_format: str = "webp", quality: int = 80,
     below 1 also makes them smaller in pixels (what new captures get by default: 0.75). With
     `lossless_webp`, the lossless WebP screenshots are repacked too (`repack_lossless`), at
     their size, and kept where that is smaller."""
+    from archiver.thumbnail import check_size  # the limits thumbnails keep (SECURITY.md 6)
+
     report = Recompressed(dry_run=dry_run)
     found = [(key, stored, False) for key, stored in png_screenshots(db)]
     if lossless_webp:
@@ -263,6 +265,9 @@ def recompress(db: Database, image_format: str = "webp", quality: int = 80,
     for done, (key, stored, webp) in enumerate(found, 1):
         try:
             content = get_blob(db, key).content
+            size = image_size(content)  # from the header: before a byte is inflated
+            if size:
+                check_size(*size)
             new = (repack_lossless(content) if webp
                    else convert_png(content, image_format, quality, scale))
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds; keep the picture
