@@ -4,10 +4,9 @@ lossless WebPs (Chromium encodes them quickly, not small) into smaller ones.
 
 A capture's screenshot is WebP by default (encoded by Chromium), or JPEG where the page has
 photos, PNG with `--screenshot-format png`, JPEG as the browser extension may send it; older
-archives hold PNGs. The blob keeps the
-type its bytes have (`blobs.content_type`), and whoever serves or exports a screenshot asks
-`screenshot_type`, which trusts the bytes over the label (before WebP, a JPEG upload was
-labelled image/png).
+archives hold PNGs. The blob keeps the type its bytes have (`blobs.content_type`), and whoever
+serves or exports a screenshot asks `screenshot_type`, which trusts the bytes over the label
+(before WebP, a JPEG upload was labelled image/png).
 """
 
 from __future__ import annotations
