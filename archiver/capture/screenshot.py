@@ -160,7 +160,7 @@ def choose_encoding(image_format: str, quality: int, kind: str) -> tuple[str, in
     if kind == "drawings" or quality >= 100:
         return "webp", 100  # lossless: smaller here, and quicker
     if image_format == "auto" and kind == "photos":
-        return "jpeg", min(quality, 90)
+        return "jpeg", quality
     return "webp", quality
 
 

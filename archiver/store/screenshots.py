@@ -136,27 +136,29 @@ class Recompressed:
                 "dry_run": self.dry_run}
 
 
+def _screenshot_blobs(db: Database, condition: str) -> list[tuple[str, int, bytes]]:
+    """(hash, bytes as stored, the first 4 KB) of every screenshot blob that meets the SQL
+    `condition` on `b`, the blob."""
+    rows = db.execute(
+        "SELECT b.hash, length(b.content), substr(b.content, 1, 4096) FROM blobs b "
+        "WHERE b.hash IN (SELECT DISTINCT screenshot_hash FROM captures "
+        f"WHERE screenshot_hash IS NOT NULL) AND ({condition}) ORDER BY b.hash"
+    ).fetchall()
+    return [(str(h), int(n or 0), head if isinstance(head, bytes) else b"")
+            for h, n, head in rows]
+
+
 def png_screenshots(db: Database) -> list[tuple[str, int]]:
     """(hash, bytes as stored) of every screenshot blob that is a PNG."""
-    rows = db.execute(
-        "SELECT b.hash, length(b.content) FROM blobs b WHERE b.hash IN "
-        "(SELECT DISTINCT screenshot_hash FROM captures WHERE screenshot_hash IS NOT NULL) "
-        "AND (b.content_type = 'image/png' OR b.content_type IS NULL) ORDER BY b.hash"
-    ).fetchall()
-    return [(str(h), int(n or 0)) for h, n in rows]
+    found = _screenshot_blobs(db, "b.content_type = 'image/png' OR b.content_type IS NULL")
+    return [(key, stored) for key, stored, _ in found]
 
 
 def lossless_webp_screenshots(db: Database) -> list[tuple[str, int]]:
     """(hash, bytes as stored) of every screenshot blob that is a lossless WebP (what
     Chromium makes of a page of text and drawings)."""
-    rows = db.execute(
-        "SELECT b.hash, length(b.content), substr(b.content, 1, 4096) FROM blobs b "
-        "WHERE b.hash IN (SELECT DISTINCT screenshot_hash FROM captures "
-        "WHERE screenshot_hash IS NOT NULL) AND b.content_type = 'image/webp' "
-        "AND b.encoding = 'identity' ORDER BY b.hash"
-    ).fetchall()
-    return [(str(h), int(n or 0)) for h, n, head in rows
-            if isinstance(head, bytes) and webp_image_chunk(head) == b"VP8L"]
+    found = _screenshot_blobs(db, "b.content_type = 'image/webp' AND b.encoding = 'identity'")
+    return [(key, stored) for key, stored, head in found if webp_image_chunk(head) == b"VP8L"]
 
 
 def webp_image_chunk(data: bytes) -> bytes | None:
